@@ -1,0 +1,1 @@
+"""Structured-field extraction: structure (title, lead, paragraphs, captions, tags) first."""

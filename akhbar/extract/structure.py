@@ -1,0 +1,67 @@
+"""Title, lead, paragraphs, body, captions with photo credits, and tags of one article."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from akhbar.boilerplate import MEDIA, PARAGRAPH, Block
+
+# A caption ends with its credit in parentheses: "... في إسطنبول (سبوتنيك)".
+_CREDIT = re.compile(r"^(?P<text>.*?)\s*[(（](?P<credit>[^()（）]{1,60})[)）]\s*$")
+
+
+@dataclass(frozen=True)
+class Caption:
+    text: str
+    credit: str | None
+
+
+@dataclass
+class Structure:
+    title: str
+    lead: str | None
+    paragraphs: list[str]
+    captions: list[Caption] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def body(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+def parse_caption(text: str) -> Caption:
+    match = _CREDIT.match(text)
+    if match and match.group("text"):
+        return Caption(match.group("text"), match.group("credit").strip())
+    return Caption(text, None)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def extract_structure(title: str, blocks: list[Block], *, lead: str | None = None,
+                      tags: list[str] | None = None) -> Structure:
+    """Fields of one article from its clean title and its segmented blocks.
+
+    Lead: the source's own lead when it gives one (and its copy at the top of the body is
+    dropped); else a standfirst, the single paragraph that stands before a media block, taken
+    out of the body; else the first paragraph, which stays in the body.
+    """
+    paragraphs = [b.text for b in blocks if b.kind == PARAGRAPH]
+    captions = [parse_caption(b.text) for b in blocks if b.kind == MEDIA]
+    first_media = next((i for i, b in enumerate(blocks) if b.kind == MEDIA), None)
+    if paragraphs and _same(paragraphs[0], title):
+        paragraphs = paragraphs[1:]  # headline repeated as the first body line
+    if lead:
+        if paragraphs and _same(paragraphs[0], lead):
+            paragraphs = paragraphs[1:]
+    elif (first_media == 1 and blocks[0].kind == PARAGRAPH and len(paragraphs) > 1
+          and blocks[0].text == paragraphs[0]):
+        lead, paragraphs = paragraphs[0], paragraphs[1:]
+    elif paragraphs:
+        lead = paragraphs[0]
+    unique_tags = list(dict.fromkeys(t for t in (tags or []) if t))
+    return Structure(title=title, lead=lead, paragraphs=paragraphs, captions=captions,
+                     tags=unique_tags)

@@ -1,0 +1,128 @@
+"""Raw article and quarantine rows, their Arrow schemas, and the stable article id."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+from akhbar.ingest.sources import SourceConfig
+
+RAW_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("license", pa.string()),
+        pa.field("origin", pa.string(), nullable=False),
+        pa.field("raw_sha256", pa.string(), nullable=False),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("url", pa.string()),
+        pa.field("source_record_id", pa.string()),
+        pa.field("published_at", pa.timestamp("us", tz="UTC")),
+        pa.field("title", pa.string()),
+        pa.field("lead", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("author", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+    ]
+)
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("origin", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("raw_sha256", pa.string()),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("id", pa.string()),
+    ]
+)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def article_id(source: str, url: str | None, source_record_id: str | None, raw_sha256: str) -> str:
+    """Stable id: hash of source + (url, else source record id, else raw_sha256)."""
+    key = url or (f"id:{source_record_id}" if source_record_id else f"sha256:{raw_sha256}")
+    return sha256_hex(f"{source}\x1f{key}".encode())[:24]
+
+
+def parse_published(value: Any, timezone: str = "UTC") -> datetime | None:
+    """ISO 8601 date or datetime to UTC; a value without offset is read in the source's zone.
+
+    Returns None for anything unparseable: publication times are never invented.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    text = str(value).strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(timezone))
+    return parsed.astimezone(UTC)
+
+
+def quarantine_row(source: SourceConfig | str, origin: str, reason: str, *, stage: str = "raw",
+                   raw: bytes | None = None, article: str | None = None) -> dict[str, Any]:
+    return {
+        "source": source.name if isinstance(source, SourceConfig) else source,
+        "origin": origin,
+        "stage": stage,
+        "reason": reason,
+        "raw_sha256": sha256_hex(raw) if raw is not None else None,
+        "size_bytes": len(raw) if raw is not None else None,
+        "id": article,
+    }
+
+
+def _text_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):  # paragraphs given as a list
+        return "\n".join(str(v) for v in value if v is not None)
+    return str(value)
+
+
+def _tags_value(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [t.strip() for t in value.replace("،", ",").split(",") if t.strip()]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    return [str(value)]
+
+
+def article_row(source: SourceConfig, origin: str, raw: bytes, *, title: Any = None,
+                text: Any = None, lead: Any = None, url: Any = None, published: Any = None,
+                author: Any = None, tags: Any = None, source_record_id: Any = None) -> dict[str, Any]:
+    """A raw article row; values are kept as the source gave them (normalization comes later)."""
+    raw_sha = sha256_hex(raw)
+    url_s = _text_value(url) or None
+    rid = _text_value(source_record_id) or None
+    return {
+        "id": article_id(source.name, url_s, rid, raw_sha),
+        "source": source.name,
+        "license": source.license,
+        "origin": origin,
+        "raw_sha256": raw_sha,
+        "size_bytes": len(raw),
+        "url": url_s,
+        "source_record_id": rid,
+        "published_at": parse_published(published, source.timezone),
+        "title": _text_value(title),
+        "lead": _text_value(lead) or None,
+        "text": _text_value(text),
+        "author": _text_value(author) or None,
+        "tags": _tags_value(tags),
+    }
