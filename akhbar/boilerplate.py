@@ -58,8 +58,9 @@ def segment(text: str) -> tuple[list[Block], list[RemovedLine]]:
             removed.append(RemovedLine(line, "player_timestamp"))
             in_media = True
             continue
-        if _BULLET_RESIDUE.match(line):
-            removed.append(RemovedLine(line, "bullet_residue"))
+        if in_media and _BULLET_RESIDUE.match(line):
+            # Only inside a media block: elsewhere short bullets are real lists (Q&A, items).
+            removed.append(RemovedLine(line, "media_bullet"))
             continue
         if _COPYRIGHT.match(line):
             removed.append(RemovedLine(line, "copyright_footer"))

@@ -1,0 +1,213 @@
+"""Versioned, deterministic Parquet releases: data files, manifest and rendered card.
+
+A release is written to a temporary folder beside the others and renamed into place only
+once complete. Nothing in a release depends on wall-clock time or hash randomization: the
+same inputs and code give byte-identical files. Re-running on unchanged inputs and code
+makes no new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from akhbar import PIPELINE_VERSION
+from akhbar.card import render_card, template_path
+from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
+
+ROWS_PER_FILE = 100_000  # rolling data files of bounded size
+ROW_GROUP_SIZE = 10_000
+_VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """Hash of the library's code and resources: any change to them changes release output."""
+    digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".yaml", ".yml", ".json", ".txt", ".md"}:
+            digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    digest.update(template_path().read_bytes())  # the card template shapes README.md
+    return digest.hexdigest()
+
+
+def input_fingerprint(*tables: pa.Table) -> str:
+    """Hash of every raw input seen (released or quarantined): source, origin, raw_sha256."""
+    keys = sorted(
+        f"{s}\t{o}\t{h or ''}"
+        for t in tables
+        for s, o, h in zip(t["source"].to_pylist(), t["origin"].to_pylist(),
+                           t["raw_sha256"].to_pylist(), strict=True)
+    )
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    match = _VERSION_DIR.match(text if text.startswith("v") else f"v{text}")
+    if not match:
+        raise ValueError(f"not a release version: {text!r}")
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def list_releases(data_root: Path) -> list[str]:
+    """Released versions under `data_root/releases`, oldest first ("1.0.0", "1.1.0", ...)."""
+    releases = Path(data_root) / "releases"
+    if not releases.is_dir():
+        return []
+    found = [p.name[1:] for p in releases.iterdir() if p.is_dir() and _VERSION_DIR.match(p.name)
+             and (p / "manifest.json").is_file()]
+    return sorted(found, key=parse_version)
+
+
+def load_manifest(data_root: Path, version: str) -> dict[str, Any]:
+    return json.loads((Path(data_root) / "releases" / f"v{version}" / "manifest.json").read_text())
+
+
+def next_version(previous: dict[str, Any] | None, *, schema_version: str,
+                 input_fp: str, files: list[dict[str, Any]]) -> str | None:
+    """The version of a new release, or None when it would equal `previous`.
+
+    Schema major change -> major; additive schema or new input -> minor; same input with
+    different output (corrected data) -> patch.
+    """
+    if previous is None:
+        return f"{schema_version.split('.')[0]}.0.0"
+    major, minor, patch = parse_version(previous["version"])
+    prev_major, prev_minor = previous["schema_version"].split(".")
+    new_major, new_minor = schema_version.split(".")
+    if new_major != prev_major:
+        return f"{major + 1}.0.0"
+    if new_minor != prev_minor or input_fp != previous["input_fingerprint"]:
+        return f"{major}.{minor + 1}.0"
+    if [(f["path"], f["sha256"]) for f in files] != [
+        (f["path"], f["sha256"]) for f in previous["files"]
+    ]:
+        return f"{major}.{minor}.{patch + 1}"
+    return None
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    version: str
+    path: Path
+    created: bool  # False when the inputs and code matched the latest release
+    manifest: dict[str, Any]
+
+
+def _write_data_files(table: pa.Table, data_dir: Path) -> list[dict[str, Any]]:
+    schema = schema_with_hf_metadata(ARTICLE_SCHEMA)
+    table = table.cast(ARTICLE_SCHEMA).replace_schema_metadata(schema.metadata)
+    n_files = max(1, -(-table.num_rows // ROWS_PER_FILE))
+    files = []
+    for i in range(n_files):
+        part = table.slice(i * ROWS_PER_FILE, ROWS_PER_FILE)
+        rel = f"data/train-{i:05d}-of-{n_files:05d}.parquet"
+        path = data_dir.parent / rel
+        pq.write_table(part, path, compression="zstd", compression_level=9,
+                       row_group_size=ROW_GROUP_SIZE, use_dictionary=True,
+                       write_statistics=True, store_schema=True)
+        files.append({"path": rel, "rows": part.num_rows, "bytes": path.stat().st_size,
+                      "sha256": sha256_file(path)})
+    return files
+
+
+def build_release(articles: pa.Table, quarantine: pa.Table, data_root: str | Path, *,
+                  dataset_name: str, sources: list[dict[str, Any]],
+                  validation: dict[str, Any]) -> ReleaseResult:
+    """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
+
+    `articles` are rows of ARTICLE_SCHEMA; `quarantine` rows (QUARANTINE_SCHEMA) are kept in
+    `quarantine.parquet` beside the data (not part of the published dataset).
+    """
+    data_root = Path(data_root)
+    releases_dir = data_root / "releases"
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    articles = articles.take(pc.sort_indices(articles, [("id", "ascending")]))
+    quarantine = quarantine.take(pc.sort_indices(
+        quarantine, [("source", "ascending"), ("origin", "ascending"), ("stage", "ascending")]))
+    input_fp = input_fingerprint(articles, quarantine)
+    versions = list_releases(data_root)
+    previous = load_manifest(data_root, versions[-1]) if versions else None
+
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-release-", dir=releases_dir))
+    try:
+        (tmp / "data").mkdir()
+        files = _write_data_files(articles, tmp / "data")
+        version = next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp,
+                               files=files)
+        if version is None:
+            assert previous is not None
+            shutil.rmtree(tmp)
+            return ReleaseResult(previous["version"], releases_dir / f"v{previous['version']}",
+                                 False, previous)
+        pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
+        by_source = {s["name"]: s for s in sources}
+        counts = pc.value_counts(articles["source"]).to_pylist() if articles.num_rows else []
+        for entry in counts:
+            by_source.setdefault(entry["values"], {"name": entry["values"], "license": "other"})
+        source_rows = [{**by_source[name], "articles": next(
+            (c["counts"] for c in counts if c["values"] == name), 0)} for name in sorted(by_source)]
+        changelog = list(previous.get("changelog", [])) if previous else []
+        changelog.append({
+            "version": version,
+            "articles": articles.num_rows,
+            "change": _describe_change(previous, articles.num_rows, input_fp),
+        })
+        manifest = {
+            "name": dataset_name,
+            "version": version,
+            "previous_version": previous["version"] if previous else None,
+            "schema_version": SCHEMA_VERSION,
+            "pipeline_version": PIPELINE_VERSION,
+            "code_fingerprint": code_fingerprint(),
+            "input_fingerprint": input_fp,
+            "rows": {"raw": articles.num_rows + quarantine.num_rows,
+                     "released": articles.num_rows, "quarantined": quarantine.num_rows},
+            "sources": source_rows,
+            "files": files,
+            "quarantine_file": {"path": "quarantine.parquet", "rows": quarantine.num_rows,
+                                "sha256": sha256_file(tmp / "quarantine.parquet")},
+            "validation": validation,
+            "changelog": changelog,
+        }
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+            encoding="utf-8")
+        (tmp / "README.md").write_text(render_card(manifest, articles), encoding="utf-8")
+        final = releases_dir / f"v{version}"
+        for path in (tmp, tmp / "data"):
+            os.chmod(path, 0o755)  # mkdtemp makes 0700 folders
+        os.rename(tmp, final)  # atomic; fails if another build took this version meanwhile
+        return ReleaseResult(version, final, True, manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _describe_change(previous: dict[str, Any] | None, rows: int, input_fp: str) -> str:
+    if previous is None:
+        return f"First release: {rows} articles."
+    delta = rows - previous["rows"]["released"]
+    if input_fp != previous["input_fingerprint"]:
+        return f"New or changed input: {rows} articles ({delta:+d})."
+    return f"Same input, output corrected by pipeline {PIPELINE_VERSION}: {rows} articles."

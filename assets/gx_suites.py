@@ -1,0 +1,111 @@
+"""Great Expectations 1.x suites from `expectations/`, evaluated directly on pandas frames.
+
+`dagster-ge` pins GX < 1, so the suites are run with GX's own API: an ephemeral context,
+a pandas dataframe asset, and `Batch.validate`. The summary returned is plain JSON-ready
+data for asset-check metadata and the release manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics calls
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+EXAMPLES_PER_EXPECTATION = 5
+
+
+def load_suite_doc(name: str) -> dict[str, Any]:
+    path = SUITES_DIR / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@cache
+def _context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe values (GX reports NaN for nulls in pandas object columns)."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id") -> dict[str, Any]:
+    """Evaluate suite `suite_name` on `frame`; return success, statistics and per-expectation
+    results with unexpected counts and a few failing rows (by `id_column`)."""
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    doc = load_suite_doc(suite_name)
+    suite = gx.ExpectationSuite(name=doc["name"])
+    for expectation in doc["expectations"]:
+        suite.add_expectation_configuration(ExpectationConfiguration(
+            type=expectation["type"], kwargs=expectation["kwargs"], meta=expectation.get("meta")))
+    context = _context()
+    source_name = f"akhbar-{suite_name}"
+    try:
+        datasource = context.data_sources.get(source_name)
+    except (KeyError, ValueError):
+        datasource = context.data_sources.add_pandas(source_name)
+    asset = (datasource.get_asset(suite_name) if suite_name in datasource.get_asset_names()
+             else datasource.add_dataframe_asset(suite_name))
+    batch_definition = (asset.get_batch_definition("whole") if asset.batch_definitions
+                        else asset.add_batch_definition_whole_dataframe("whole"))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result_format: dict[str, Any] = {"result_format": "SUMMARY",
+                                     "partial_unexpected_count": EXAMPLES_PER_EXPECTATION}
+    if id_column in frame.columns:
+        result_format["unexpected_index_column_names"] = [id_column]
+    outcome = batch.validate(suite, result_format=result_format)
+    results = []
+    for r in outcome.results:
+        kwargs = r.expectation_config.kwargs
+        detail = r.result or {}
+        examples = detail.get("partial_unexpected_index_list") or [
+            {"value": v} for v in detail.get("partial_unexpected_list", [])]
+        if r.expectation_config.type == "expect_table_columns_to_match_ordered_list" and not r.success:
+            examples = [{"observed": detail.get("observed_value"),
+                         "expected": kwargs.get("column_list")}]
+        results.append(_clean({
+            "expectation": r.expectation_config.type,
+            "column": kwargs.get("column"),
+            "success": bool(r.success),
+            "element_count": detail.get("element_count"),
+            "unexpected_count": detail.get("unexpected_count"),
+            "unexpected_percent": detail.get("unexpected_percent"),
+            "examples": examples[:EXAMPLES_PER_EXPECTATION],
+            "exception": (r.exception_info or {}).get("exception_message")
+            if isinstance(r.exception_info, dict) and r.exception_info.get("raised_exception") else None,
+        }))
+    stats = outcome.statistics
+    return {
+        "suite": doc["name"],
+        "success": bool(outcome.success),
+        "evaluated": int(stats["evaluated_expectations"]),
+        "successful": int(stats["successful_expectations"]),
+        "failed": int(stats["unsuccessful_expectations"]),
+        "rows": len(frame),
+        "results": results,
+    }
