@@ -206,7 +206,7 @@ def build_release(articles: pa.Table, quarantine: pa.Table, data_root: str | Pat
 
 def _describe_change(previous: dict[str, Any] | None, rows: int, input_fp: str) -> str:
     if previous is None:
-        return f"First release: {rows} articles."
+        return f"First release: {rows} article{'' if rows == 1 else 's'}."
     delta = rows - previous["rows"]["released"]
     if input_fp != previous["input_fingerprint"]:
         return f"New or changed input: {rows} articles ({delta:+d})."

@@ -1,0 +1,46 @@
+"""Stores stage outputs under the data root: Arrow tables as Parquet, summaries as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import ConfigurableIOManager, InputContext, OutputContext
+
+
+class ArrowParquetIOManager(ConfigurableIOManager):
+    """One file per asset in `base_dir`; written to a temporary name, then renamed."""
+
+    base_dir: str
+
+    def _path(self, context: InputContext | OutputContext, suffix: str) -> Path:
+        return Path(self.base_dir, *context.asset_key.path).with_suffix(suffix)
+
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        if isinstance(obj, pa.Table):
+            path = self._path(context, ".parquet")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".parquet.tmp")
+            pq.write_table(obj, tmp, compression="zstd")
+        else:
+            path = self._path(context, ".json")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True,
+                                      default=str), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def load_input(self, context: InputContext) -> Any:
+        parquet = self._path(context, ".parquet")
+        if parquet.is_file():
+            return pq.read_table(parquet)
+        as_json = self._path(context, ".json")
+        if as_json.is_file():
+            return json.loads(as_json.read_text(encoding="utf-8"))
+        raise FileNotFoundError(
+            f"{context.asset_key.to_user_string()} has not been materialized under "
+            f"{self.base_dir}; materialize it first (or run the whole build_release job)")

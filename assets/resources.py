@@ -1,0 +1,36 @@
+"""Configuration the assets share: where the data root is and which sources to read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+from akhbar.ingest import SourceConfig, load_sources_file, sources_for_inputs
+
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+
+
+class AkhbarSettings(ConfigurableResource):
+    """Data root, inputs and dataset name of a pipeline run.
+
+    Sources come from `inputs` (paths, as `akhbar build --input`), else `sources_file`,
+    else the embedded sample in `samples/`.
+    """
+
+    data_root: str = "data"
+    sources_file: str | None = None
+    inputs: list[str] = []
+    dataset_name: str = "akhbar-arabic-news"
+
+    def sources(self) -> list[SourceConfig]:
+        if self.inputs:
+            return sources_for_inputs(self.inputs)
+        if self.sources_file:
+            return load_sources_file(self.sources_file)
+        return [SourceConfig(name="samples", path=str(SAMPLES_DIR), format="text",
+                             license="other")]
+
+    @property
+    def stages_dir(self) -> Path:
+        return Path(self.data_root) / "stages"
