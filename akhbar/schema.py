@@ -130,6 +130,6 @@ def hf_yaml_features(schema: pa.Schema = ARTICLE_SCHEMA) -> list[dict[str, Any]]
 
 def schema_with_hf_metadata(schema: pa.Schema = ARTICLE_SCHEMA) -> pa.Schema:
     """The schema with the ``huggingface`` metadata key that `datasets` reads features from."""
-    payload = json.dumps({"info": {"features": hf_features(schema)}}, ensure_ascii=False,
-                         sort_keys=True)
+    # Key order matters: it is the column and struct-field order `datasets` rebuilds.
+    payload = json.dumps({"info": {"features": hf_features(schema)}}, ensure_ascii=False)
     return schema.with_metadata({b"huggingface": payload.encode("utf-8")})

@@ -16,7 +16,10 @@ from akhbar.ingest.sources import SourceConfig
 def extract_html(html: str) -> dict[str, Any] | None:
     """trafilatura's main-text extraction with metadata, as a dict (None when nothing found)."""
     out = trafilatura.extract(html, output_format="json", with_metadata=True,
-                              include_comments=False, include_tables=False, deduplicate=False)
+                              include_comments=False, include_tables=False, deduplicate=False,
+                              # no guessing from URLs or free text: dates are never invented
+                              date_extraction_params={"extensive_search": False,
+                                                      "original_date": True})
     return json.loads(out) if out else None
 
 
@@ -43,6 +46,6 @@ def read_html_pages(source: SourceConfig) -> Iterator[dict[str, Any]]:
                                  raw=raw)
             continue
         yield article_row(source, origin, raw, title=doc.get("title"), text=doc.get("text"),
-                          lead=doc.get("description"), url=doc.get("url") or doc.get("source"),
+                          url=doc.get("url") or doc.get("source"),
                           published=doc.get("date"), author=doc.get("author"),
                           tags=doc.get("tags") or None)

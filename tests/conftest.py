@@ -1,0 +1,44 @@
+"""Shared fixtures: the shared corpus (read-only), temporary data roots and Dagster homes."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+SEED = REPO / "samples" / "seed_article.txt"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """`../shared/corpus`; its absence is an error, not a skip (CI always has it)."""
+    if not CORPUS.is_dir():
+        pytest.fail(f"shared corpus not found at {CORPUS}: clone the repo beside ../shared")
+    return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory,
+                           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs with its own DAGSTER_HOME (embedded SQLite storage) under tmp."""
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("AKHBAR_SOURCES", raising=False)
+    monkeypatch.delenv("AKHBAR_DATA_ROOT", raising=False)
+    return home
+
+
+def head_lines(src: Path, dest: Path, n: int) -> Path:
+    """First `n` lines of a (gzipped) JSONL corpus file, copied under tmp for a small run."""
+    opener = gzip.open if src.suffix == ".gz" else open
+    with opener(src, "rb") as fh:
+        lines = list(itertools.islice(fh, n))
+    writer = gzip.open if dest.suffix == ".gz" else open
+    with writer(dest, "wb") as out:
+        out.writelines(lines)
+    return dest

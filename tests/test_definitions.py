@@ -1,0 +1,55 @@
+"""Snapshot of the asset graph and `dagster definitions validate`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from pipelines.definitions import BUILD_JOB, defs
+from tests.conftest import REPO
+
+EXPECTED_DEPS = {
+    "raw_articles": set(),
+    "raw_quarantine": set(),
+    "normalized_articles": {"raw_articles"},
+    "article_fields": {"normalized_articles"},
+    "dataset_release": {"article_fields", "raw_quarantine"},
+}
+
+
+def test_asset_graph_snapshot() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == set(EXPECTED_DEPS)
+    for name, parents in EXPECTED_DEPS.items():
+        node = graph.get(AssetKey(name))
+        assert {p.to_user_string() for p in node.parent_keys} == parents, name
+        assert node.code_version, f"{name} has no code_version"
+        assert node.description, f"{name} has no description"
+
+
+def test_blocking_check_on_article_fields() -> None:
+    graph = defs.resolve_asset_graph()
+    (check_key,) = graph.asset_check_keys
+    assert check_key.asset_key == AssetKey("article_fields")
+    assert check_key.name == "article_fields_suite"
+    assert graph.get_check_spec(check_key).blocking
+
+
+def test_build_job_selects_every_asset_and_the_check() -> None:
+    job = defs.resolve_job_def(BUILD_JOB)
+    assert set(job.asset_layer.selected_asset_keys) == {AssetKey(k) for k in EXPECTED_DEPS}
+    assert "article_fields_article_fields_suite" in job.graph.node_names()
+
+
+def test_dagster_definitions_validate(tmp_path: Path) -> None:
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run([str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Validation successful" in proc.stdout + proc.stderr

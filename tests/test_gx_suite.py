@@ -1,0 +1,53 @@
+"""The article_fields suite, evaluated by Great Expectations for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from akhbar.ingest import SourceConfig, read_sources
+from akhbar.quality import article_fields_frame
+from akhbar.stages.extract_fields import extract_fields
+from akhbar.stages.normalize_articles import normalize_articles
+from assets.gx_suites import validate_frame
+from tests.conftest import SEED
+
+
+@pytest.fixture(scope="module")
+def seed_fields() -> pa.Table:
+    batch = read_sources([SourceConfig("samples", str(SEED.parent), "text")])
+    return extract_fields(normalize_articles(batch.articles))
+
+
+def _failed(summary: dict) -> dict[str, dict]:
+    return {f"{r['expectation']}:{r['column']}": r for r in summary["results"] if not r["success"]}
+
+
+def test_seed_passes(seed_fields: pa.Table) -> None:
+    summary = validate_frame(article_fields_frame(seed_fields), "article_fields")
+    assert summary["success"], _failed(summary)
+    assert summary["evaluated"] == summary["successful"] >= 10
+
+
+def test_failures_name_expectation_count_and_rows(seed_fields: pa.Table, tmp_path: Path) -> None:
+    english = seed_fields.to_pylist()[0] | {"id": "english", "body": "An English text only."}
+    duplicate = seed_fields.to_pylist()[0]
+    table = pa.Table.from_pylist([seed_fields.to_pylist()[0], english, duplicate],
+                                 schema=seed_fields.schema)
+    summary = validate_frame(article_fields_frame(table), "article_fields")
+    failed = _failed(summary)
+    assert not summary["success"]
+    assert set(failed) == {"expect_column_values_to_be_unique:id",
+                           "expect_column_values_to_be_between:body_arabic_ratio"}
+    ratio = failed["expect_column_values_to_be_between:body_arabic_ratio"]
+    assert ratio["unexpected_count"] == 1
+    assert ratio["examples"][0]["id"] == "english"
+    assert failed["expect_column_values_to_be_unique:id"]["unexpected_count"] == 2
+
+
+def test_missing_column_fails_schema_expectation(seed_fields: pa.Table) -> None:
+    frame = article_fields_frame(seed_fields.drop_columns(["tags"]))
+    failed = _failed(validate_frame(frame, "article_fields"))
+    assert "expect_table_columns_to_match_ordered_list:None" in failed

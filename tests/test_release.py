@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from akhbar.ingest import SourceConfig, read_sources
+from akhbar.release import build_release, list_releases, next_version, sha256_file
+from akhbar.schema import ARTICLE_SCHEMA
+from akhbar.stages.extract_fields import extract_fields
+from akhbar.stages.normalize_articles import normalize_articles
+
+VALIDATION = {"suite": "article_fields", "success": True, "evaluated": 1, "successful": 1,
+              "failed": 0, "results": []}
+
+
+def _articles(folder: Path, texts: dict[str, str]) -> tuple[pa.Table, pa.Table]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    batch = read_sources([SourceConfig("t", str(folder), "text")])
+    return extract_fields(normalize_articles(batch.articles)), batch.quarantine
+
+
+def _build(root: Path, articles: pa.Table, quarantine: pa.Table):
+    return build_release(articles, quarantine, root, dataset_name="test",
+                         sources=[{"name": "t", "license": "cc-by-4.0"}], validation=VALIDATION)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): sha256_file(p)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+TEXTS = {"b.txt": "عنوان ثان\n\nنص الخبر الثاني.", "a.txt": "عنوان\n\nنص الخبر الأول.\n\nفقرة.",
+         "empty.txt": ""}
+
+
+def test_release_layout_and_manifest(tmp_path: Path) -> None:
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+    result = _build(tmp_path / "data", articles, quarantine)
+    assert result.created and result.version == "1.0.0"
+    assert result.path == tmp_path / "data" / "releases" / "v1.0.0"
+    files = sorted(p.relative_to(result.path).as_posix() for p in result.path.rglob("*")
+                   if p.is_file())
+    assert files == ["README.md", "data/train-00000-of-00001.parquet", "manifest.json",
+                     "quarantine.parquet"]
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["rows"] == {"raw": 3, "released": 2, "quarantined": 1}
+    (entry,) = manifest["files"]
+    assert entry["sha256"] == sha256_file(result.path / entry["path"])
+    assert entry["rows"] == 2
+    table = pq.read_table(result.path / entry["path"])
+    assert table.schema.remove_metadata().equals(ARTICLE_SCHEMA)
+    assert b"huggingface" in table.schema.metadata
+    assert table["id"].to_pylist() == sorted(table["id"].to_pylist())
+    assert pq.ParquetFile(result.path / entry["path"]).metadata.row_group(0).column(0).compression == "ZSTD"
+    quarantined = pq.read_table(result.path / "quarantine.parquet").to_pylist()
+    assert [(q["origin"], q["reason"]) for q in quarantined] == [("empty.txt", "empty file")]
+    assert not [p for p in (tmp_path / "data" / "releases").iterdir() if p.name.startswith(".")]
+
+
+def test_card_header_is_valid_hub_metadata(tmp_path: Path) -> None:
+    from huggingface_hub import DatasetCard
+
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+    result = _build(tmp_path / "data", articles, quarantine)
+    card = DatasetCard.load(result.path / "README.md")
+    data = card.data.to_dict()
+    assert data["language"] == ["ar"]
+    assert data["license"] == "cc-by-4.0"
+    assert data["configs"][0]["data_files"][0]["path"] == "data/train-*.parquet"
+    assert [f["name"] for f in data["dataset_info"]["features"]] == ARTICLE_SCHEMA.names
+    assert data["dataset_info"]["splits"] == [{"name": "train", "num_examples": 2}]
+    assert 'revision="v1.0.0"' in card.text
+    header = (result.path / "README.md").read_text().split("---")[1]
+    assert yaml.safe_load(header)["pretty_name"] == "test"
+
+
+def test_same_input_same_bytes_and_no_new_version(tmp_path: Path) -> None:
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+    first = _build(tmp_path / "one", articles, quarantine)
+    other = _build(tmp_path / "two", articles.take([1, 0]), quarantine)  # row order irrelevant
+    assert _digests(first.path) == _digests(other.path)
+    again = _build(tmp_path / "one", articles, quarantine)
+    assert not again.created and again.version == "1.0.0"
+    assert list_releases(tmp_path / "one") == ["1.0.0"]
+
+
+def test_new_input_makes_next_minor_version(tmp_path: Path) -> None:
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+    _build(tmp_path / "data", articles, quarantine)
+    more, more_q = _articles(tmp_path / "in", {"c.txt": "عنوان ثالث\n\nنص ثالث."})
+    result = _build(tmp_path / "data", more, more_q)
+    assert result.created and result.version == "1.1.0"
+    assert result.manifest["previous_version"] == "1.0.0"
+    assert [c["version"] for c in result.manifest["changelog"]] == ["1.0.0", "1.1.0"]
+    assert list_releases(tmp_path / "data") == ["1.0.0", "1.1.0"]
+    # the earlier release is untouched
+    assert json.loads((tmp_path / "data/releases/v1.0.0/manifest.json").read_text())[
+        "rows"]["released"] == 2
+
+
+def test_failed_write_leaves_no_partial_release(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("akhbar.release.render_card", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _build(tmp_path / "data", articles, quarantine)
+    assert list((tmp_path / "data" / "releases").iterdir()) == []
+
+
+PREVIOUS = {"version": "1.2.3", "schema_version": "1.0", "input_fingerprint": "in",
+            "files": [{"path": "data/a.parquet", "sha256": "x"}]}
+
+
+@pytest.mark.parametrize(
+    ("schema_version", "input_fp", "sha", "expected"),
+    [("1.0", "in", "x", None), ("1.0", "in", "y", "1.2.4"), ("1.0", "new", "y", "1.3.0"),
+     ("1.1", "in", "y", "1.3.0"), ("2.0", "in", "x", "2.0.0")],
+)
+def test_next_version(schema_version: str, input_fp: str, sha: str, expected: str | None) -> None:
+    files = [{"path": "data/a.parquet", "sha256": sha}]
+    assert next_version(PREVIOUS, schema_version=schema_version, input_fp=input_fp,
+                        files=files) == expected
+    assert next_version(None, schema_version="1.0", input_fp="a", files=files) == "1.0.0"

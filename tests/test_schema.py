@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+
+import datasets
+import pyarrow as pa
+
+from akhbar.schema import ARTICLE_SCHEMA, FIELD_DESCRIPTIONS, hf_features, hf_yaml_features
+from akhbar.schema import schema_with_hf_metadata
+from assets.gx_suites import load_suite_doc
+
+
+def test_hf_features_match_datasets() -> None:
+    expected = datasets.Features.from_arrow_schema(ARTICLE_SCHEMA)
+    assert hf_features() == expected.to_dict()
+
+
+def test_yaml_features_match_datasets() -> None:
+    expected = datasets.Features.from_arrow_schema(ARTICLE_SCHEMA)
+    assert hf_yaml_features() == expected._to_yaml_list()
+
+
+def test_schema_metadata_round_trips_features() -> None:
+    meta = schema_with_hf_metadata().metadata[b"huggingface"]
+    features = datasets.Features.from_dict(json.loads(meta)["info"]["features"])
+    rebuilt = features.arrow_schema
+    assert rebuilt.names == ARTICLE_SCHEMA.names
+    assert [f.type for f in rebuilt] == [f.type for f in ARTICLE_SCHEMA]
+
+
+def test_every_field_is_described() -> None:
+    assert list(FIELD_DESCRIPTIONS) == ARTICLE_SCHEMA.names
+
+
+def test_suite_column_list_is_the_schema_plus_derived_columns() -> None:
+    suite = load_suite_doc("article_fields")
+    (columns,) = [e["kwargs"]["column_list"] for e in suite["expectations"]
+                  if e["type"] == "expect_table_columns_to_match_ordered_list"]
+    assert columns == [*ARTICLE_SCHEMA.names, "body_arabic_ratio"]
+
+
+def test_nested_types_are_as_designed() -> None:
+    assert ARTICLE_SCHEMA.field("captions").type == pa.list_(
+        pa.struct([("text", pa.string()), ("credit", pa.string())]))
+    assert ARTICLE_SCHEMA.field("published_at").type == pa.timestamp("us", tz="UTC")
+    assert ARTICLE_SCHEMA.field("quotes").type.value_type.field("paragraph").type == pa.int32()
