@@ -16,7 +16,7 @@ command="${1:-}"
 [ $# -gt 0 ] && shift
 case "$command" in
   build) exec .venv/bin/akhbar build "$@" ;;
-  test) exec .venv/bin/python -m pytest -n 2 "$@" ;;
+  test) exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@" ;;
   dev) exec .venv/bin/dagster dev "$@" ;;
   *) echo "usage: ./run.sh build|test|dev [options]" >&2; exit 2 ;;
 esac

@@ -17,8 +17,7 @@ MEDIA = "media"
 
 _PLAYER_TIMESTAMP = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?(?:\s*/\s*\d{1,2}:\d{2}(?::\d{2})?)?$")
 _BULLET_RESIDUE = re.compile(r"^[•·▪●◦]\s*\S+(?:\s+\S+){0,3}$")
-_COPYRIGHT = re.compile(r"^(?:©|\(c\)|جميع الحقوق محفوظة|حقوق النشر محفوظة|كل الحقوق محفوظة)",
-                        re.IGNORECASE)
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|جميع الحقوق محفوظة|حقوق النشر محفوظة|كل الحقوق محفوظة)", re.IGNORECASE)
 # Lines after which a page holds only links to other articles.
 _TERMINAL_FOOTER = re.compile(
     r"^(?:اخترنا لك|تصفح المزيد|اقرأ المزيد|اقرأ أيضا|اقرأ أيضاً|مواضيع ذات صلة|أخبار ذات صلة"
@@ -51,8 +50,9 @@ def segment(text: str) -> tuple[list[Block], list[RemovedLine]]:
             continue
         if _TERMINAL_FOOTER.match(line):
             removed.append(RemovedLine(line, "related_footer"))
-            removed.extend(RemovedLine(rest.strip(), "after_related_footer")
-                           for rest in lines[i + 1 :] if rest.strip())
+            removed.extend(
+                RemovedLine(rest.strip(), "after_related_footer") for rest in lines[i + 1 :] if rest.strip()
+            )
             break
         if _PLAYER_TIMESTAMP.match(line):
             removed.append(RemovedLine(line, "player_timestamp"))

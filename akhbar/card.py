@@ -26,8 +26,13 @@ def template_path() -> Path:
 
 
 def size_category(rows: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+    for limit, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
         if rows < limit:
             return name
     return "10M<n<100M"
@@ -42,20 +47,24 @@ def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
     if meta["license"] == "other":
         meta["license_name"] = "per-source"
         meta["license_details"] = "See the Sources section: each source keeps its own licence."
-    meta.update({
-        "pretty_name": manifest["name"],
-        "task_categories": ["text-classification", "token-classification", "summarization"],
-        "size_categories": [size_category(manifest["rows"]["released"])],
-        "tags": ["news", "arabic"],
-        "configs": [{
-            "config_name": "default",
-            "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
-        }],
-        "dataset_info": {
-            "features": hf_yaml_features(ARTICLE_SCHEMA),
-            "splits": [{"name": "train", "num_examples": manifest["rows"]["released"]}],
-        },
-    })
+    meta.update(
+        {
+            "pretty_name": manifest["name"],
+            "task_categories": ["text-classification", "token-classification", "summarization"],
+            "size_categories": [size_category(manifest["rows"]["released"])],
+            "tags": ["news", "arabic"],
+            "configs": [
+                {
+                    "config_name": "default",
+                    "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
+                }
+            ],
+            "dataset_info": {
+                "features": hf_yaml_features(ARTICLE_SCHEMA),
+                "splits": [{"name": "train", "num_examples": manifest["rows"]["released"]}],
+            },
+        }
+    )
     return meta
 
 
@@ -73,10 +82,8 @@ def _coverage(articles: pa.Table) -> dict[str, int]:
 
 
 def render_card(manifest: dict[str, Any], articles: pa.Table) -> str:
-    header = yaml.safe_dump(card_metadata(manifest), allow_unicode=True, sort_keys=False,
-                            width=1000)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             autoescape=False)
+    header = yaml.safe_dump(card_metadata(manifest), allow_unicode=True, sort_keys=False, width=1000)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     template = env.from_string(template_path().read_text(encoding="utf-8"))
     words = articles["word_count"].to_pylist() if articles.num_rows else []
     return template.render(

@@ -16,8 +16,7 @@ _INVISIBLE = dict.fromkeys(
 )
 _TATWEEL = {0x0640: None}
 # Persian / Urdu letter variants found in Arabic news to their Arabic letters.
-_LETTER_VARIANTS = str.maketrans({"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ة",
-                                  "ے": "ي"})
+_LETTER_VARIANTS = str.maketrans({"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ة", "ے": "ي"})
 _CLEAN_TABLE = {**_INVISIBLE, **_TATWEEL, **_LETTER_VARIANTS}
 
 _EXOTIC_SPACES = re.compile(r"[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000\t\f\v]+")
@@ -27,7 +26,7 @@ _PRESENTATION_FORMS = re.compile(r"[\uFB50-\uFDFF\uFE70-\uFEFF]+")
 
 def _fold_presentation_forms(match: re.Match[str]) -> str:
     # NFKC gives a Persian yeh inside U+FDFC (rial sign); map it to the Arabic word first.
-    return unicodedata.normalize("NFKC", match.group(0).replace("\uFDFC", "ريال"))
+    return unicodedata.normalize("NFKC", match.group(0).replace("\ufdfc", "ريال"))
 
 
 def clean_text(text: str) -> str:
@@ -46,12 +45,23 @@ def clean_text(text: str) -> str:
 
 
 _DIACRITICS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u08D3-\u08FF]")
-_SEARCH_FOLD = str.maketrans({
-    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي",
-    "،": ",", "؛": ";", "؟": "?",
-    **{chr(0x0660 + i): str(i) for i in range(10)},
-    **{chr(0x06F0 + i): str(i) for i in range(10)},
-})
+_SEARCH_FOLD = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ئ": "ي",
+        "،": ",",
+        "؛": ";",
+        "؟": "?",
+        **{chr(0x0660 + i): str(i) for i in range(10)},
+        **{chr(0x06F0 + i): str(i) for i in range(10)},
+    }
+)
 
 
 def search_key(text: str) -> str:
@@ -59,7 +69,8 @@ def search_key(text: str) -> str:
     return " ".join(_DIACRITICS.sub("", clean_text(text)).translate(_SEARCH_FOLD).split())
 
 
-_ARABIC_LETTER = re.compile(r"[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF]")
+# Lookahead: only characters that are letters count (the block also holds signs and marks).
+_ARABIC_LETTER = re.compile(r"(?=[^\W\d_])[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF]")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 

@@ -56,8 +56,9 @@ def input_fingerprint(*tables: pa.Table) -> str:
     keys = sorted(
         f"{s}\t{o}\t{h or ''}"
         for t in tables
-        for s, o, h in zip(t["source"].to_pylist(), t["origin"].to_pylist(),
-                           t["raw_sha256"].to_pylist(), strict=True)
+        for s, o, h in zip(
+            t["source"].to_pylist(), t["origin"].to_pylist(), t["raw_sha256"].to_pylist(), strict=True
+        )
     )
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()
 
@@ -74,8 +75,11 @@ def list_releases(data_root: Path) -> list[str]:
     releases = Path(data_root) / "releases"
     if not releases.is_dir():
         return []
-    found = [p.name[1:] for p in releases.iterdir() if p.is_dir() and _VERSION_DIR.match(p.name)
-             and (p / "manifest.json").is_file()]
+    found = [
+        p.name[1:]
+        for p in releases.iterdir()
+        if p.is_dir() and _VERSION_DIR.match(p.name) and (p / "manifest.json").is_file()
+    ]
     return sorted(found, key=parse_version)
 
 
@@ -83,8 +87,9 @@ def load_manifest(data_root: Path, version: str) -> dict[str, Any]:
     return json.loads((Path(data_root) / "releases" / f"v{version}" / "manifest.json").read_text())
 
 
-def next_version(previous: dict[str, Any] | None, *, schema_version: str,
-                 input_fp: str, files: list[dict[str, Any]]) -> str | None:
+def next_version(
+    previous: dict[str, Any] | None, *, schema_version: str, input_fp: str, files: list[dict[str, Any]]
+) -> str | None:
     """The version of a new release, or None when it would equal `previous`.
 
     Schema major change -> major; additive schema or new input -> minor; same input with
@@ -99,9 +104,7 @@ def next_version(previous: dict[str, Any] | None, *, schema_version: str,
         return f"{major + 1}.0.0"
     if new_minor != prev_minor or input_fp != previous["input_fingerprint"]:
         return f"{major}.{minor + 1}.0"
-    if [(f["path"], f["sha256"]) for f in files] != [
-        (f["path"], f["sha256"]) for f in previous["files"]
-    ]:
+    if [(f["path"], f["sha256"]) for f in files] != [(f["path"], f["sha256"]) for f in previous["files"]]:
         return f"{major}.{minor}.{patch + 1}"
     return None
 
@@ -123,17 +126,31 @@ def _write_data_files(table: pa.Table, data_dir: Path) -> list[dict[str, Any]]:
         part = table.slice(i * ROWS_PER_FILE, ROWS_PER_FILE)
         rel = f"data/train-{i:05d}-of-{n_files:05d}.parquet"
         path = data_dir.parent / rel
-        pq.write_table(part, path, compression="zstd", compression_level=9,
-                       row_group_size=ROW_GROUP_SIZE, use_dictionary=True,
-                       write_statistics=True, store_schema=True)
-        files.append({"path": rel, "rows": part.num_rows, "bytes": path.stat().st_size,
-                      "sha256": sha256_file(path)})
+        pq.write_table(
+            part,
+            path,
+            compression="zstd",
+            compression_level=9,
+            row_group_size=ROW_GROUP_SIZE,
+            use_dictionary=True,
+            write_statistics=True,
+            store_schema=True,
+        )
+        files.append(
+            {"path": rel, "rows": part.num_rows, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+        )
     return files
 
 
-def build_release(articles: pa.Table, quarantine: pa.Table, data_root: str | Path, *,
-                  dataset_name: str, sources: list[dict[str, Any]],
-                  validation: dict[str, Any]) -> ReleaseResult:
+def build_release(
+    articles: pa.Table,
+    quarantine: pa.Table,
+    data_root: str | Path,
+    *,
+    dataset_name: str,
+    sources: list[dict[str, Any]],
+    validation: dict[str, Any],
+) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
     `articles` are rows of ARTICLE_SCHEMA; `quarantine` rows (QUARANTINE_SCHEMA) are kept in
@@ -143,8 +160,11 @@ def build_release(articles: pa.Table, quarantine: pa.Table, data_root: str | Pat
     releases_dir = data_root / "releases"
     releases_dir.mkdir(parents=True, exist_ok=True)
     articles = articles.take(pc.sort_indices(articles, [("id", "ascending")]))
-    quarantine = quarantine.take(pc.sort_indices(
-        quarantine, [("source", "ascending"), ("origin", "ascending"), ("stage", "ascending")]))
+    quarantine = quarantine.take(
+        pc.sort_indices(
+            quarantine, [("source", "ascending"), ("origin", "ascending"), ("stage", "ascending")]
+        )
+    )
     input_fp = input_fingerprint(articles, quarantine)
     versions = list_releases(data_root)
     previous = load_manifest(data_root, versions[-1]) if versions else None
@@ -153,26 +173,30 @@ def build_release(articles: pa.Table, quarantine: pa.Table, data_root: str | Pat
     try:
         (tmp / "data").mkdir()
         files = _write_data_files(articles, tmp / "data")
-        version = next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp,
-                               files=files)
+        version = next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files)
         if version is None:
             assert previous is not None
             shutil.rmtree(tmp)
-            return ReleaseResult(previous["version"], releases_dir / f"v{previous['version']}",
-                                 False, previous)
+            return ReleaseResult(
+                previous["version"], releases_dir / f"v{previous['version']}", False, previous
+            )
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
         by_source = {s["name"]: s for s in sources}
         counts = pc.value_counts(articles["source"]).to_pylist() if articles.num_rows else []
         for entry in counts:
             by_source.setdefault(entry["values"], {"name": entry["values"], "license": "other"})
-        source_rows = [{**by_source[name], "articles": next(
-            (c["counts"] for c in counts if c["values"] == name), 0)} for name in sorted(by_source)]
+        source_rows = [
+            {**by_source[name], "articles": next((c["counts"] for c in counts if c["values"] == name), 0)}
+            for name in sorted(by_source)
+        ]
         changelog = list(previous.get("changelog", [])) if previous else []
-        changelog.append({
-            "version": version,
-            "articles": articles.num_rows,
-            "change": _describe_change(previous, articles.num_rows, input_fp),
-        })
+        changelog.append(
+            {
+                "version": version,
+                "articles": articles.num_rows,
+                "change": _describe_change(previous, articles.num_rows, input_fp),
+            }
+        )
         manifest = {
             "name": dataset_name,
             "version": version,
@@ -181,18 +205,24 @@ def build_release(articles: pa.Table, quarantine: pa.Table, data_root: str | Pat
             "pipeline_version": PIPELINE_VERSION,
             "code_fingerprint": code_fingerprint(),
             "input_fingerprint": input_fp,
-            "rows": {"raw": articles.num_rows + quarantine.num_rows,
-                     "released": articles.num_rows, "quarantined": quarantine.num_rows},
+            "rows": {
+                "raw": articles.num_rows + quarantine.num_rows,
+                "released": articles.num_rows,
+                "quarantined": quarantine.num_rows,
+            },
             "sources": source_rows,
             "files": files,
-            "quarantine_file": {"path": "quarantine.parquet", "rows": quarantine.num_rows,
-                                "sha256": sha256_file(tmp / "quarantine.parquet")},
+            "quarantine_file": {
+                "path": "quarantine.parquet",
+                "rows": quarantine.num_rows,
+                "sha256": sha256_file(tmp / "quarantine.parquet"),
+            },
             "validation": validation,
             "changelog": changelog,
         }
         (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-            encoding="utf-8")
+            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         (tmp / "README.md").write_text(render_card(manifest, articles), encoding="utf-8")
         final = releases_dir / f"v{version}"
         for path in (tmp, tmp / "data"):

@@ -73,8 +73,7 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "dates": "Dates mentioned in the text, normalized, with calendar and precision.",
     "word_count": "Whitespace-separated words in `body`.",
     "char_count": "Characters in `body`.",
-    "origin": "Where the raw article came from, relative to its source root "
-    "(`file.txt`, `dump.jsonl#L12`).",
+    "origin": "Where the raw article came from, relative to its source root (`file.txt`, `dump.jsonl#L12`).",
     "raw_sha256": "SHA-256 of the raw bytes of the article (file or JSONL line).",
     "duplicate_of": "Id of the kept article when this one is a duplicate.",
     "pipeline_version": "Version of the akhbar code that produced the row.",
@@ -83,11 +82,19 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 
 def _value_dtype(arrow_type: pa.DataType) -> str:
     if pa.types.is_timestamp(arrow_type):
-        return f"timestamp[{arrow_type.unit}, tz={arrow_type.tz}]" if arrow_type.tz else (
-            f"timestamp[{arrow_type.unit}]"
+        return (
+            f"timestamp[{arrow_type.unit}, tz={arrow_type.tz}]"
+            if arrow_type.tz
+            else (f"timestamp[{arrow_type.unit}]")
         )
-    names = {pa.string(): "string", pa.int32(): "int32", pa.int64(): "int64",
-             pa.bool_(): "bool", pa.date32(): "date32", pa.float64(): "float64"}
+    names = {
+        pa.string(): "string",
+        pa.int32(): "int32",
+        pa.int64(): "int64",
+        pa.bool_(): "bool",
+        pa.date32(): "date32",
+        pa.float64(): "float64",
+    }
     if arrow_type in names:
         return names[arrow_type]
     raise TypeError(f"no Hugging Face feature mapping for Arrow type {arrow_type}")

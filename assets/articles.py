@@ -1,6 +1,5 @@
 """Article assets: raw_articles (+ raw_quarantine) -> normalized_articles -> article_fields."""
 
-
 from collections import Counter
 
 import pyarrow as pa
@@ -23,7 +22,7 @@ from akhbar.schema import ARTICLE_SCHEMA
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
 from assets.gx_suites import validate_frame
-from assets.metadata import preview_markdown, table_metadata
+from assets.metadata import table_metadata
 from assets.resources import AkhbarSettings
 
 CODE_VERSION = code_fingerprint()[:16]
@@ -35,11 +34,15 @@ GROUP = "articles"
         "raw_articles": AssetOut(
             description="Every raw article of the configured sources, with id, origin, "
             "raw_sha256 and source; text as the source gave it.",
-            code_version=CODE_VERSION, group_name=GROUP),
+            code_version=CODE_VERSION,
+            group_name=GROUP,
+        ),
         "raw_quarantine": AssetOut(
             description="Raw input that could not become an article (unreadable, undecodable, "
             "empty, invalid JSON, no title or text, repeated id), with the reason.",
-            code_version=CODE_VERSION, group_name=GROUP),
+            code_version=CODE_VERSION,
+            group_name=GROUP,
+        ),
     },
 )
 def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
@@ -48,70 +51,95 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
         context.log.info(f"reading source {source.name!r}: {source.format} at {source.path}")
     batch = read_sources(sources)
     reasons = Counter(r.split(":")[0] for r in batch.quarantine["reason"].to_pylist())
-    context.log.info(f"read {batch.articles.num_rows} articles, "
-                     f"quarantined {batch.quarantine.num_rows}")
-    yield Output(batch.articles, output_name="raw_articles", metadata={
-        **table_metadata(batch.articles, ["id", "source", "origin", "title"]),
-        "raw_bytes": MetadataValue.int(sum(batch.articles["size_bytes"].to_pylist())),
-        "sources": MetadataValue.json({s.name: {"path": s.path, "format": s.format}
-                                       for s in sources}),
-    })
-    yield Output(batch.quarantine, output_name="raw_quarantine", metadata={
-        **table_metadata(batch.quarantine, ["source", "origin", "reason"]),
-        "reasons": MetadataValue.json(dict(sorted(reasons.items()))),
-    })
+    context.log.info(f"read {batch.articles.num_rows} articles, quarantined {batch.quarantine.num_rows}")
+    yield Output(
+        batch.articles,
+        output_name="raw_articles",
+        metadata={
+            **table_metadata(batch.articles, ["id", "source", "origin", "title"]),
+            "raw_bytes": MetadataValue.int(sum(batch.articles["size_bytes"].to_pylist())),
+            "sources": MetadataValue.json({s.name: {"path": s.path, "format": s.format} for s in sources}),
+        },
+    )
+    yield Output(
+        batch.quarantine,
+        output_name="raw_quarantine",
+        metadata={
+            **table_metadata(batch.quarantine, ["source", "origin", "reason"]),
+            "reasons": MetadataValue.json(dict(sorted(reasons.items()))),
+        },
+    )
 
 
-@asset(description="Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
-       "rule), text cut into paragraph and media blocks.",
-       code_version=CODE_VERSION, group_name=GROUP)
+@asset(
+    description="Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
+    "rule), text cut into paragraph and media blocks.",
+    code_version=CODE_VERSION,
+    group_name=GROUP,
+)
 def normalized_articles(context: AssetExecutionContext, raw_articles: pa.Table):
     table = normalize_articles(raw_articles)
     chrome_rules = Counter(r["rule"] for lines in table["chrome"].to_pylist() for r in lines)
     context.log.info(f"normalized {table.num_rows} articles")
-    return Output(table, metadata={
-        **table_metadata(table, ["id", "source", "title"], text_column="text"),
-        "chrome_lines_removed": MetadataValue.json(dict(sorted(chrome_rules.items()))),
-    })
+    return Output(
+        table,
+        metadata={
+            **table_metadata(table, ["id", "source", "title"], text_column="text"),
+            "chrome_lines_removed": MetadataValue.json(dict(sorted(chrome_rules.items()))),
+        },
+    )
 
 
-@asset(description="Structured fields in the dataset schema: title, lead, paragraphs, body, "
-       "captions with credits, tags, provenance.",
-       code_version=CODE_VERSION, group_name=GROUP)
+@asset(
+    description="Structured fields in the dataset schema: title, lead, paragraphs, body, "
+    "captions with credits, tags, provenance.",
+    code_version=CODE_VERSION,
+    group_name=GROUP,
+)
 def article_fields(context: AssetExecutionContext, normalized_articles: pa.Table):
     table = extract_fields(normalized_articles)
     n = max(table.num_rows, 1)
     with_captions = sum(1 for c in table["captions"].to_pylist() if c)
     with_lead = table.num_rows - table["lead"].null_count
     context.log.info(f"extracted fields of {table.num_rows} articles")
-    return Output(table, metadata={
-        **table_metadata(table, ["id", "source", "title", "lead", "word_count"],
-                         text_column="body"),
-        "lead_coverage": MetadataValue.float(round(with_lead / n, 4)),
-        "caption_coverage": MetadataValue.float(round(with_captions / n, 4)),
-    })
+    return Output(
+        table,
+        metadata={
+            **table_metadata(table, ["id", "source", "title", "lead", "word_count"], text_column="body"),
+            "lead_coverage": MetadataValue.float(round(with_lead / n, 4)),
+            "caption_coverage": MetadataValue.float(round(with_captions / n, 4)),
+        },
+    )
 
 
 def _results_markdown(summary: dict) -> str:
     lines = ["| expectation | column | result | unexpected | examples |", "|---|---|---|---|---|"]
     for r in summary["results"]:
         examples = ", ".join(str(e.get("id", e)) for e in r["examples"])[:120]
-        lines.append(f"| {r['expectation']} | {r['column'] or ''} | "
-                     f"{'pass' if r['success'] else 'FAIL'} | {r['unexpected_count'] or 0} | "
-                     f"{examples} |")
+        lines.append(
+            f"| {r['expectation']} | {r['column'] or ''} | "
+            f"{'pass' if r['success'] else 'FAIL'} | {r['unexpected_count'] or 0} | "
+            f"{examples} |"
+        )
     return "\n".join(lines)
 
 
-@asset_check(asset=article_fields, blocking=True,
-             description="GX suite expectations/article_fields.json (schema, non-null title and "
-             "body, unique id, Arabic-script ratio) plus the exact Arrow schema. Blocking: "
-             "a failure stops the release.")
+@asset_check(
+    asset=article_fields,
+    blocking=True,
+    description="GX suite expectations/article_fields.json (schema, non-null title and "
+    "body, unique id, Arabic-script ratio) plus the exact Arrow schema. Blocking: "
+    "a failure stops the release.",
+)
 def article_fields_suite(article_fields: pa.Table) -> AssetCheckResult:
     summary = validate_frame(article_fields_frame(article_fields), "article_fields")
     schema_ok = article_fields.schema.remove_metadata().equals(ARTICLE_SCHEMA)
     summary["arrow_schema_matches"] = schema_ok
-    failing = {r["expectation"] + (f"({r['column']})" if r["column"] else ""): r["examples"]
-               for r in summary["results"] if not r["success"]}
+    failing = {
+        r["expectation"] + (f"({r['column']})" if r["column"] else ""): r["examples"]
+        for r in summary["results"]
+        if not r["success"]
+    }
     return AssetCheckResult(
         passed=summary["success"] and schema_ok,
         severity=AssetCheckSeverity.ERROR,

@@ -61,21 +61,32 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id
     doc = load_suite_doc(suite_name)
     suite = gx.ExpectationSuite(name=doc["name"])
     for expectation in doc["expectations"]:
-        suite.add_expectation_configuration(ExpectationConfiguration(
-            type=expectation["type"], kwargs=expectation["kwargs"], meta=expectation.get("meta")))
+        suite.add_expectation_configuration(
+            ExpectationConfiguration(
+                type=expectation["type"], kwargs=expectation["kwargs"], meta=expectation.get("meta")
+            )
+        )
     context = _context()
     source_name = f"akhbar-{suite_name}"
     try:
         datasource = context.data_sources.get(source_name)
     except (KeyError, ValueError):
         datasource = context.data_sources.add_pandas(source_name)
-    asset = (datasource.get_asset(suite_name) if suite_name in datasource.get_asset_names()
-             else datasource.add_dataframe_asset(suite_name))
-    batch_definition = (asset.get_batch_definition("whole") if asset.batch_definitions
-                        else asset.add_batch_definition_whole_dataframe("whole"))
+    asset = (
+        datasource.get_asset(suite_name)
+        if suite_name in datasource.get_asset_names()
+        else datasource.add_dataframe_asset(suite_name)
+    )
+    batch_definition = (
+        asset.get_batch_definition("whole")
+        if asset.batch_definitions
+        else asset.add_batch_definition_whole_dataframe("whole")
+    )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result_format: dict[str, Any] = {"result_format": "SUMMARY",
-                                     "partial_unexpected_count": EXAMPLES_PER_EXPECTATION}
+    result_format: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
+    }
     if id_column in frame.columns:
         result_format["unexpected_index_column_names"] = [id_column]
     outcome = batch.validate(suite, result_format=result_format)
@@ -84,21 +95,26 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id
         kwargs = r.expectation_config.kwargs
         detail = r.result or {}
         examples = detail.get("partial_unexpected_index_list") or [
-            {"value": v} for v in detail.get("partial_unexpected_list", [])]
+            {"value": v} for v in detail.get("partial_unexpected_list", [])
+        ]
         if r.expectation_config.type == "expect_table_columns_to_match_ordered_list" and not r.success:
-            examples = [{"observed": detail.get("observed_value"),
-                         "expected": kwargs.get("column_list")}]
-        results.append(_clean({
-            "expectation": r.expectation_config.type,
-            "column": kwargs.get("column"),
-            "success": bool(r.success),
-            "element_count": detail.get("element_count"),
-            "unexpected_count": detail.get("unexpected_count"),
-            "unexpected_percent": detail.get("unexpected_percent"),
-            "examples": examples[:EXAMPLES_PER_EXPECTATION],
-            "exception": (r.exception_info or {}).get("exception_message")
-            if isinstance(r.exception_info, dict) and r.exception_info.get("raised_exception") else None,
-        }))
+            examples = [{"observed": detail.get("observed_value"), "expected": kwargs.get("column_list")}]
+        results.append(
+            _clean(
+                {
+                    "expectation": r.expectation_config.type,
+                    "column": kwargs.get("column"),
+                    "success": bool(r.success),
+                    "element_count": detail.get("element_count"),
+                    "unexpected_count": detail.get("unexpected_count"),
+                    "unexpected_percent": detail.get("unexpected_percent"),
+                    "examples": examples[:EXAMPLES_PER_EXPECTATION],
+                    "exception": (r.exception_info or {}).get("exception_message")
+                    if isinstance(r.exception_info, dict) and r.exception_info.get("raised_exception")
+                    else None,
+                }
+            )
+        )
     stats = outcome.statistics
     return {
         "suite": doc["name"],

@@ -30,8 +30,9 @@ class ArrowParquetIOManager(ConfigurableIOManager):
             path = self._path(context, ".json")
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True,
-                                      default=str), encoding="utf-8")
+            tmp.write_text(
+                json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str), encoding="utf-8"
+            )
         os.replace(tmp, path)
 
     def load_input(self, context: InputContext) -> Any:
@@ -43,4 +44,5 @@ class ArrowParquetIOManager(ConfigurableIOManager):
             return json.loads(as_json.read_text(encoding="utf-8"))
         raise FileNotFoundError(
             f"{context.asset_key.to_user_string()} has not been materialized under "
-            f"{self.base_dir}; materialize it first (or run the whole build_release job)")
+            f"{self.base_dir}; materialize it first (or run the whole build_release job)"
+        )

@@ -22,8 +22,9 @@ def preview_markdown(table: pa.Table, columns: list[str], rows: int = 5) -> str:
     return "\n".join(lines)
 
 
-def table_metadata(table: pa.Table, preview_columns: list[str],
-                   text_column: str | None = None) -> dict[str, Any]:
+def table_metadata(
+    table: pa.Table, preview_columns: list[str], text_column: str | None = None
+) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "dagster/row_count": table.num_rows,
         "arrow_bytes": MetadataValue.int(int(table.nbytes)),
@@ -31,5 +32,6 @@ def table_metadata(table: pa.Table, preview_columns: list[str],
     }
     if text_column and table.num_rows:
         meta["text_bytes"] = MetadataValue.int(
-            sum(len((t or "").encode()) for t in table[text_column].to_pylist()))
+            sum(len((t or "").encode()) for t in table[text_column].to_pylist())
+        )
     return meta

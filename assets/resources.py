@@ -20,7 +20,7 @@ class AkhbarSettings(ConfigurableResource):
 
     data_root: str = "data"
     sources_file: str | None = None
-    inputs: list[str] = []
+    inputs: list[str] = []  # noqa: RUF012 (pydantic copies field defaults)
     dataset_name: str = "akhbar-arabic-news"
 
     def sources(self) -> list[SourceConfig]:
@@ -28,8 +28,7 @@ class AkhbarSettings(ConfigurableResource):
             return sources_for_inputs(self.inputs)
         if self.sources_file:
             return load_sources_file(self.sources_file)
-        return [SourceConfig(name="samples", path=str(SAMPLES_DIR), format="text",
-                             license="other")]
+        return [SourceConfig(name="samples", path=str(SAMPLES_DIR), format="text", license="other")]
 
     @property
     def stages_dir(self) -> Path:

@@ -19,8 +19,9 @@ BUILD_JOB = "build_release"
 
 build_release_job = define_asset_job(
     BUILD_JOB,
-    selection=AssetSelection.assets(articles.raw_articles, articles.normalized_articles,
-                                    articles.article_fields, release.dataset_release),
+    selection=AssetSelection.assets(
+        articles.raw_articles, articles.normalized_articles, articles.article_fields, release.dataset_release
+    ),
     description="Raw articles to a validated, versioned Parquet release.",
 )
 
@@ -29,7 +30,8 @@ def settings_from_env() -> AkhbarSettings:
     """AKHBAR_DATA_ROOT (default `data`), AKHBAR_SOURCES (a sources.yaml; default: ./sources.yaml
     when present, else the embedded samples), AKHBAR_DATASET_NAME."""
     sources_file = os.environ.get("AKHBAR_SOURCES") or (
-        "sources.yaml" if os.path.isfile("sources.yaml") else None)
+        "sources.yaml" if os.path.isfile("sources.yaml") else None
+    )
     return AkhbarSettings(
         data_root=os.environ.get("AKHBAR_DATA_ROOT", "data"),
         sources_file=sources_file,
@@ -39,8 +41,12 @@ def settings_from_env() -> AkhbarSettings:
 
 def make_definitions(settings: AkhbarSettings) -> Definitions:
     return Definitions(
-        assets=[articles.raw_articles, articles.normalized_articles, articles.article_fields,
-                release.dataset_release],
+        assets=[
+            articles.raw_articles,
+            articles.normalized_articles,
+            articles.article_fields,
+            release.dataset_release,
+        ],
         asset_checks=load_asset_checks_from_modules([articles]),
         jobs=[build_release_job],
         resources={

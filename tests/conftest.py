@@ -22,8 +22,7 @@ def corpus() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory,
-                           monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test runs with its own DAGSTER_HOME (embedded SQLite storage) under tmp."""
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

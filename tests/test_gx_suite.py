@@ -34,13 +34,14 @@ def test_seed_passes(seed_fields: pa.Table) -> None:
 def test_failures_name_expectation_count_and_rows(seed_fields: pa.Table, tmp_path: Path) -> None:
     english = seed_fields.to_pylist()[0] | {"id": "english", "body": "An English text only."}
     duplicate = seed_fields.to_pylist()[0]
-    table = pa.Table.from_pylist([seed_fields.to_pylist()[0], english, duplicate],
-                                 schema=seed_fields.schema)
+    table = pa.Table.from_pylist([seed_fields.to_pylist()[0], english, duplicate], schema=seed_fields.schema)
     summary = validate_frame(article_fields_frame(table), "article_fields")
     failed = _failed(summary)
     assert not summary["success"]
-    assert set(failed) == {"expect_column_values_to_be_unique:id",
-                           "expect_column_values_to_be_between:body_arabic_ratio"}
+    assert set(failed) == {
+        "expect_column_values_to_be_unique:id",
+        "expect_column_values_to_be_between:body_arabic_ratio",
+    }
     ratio = failed["expect_column_values_to_be_between:body_arabic_ratio"]
     assert ratio["unexpected_count"] == 1
     assert ratio["examples"][0]["id"] == "english"

@@ -9,8 +9,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from akhbar.ingest import SourceConfig, SourceConfigError, load_sources_file, read_sources
-from akhbar.ingest import sources_for_inputs
+from akhbar.ingest import (
+    SourceConfig,
+    SourceConfigError,
+    load_sources_file,
+    read_sources,
+    sources_for_inputs,
+)
 from akhbar.ingest.decode import UndecodableError, decode_bytes
 from akhbar.ingest.records import article_id, parse_published
 from tests.conftest import SEED, head_lines
@@ -23,8 +28,7 @@ def _rows(table: pa.Table) -> list[dict]:
 def test_seed_text_file_headline_first_line() -> None:
     batch = read_sources([SourceConfig("samples", str(SEED.parent), "text")])
     (row,) = _rows(batch.articles)
-    assert row["title"] == ("روسيا: تقدم في محادثات إسطنبول مع الولايات المتحدة بشأن البعثات "
-                            "الدبلوماسية")
+    assert row["title"] == ("روسيا: تقدم في محادثات إسطنبول مع الولايات المتحدة بشأن البعثات الدبلوماسية")
     assert row["origin"] == "seed_article.txt"
     assert row["raw_sha256"] == __import__("hashlib").sha256(SEED.read_bytes()).hexdigest()
     assert row["id"] == article_id("samples", None, None, row["raw_sha256"])
@@ -33,8 +37,9 @@ def test_seed_text_file_headline_first_line() -> None:
 
 def test_almayadeen_jsonl_mapping(corpus: Path) -> None:
     path = corpus / "almayadeen" / "almayadeen_2024-04.jsonl"
-    source = SourceConfig("almayadeen", str(corpus / "almayadeen" / "*.jsonl"), "jsonl",
-                          fields={"tags": ("keywords",)})
+    source = SourceConfig(
+        "almayadeen", str(corpus / "almayadeen" / "*.jsonl"), "jsonl", fields={"tags": ("keywords",)}
+    )
     batch = read_sources([source])
     lines = path.read_bytes().splitlines()
     records = [json.loads(line) for line in lines]
@@ -54,8 +59,7 @@ def test_almayadeen_jsonl_mapping(corpus: Path) -> None:
     assert first["tags"] == record["keywords"]
     assert first["published_at"] == datetime.fromisoformat(record["published"]).astimezone(UTC)
     assert first["raw_sha256"] == __import__("hashlib").sha256(lines[line_no - 1]).hexdigest()
-    assert first["id"] == article_id("almayadeen", record["url"], record["id"],
-                                     first["raw_sha256"])
+    assert first["id"] == article_id("almayadeen", record["url"], record["id"], first["raw_sha256"])
 
 
 def test_saudinewsnet_gzip_read_directly(corpus: Path) -> None:
@@ -70,9 +74,10 @@ def test_saudinewsnet_gzip_read_directly(corpus: Path) -> None:
     assert row["text"] and row["title"] and row["url"].startswith("http")
     assert row["published_at"] is None  # date_extracted is a scrape time, not mapped by default
     reasons = set(batch.quarantine["reason"].to_pylist())
-    assert reasons <= {"no article text (text field missing or empty)",
-                       "no title (title field missing or empty)"} | {
-        r for r in reasons if r.startswith("duplicate id")}
+    assert reasons <= {
+        "no article text (text field missing or empty)",
+        "no title (title field missing or empty)",
+    } | {r for r in reasons if r.startswith("duplicate id")}
 
 
 def test_bad_inputs_are_quarantined_with_reasons(tmp_path: Path) -> None:
@@ -85,11 +90,14 @@ def test_bad_inputs_are_quarantined_with_reasons(tmp_path: Path) -> None:
     (folder / "utf16.txt").write_bytes(codecs.BOM_UTF16_LE + "عنوان\n\nنص".encode("utf-16-le"))
     (folder / "title_only.txt").write_text("عنوان فقط\n", encoding="utf-8")
     dump = tmp_path / "dump.jsonl"
-    dump.write_bytes(b'{"title": "\xd8\xb9", "text": "\xd8\xb9\xd8\xb1"}\n{"title": "x", "text": \n'
-                     b'[1, 2]\n\n{"title": "t", "text": "b", "url": "u"}\n'
-                     b'{"title": "t2", "text": "b2", "url": "u"}\n')
-    batch = read_sources([SourceConfig("files", str(folder), "text"),
-                          SourceConfig("dump", str(dump), "jsonl")])
+    dump.write_bytes(
+        b'{"title": "\xd8\xb9", "text": "\xd8\xb9\xd8\xb1"}\n{"title": "x", "text": \n'
+        b'[1, 2]\n\n{"title": "t", "text": "b", "url": "u"}\n'
+        b'{"title": "t2", "text": "b2", "url": "u"}\n'
+    )
+    batch = read_sources(
+        [SourceConfig("files", str(folder), "text"), SourceConfig("dump", str(dump), "jsonl")]
+    )
     reasons = {r["origin"]: r["reason"] for r in _rows(batch.quarantine)}
     assert reasons["empty.txt"] == "empty file"
     assert reasons["binary.txt"].startswith("binary content")
@@ -115,8 +123,11 @@ def test_declared_encoding_decodes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "expected"),
-    [(b"\xef\xbb\xbfabc", "abc"), (codecs.BOM_UTF16_BE + "ب".encode("utf-16-be"), "ب"),
-     ("خبر".encode(), "خبر")],
+    [
+        (b"\xef\xbb\xbfabc", "abc"),
+        (codecs.BOM_UTF16_BE + "ب".encode("utf-16-be"), "ب"),
+        ("خبر".encode(), "خبر"),
+    ],
 )
 def test_decode_bytes(data: bytes, expected: str) -> None:
     assert decode_bytes(data) == expected
@@ -129,10 +140,14 @@ def test_decode_bytes_never_substitutes() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2024-04-05T10:00:00+03:00", datetime(2024, 4, 5, 7, tzinfo=UTC)),
-     ("2024-04-05T10:00:00Z", datetime(2024, 4, 5, 10, tzinfo=UTC)),
-     ("2024-04-05", datetime(2024, 4, 5, tzinfo=UTC)),
-     ("yesterday", None), (None, None), ("", None)],
+    [
+        ("2024-04-05T10:00:00+03:00", datetime(2024, 4, 5, 7, tzinfo=UTC)),
+        ("2024-04-05T10:00:00Z", datetime(2024, 4, 5, 10, tzinfo=UTC)),
+        ("2024-04-05", datetime(2024, 4, 5, tzinfo=UTC)),
+        ("yesterday", None),
+        (None, None),
+        ("", None),
+    ],
 )
 def test_parse_published(value: str | None, expected: datetime | None) -> None:
     assert parse_published(value) == expected
@@ -141,8 +156,10 @@ def test_parse_published(value: str | None, expected: datetime | None) -> None:
 def test_sources_yaml(tmp_path: Path) -> None:
     (tmp_path / "dump.jsonl").write_text('{"headline": "h", "content": "c"}\n')
     config = tmp_path / "sources.yaml"
-    config.write_text("sources:\n  - name: d\n    path: dump.jsonl\n    license: cc-by-4.0\n"
-                      "    fields: {title: headline, text: [body, content]}\n")
+    config.write_text(
+        "sources:\n  - name: d\n    path: dump.jsonl\n    license: cc-by-4.0\n"
+        "    fields: {title: headline, text: [body, content]}\n"
+    )
     (source,) = load_sources_file(config)
     assert source.format == "jsonl" and source.license == "cc-by-4.0"
     batch = read_sources([source])
@@ -152,11 +169,13 @@ def test_sources_yaml(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("sources: []\n", "top-level 'sources:' list"),
-     ("sources:\n  - name: a\n", "needs at least 'name' and 'path'"),
-     ("sources:\n  - {name: a, path: x.jsonl, colour: red}\n", "unknown keys"),
-     ("sources:\n  - {name: a, path: x.jsonl, fields: {headline: h}}\n", "unknown fields"),
-     ("sources:\n  - {name: a, path: x.csv}\n", "cannot tell the format")],
+    [
+        ("sources: []\n", "top-level 'sources:' list"),
+        ("sources:\n  - name: a\n", "needs at least 'name' and 'path'"),
+        ("sources:\n  - {name: a, path: x.jsonl, colour: red}\n", "unknown keys"),
+        ("sources:\n  - {name: a, path: x.jsonl, fields: {headline: h}}\n", "unknown fields"),
+        ("sources:\n  - {name: a, path: x.csv}\n", "cannot tell the format"),
+    ],
 )
 def test_sources_yaml_errors(tmp_path: Path, text: str, message: str) -> None:
     config = tmp_path / "sources.yaml"
@@ -170,11 +189,13 @@ def test_inputs_infer_formats(tmp_path: Path, corpus: Path) -> None:
     txt_dir = tmp_path / "txt"
     txt_dir.mkdir()
     (txt_dir / "a.txt").write_text("t\nb")
-    gz = head_lines(corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", tmp_path / "s.jsonl.gz",
-                    3)
+    gz = head_lines(corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", tmp_path / "s.jsonl.gz", 3)
     sources = sources_for_inputs([str(txt_dir), str(html_dir / "arabic_article.html"), str(gz)])
-    assert [(s.name, s.format) for s in sources] == [("txt", "text"), ("arabic_article", "html"),
-                                                     ("s", "jsonl")]
+    assert [(s.name, s.format) for s in sources] == [
+        ("txt", "text"),
+        ("arabic_article", "html"),
+        ("s", "jsonl"),
+    ]
     with pytest.raises(SourceConfigError, match="does not exist"):
         sources_for_inputs([str(tmp_path / "missing")])
 

@@ -30,8 +30,12 @@ def test_clean_text_idempotent(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("أحمد إلى آخر", "احمد الي اخر"), ("مدرسةٌ", "مدرسه"), ("١٢٣، ؟", "123, ?"),
-     ("مسؤول جرائد", "مسوول جرايد")],
+    [
+        ("أحمد إلى آخر", "احمد الي اخر"),
+        ("مدرسةٌ", "مدرسه"),
+        ("١٢٣، ؟", "123, ?"),
+        ("مسؤول جرائد", "مسوول جرايد"),
+    ],
 )
 def test_search_key(raw: str, expected: str) -> None:
     assert search_key(raw) == expected
@@ -39,8 +43,13 @@ def test_search_key(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "low", "high"),
-    [("مرحبا بكم", 1.0, 1.0), ("hello world", 0.0, 0.0), ("hello مرحبا", 0.49, 0.51),
-     ("123 !!", 0.0, 0.0), (None, 0.0, 0.0)],
+    [
+        ("مرحبا بكم", 1.0, 1.0),
+        ("hello world", 0.0, 0.0),
+        ("hello مرحبا", 0.49, 0.51),
+        ("123 !!", 0.0, 0.0),
+        (None, 0.0, 0.0),
+    ],
 )
 def test_arabic_ratio(text: str | None, low: float, high: float) -> None:
     assert low <= arabic_ratio(text) <= high

@@ -14,8 +14,14 @@ from akhbar.schema import ARTICLE_SCHEMA
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
 
-VALIDATION = {"suite": "article_fields", "success": True, "evaluated": 1, "successful": 1,
-              "failed": 0, "results": []}
+VALIDATION = {
+    "suite": "article_fields",
+    "success": True,
+    "evaluated": 1,
+    "successful": 1,
+    "failed": 0,
+    "results": [],
+}
 
 
 def _articles(folder: Path, texts: dict[str, str]) -> tuple[pa.Table, pa.Table]:
@@ -27,17 +33,27 @@ def _articles(folder: Path, texts: dict[str, str]) -> tuple[pa.Table, pa.Table]:
 
 
 def _build(root: Path, articles: pa.Table, quarantine: pa.Table):
-    return build_release(articles, quarantine, root, dataset_name="test",
-                         sources=[{"name": "t", "license": "cc-by-4.0"}], validation=VALIDATION)
+    return build_release(
+        articles,
+        quarantine,
+        root,
+        dataset_name="test",
+        sources=[{"name": "t", "license": "cc-by-4.0"}],
+        validation=VALIDATION,
+    )
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): sha256_file(p)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
-TEXTS = {"b.txt": "عنوان ثان\n\nنص الخبر الثاني.", "a.txt": "عنوان\n\nنص الخبر الأول.\n\nفقرة.",
-         "empty.txt": ""}
+TEXTS = {
+    "b.txt": "عنوان ثان\n\nنص الخبر الثاني.",
+    "a.txt": "عنوان\n\nنص الخبر الأول.\n\nفقرة.",
+    "empty.txt": "",
+}
 
 
 def test_release_layout_and_manifest(tmp_path: Path) -> None:
@@ -45,10 +61,8 @@ def test_release_layout_and_manifest(tmp_path: Path) -> None:
     result = _build(tmp_path / "data", articles, quarantine)
     assert result.created and result.version == "1.0.0"
     assert result.path == tmp_path / "data" / "releases" / "v1.0.0"
-    files = sorted(p.relative_to(result.path).as_posix() for p in result.path.rglob("*")
-                   if p.is_file())
-    assert files == ["README.md", "data/train-00000-of-00001.parquet", "manifest.json",
-                     "quarantine.parquet"]
+    files = sorted(p.relative_to(result.path).as_posix() for p in result.path.rglob("*") if p.is_file())
+    assert files == ["README.md", "data/train-00000-of-00001.parquet", "manifest.json", "quarantine.parquet"]
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert manifest["rows"] == {"raw": 3, "released": 2, "quarantined": 1}
     (entry,) = manifest["files"]
@@ -101,12 +115,10 @@ def test_new_input_makes_next_minor_version(tmp_path: Path) -> None:
     assert [c["version"] for c in result.manifest["changelog"]] == ["1.0.0", "1.1.0"]
     assert list_releases(tmp_path / "data") == ["1.0.0", "1.1.0"]
     # the earlier release is untouched
-    assert json.loads((tmp_path / "data/releases/v1.0.0/manifest.json").read_text())[
-        "rows"]["released"] == 2
+    assert json.loads((tmp_path / "data/releases/v1.0.0/manifest.json").read_text())["rows"]["released"] == 2
 
 
-def test_failed_write_leaves_no_partial_release(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_write_leaves_no_partial_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     articles, quarantine = _articles(tmp_path / "in", TEXTS)
 
     def broken(*args, **kwargs):
@@ -118,17 +130,25 @@ def test_failed_write_leaves_no_partial_release(tmp_path: Path,
     assert list((tmp_path / "data" / "releases").iterdir()) == []
 
 
-PREVIOUS = {"version": "1.2.3", "schema_version": "1.0", "input_fingerprint": "in",
-            "files": [{"path": "data/a.parquet", "sha256": "x"}]}
+PREVIOUS = {
+    "version": "1.2.3",
+    "schema_version": "1.0",
+    "input_fingerprint": "in",
+    "files": [{"path": "data/a.parquet", "sha256": "x"}],
+}
 
 
 @pytest.mark.parametrize(
     ("schema_version", "input_fp", "sha", "expected"),
-    [("1.0", "in", "x", None), ("1.0", "in", "y", "1.2.4"), ("1.0", "new", "y", "1.3.0"),
-     ("1.1", "in", "y", "1.3.0"), ("2.0", "in", "x", "2.0.0")],
+    [
+        ("1.0", "in", "x", None),
+        ("1.0", "in", "y", "1.2.4"),
+        ("1.0", "new", "y", "1.3.0"),
+        ("1.1", "in", "y", "1.3.0"),
+        ("2.0", "in", "x", "2.0.0"),
+    ],
 )
 def test_next_version(schema_version: str, input_fp: str, sha: str, expected: str | None) -> None:
     files = [{"path": "data/a.parquet", "sha256": sha}]
-    assert next_version(PREVIOUS, schema_version=schema_version, input_fp=input_fp,
-                        files=files) == expected
+    assert next_version(PREVIOUS, schema_version=schema_version, input_fp=input_fp, files=files) == expected
     assert next_version(None, schema_version="1.0", input_fp="a", files=files) == "1.0.0"

@@ -5,8 +5,13 @@ import json
 import datasets
 import pyarrow as pa
 
-from akhbar.schema import ARTICLE_SCHEMA, FIELD_DESCRIPTIONS, hf_features, hf_yaml_features
-from akhbar.schema import schema_with_hf_metadata
+from akhbar.schema import (
+    ARTICLE_SCHEMA,
+    FIELD_DESCRIPTIONS,
+    hf_features,
+    hf_yaml_features,
+    schema_with_hf_metadata,
+)
 from assets.gx_suites import load_suite_doc
 
 
@@ -34,13 +39,17 @@ def test_every_field_is_described() -> None:
 
 def test_suite_column_list_is_the_schema_plus_derived_columns() -> None:
     suite = load_suite_doc("article_fields")
-    (columns,) = [e["kwargs"]["column_list"] for e in suite["expectations"]
-                  if e["type"] == "expect_table_columns_to_match_ordered_list"]
+    (columns,) = [
+        e["kwargs"]["column_list"]
+        for e in suite["expectations"]
+        if e["type"] == "expect_table_columns_to_match_ordered_list"
+    ]
     assert columns == [*ARTICLE_SCHEMA.names, "body_arabic_ratio"]
 
 
 def test_nested_types_are_as_designed() -> None:
     assert ARTICLE_SCHEMA.field("captions").type == pa.list_(
-        pa.struct([("text", pa.string()), ("credit", pa.string())]))
+        pa.struct([("text", pa.string()), ("credit", pa.string())])
+    )
     assert ARTICLE_SCHEMA.field("published_at").type == pa.timestamp("us", tz="UTC")
     assert ARTICLE_SCHEMA.field("quotes").type.value_type.field("paragraph").type == pa.int32()

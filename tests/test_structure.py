@@ -11,8 +11,9 @@ from akhbar.normalize import clean_text
 from tests.conftest import SEED
 
 SEED_TITLE = "روسيا: تقدم في محادثات إسطنبول مع الولايات المتحدة بشأن البعثات الدبلوماسية"
-SEED_CAPTION = ("سيارة تقل مسؤولين أميركيين تدخل القنصلية الروسية، مكان إجراء المفاوضات مع وفد "
-                "من روسيا في إسطنبول")
+SEED_CAPTION = (
+    "سيارة تقل مسؤولين أميركيين تدخل القنصلية الروسية، مكان إجراء المفاوضات مع وفد من روسيا في إسطنبول"
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,10 @@ def test_seed_body(seed) -> None:
 
 def test_seed_removed_lines_are_recorded(seed) -> None:
     assert [(r.text, r.rule) for r in seed[1]] == [
-        ("0:00", "player_timestamp"), ("• الروسي", "media_bullet"),
-        ("اخترنا لك", "related_footer")]
+        ("0:00", "player_timestamp"),
+        ("• الروسي", "media_bullet"),
+        ("اخترنا لك", "related_footer"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -61,11 +64,16 @@ def test_seed_removed_lines_are_recorded(seed) -> None:
     [
         # short bullets outside a media block are real lists, not chrome
         ("• سؤال قصير؟\n•• جواب.", [("• سؤال قصير؟", PARAGRAPH), ("•• جواب.", PARAGRAPH)], []),
-        ("فقرة\n\n1:23 / 4:56\nصورة (رويترز)\n\nفقرة ثانية",
-         [("فقرة", PARAGRAPH), ("صورة (رويترز)", MEDIA), ("فقرة ثانية", PARAGRAPH)],
-         ["player_timestamp"]),
-        ("فقرة\nتصفح المزيد\nعنوان آخر\nعنوان ثالث", [("فقرة", PARAGRAPH)],
-         ["related_footer", "after_related_footer", "after_related_footer"]),
+        (
+            "فقرة\n\n1:23 / 4:56\nصورة (رويترز)\n\nفقرة ثانية",
+            [("فقرة", PARAGRAPH), ("صورة (رويترز)", MEDIA), ("فقرة ثانية", PARAGRAPH)],
+            ["player_timestamp"],
+        ),
+        (
+            "فقرة\nتصفح المزيد\nعنوان آخر\nعنوان ثالث",
+            [("فقرة", PARAGRAPH)],
+            ["related_footer", "after_related_footer", "after_related_footer"],
+        ),
         ("فقرة\n© 2024 جميع الحقوق", [("فقرة", PARAGRAPH)], ["copyright_footer"]),
         ("الساعة 10:30 صباحا", [("الساعة 10:30 صباحا", PARAGRAPH)], []),
     ],
@@ -78,9 +86,11 @@ def test_segment(text: str, blocks: list[tuple[str, str]], rules: list[str]) -> 
 
 @pytest.mark.parametrize(
     ("text", "caption"),
-    [("صورة أرشيفية (أ ف ب)", Caption("صورة أرشيفية", "أ ف ب")),
-     ("بلا مصدر", Caption("بلا مصدر", None)),
-     ("(رويترز)", Caption("(رويترز)", None))],
+    [
+        ("صورة أرشيفية (أ ف ب)", Caption("صورة أرشيفية", "أ ف ب")),
+        ("بلا مصدر", Caption("بلا مصدر", None)),
+        ("(رويترز)", Caption("(رويترز)", None)),
+    ],
 )
 def test_parse_caption(text: str, caption: Caption) -> None:
     assert parse_caption(text) == caption

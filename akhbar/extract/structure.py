@@ -41,8 +41,9 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def extract_structure(title: str, blocks: list[Block], *, lead: str | None = None,
-                      tags: list[str] | None = None) -> Structure:
+def extract_structure(
+    title: str, blocks: list[Block], *, lead: str | None = None, tags: list[str] | None = None
+) -> Structure:
     """Fields of one article from its clean title and its segmented blocks.
 
     Lead: the source's own lead when it gives one (and its copy at the top of the body is
@@ -57,11 +58,14 @@ def extract_structure(title: str, blocks: list[Block], *, lead: str | None = Non
     if lead:
         if paragraphs and _same(paragraphs[0], lead):
             paragraphs = paragraphs[1:]
-    elif (first_media == 1 and blocks[0].kind == PARAGRAPH and len(paragraphs) > 1
-          and blocks[0].text == paragraphs[0]):
+    elif (
+        first_media == 1
+        and blocks[0].kind == PARAGRAPH
+        and len(paragraphs) > 1
+        and blocks[0].text == paragraphs[0]
+    ):
         lead, paragraphs = paragraphs[0], paragraphs[1:]
     elif paragraphs:
         lead = paragraphs[0]
     unique_tags = list(dict.fromkeys(t for t in (tags or []) if t))
-    return Structure(title=title, lead=lead, paragraphs=paragraphs, captions=captions,
-                     tags=unique_tags)
+    return Structure(title=title, lead=lead, paragraphs=paragraphs, captions=captions, tags=unique_tags)

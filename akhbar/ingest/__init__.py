@@ -23,8 +23,17 @@ from akhbar.ingest.sources import (
 )
 from akhbar.ingest.text_files import read_text_files
 
-__all__ = ["QUARANTINE_SCHEMA", "RAW_SCHEMA", "RawBatch", "SourceConfig", "SourceConfigError",
-           "load_sources_file", "read_source", "read_sources", "sources_for_inputs"]
+__all__ = [
+    "QUARANTINE_SCHEMA",
+    "RAW_SCHEMA",
+    "RawBatch",
+    "SourceConfig",
+    "SourceConfigError",
+    "load_sources_file",
+    "read_source",
+    "read_sources",
+    "sources_for_inputs",
+]
 
 
 def read_source(source: SourceConfig) -> Iterator[dict[str, Any]]:
@@ -63,9 +72,14 @@ def read_sources(sources: list[SourceConfig]) -> RawBatch:
             if reason is None and row["id"] in kept_origin:
                 reason = f"duplicate id {row['id']}: same url or record id as {kept_origin[row['id']]}"
             if reason:
-                quarantine.append({**quarantine_row(row["source"], row["origin"], reason),
-                                   "raw_sha256": row["raw_sha256"],
-                                   "size_bytes": row["size_bytes"], "id": row["id"]})
+                quarantine.append(
+                    {
+                        **quarantine_row(row["source"], row["origin"], reason),
+                        "raw_sha256": row["raw_sha256"],
+                        "size_bytes": row["size_bytes"],
+                        "id": row["id"],
+                    }
+                )
                 continue
             kept_origin[row["id"]] = f"{row['source']}:{row['origin']}"
             articles.append(row)

@@ -15,11 +15,16 @@ from akhbar.ingest.sources import SourceConfig
 
 def extract_html(html: str) -> dict[str, Any] | None:
     """trafilatura's main-text extraction with metadata, as a dict (None when nothing found)."""
-    out = trafilatura.extract(html, output_format="json", with_metadata=True,
-                              include_comments=False, include_tables=False, deduplicate=False,
-                              # no guessing from URLs or free text: dates are never invented
-                              date_extraction_params={"extensive_search": False,
-                                                      "original_date": True})
+    out = trafilatura.extract(
+        html,
+        output_format="json",
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        deduplicate=False,
+        # no guessing from URLs or free text: dates are never invented
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
     return json.loads(out) if out else None
 
 
@@ -42,10 +47,16 @@ def read_html_pages(source: SourceConfig) -> Iterator[dict[str, Any]]:
             continue
         doc = extract_html(html)
         if not doc or not (doc.get("text") or "").strip():
-            yield quarantine_row(source, origin, "HTML page without extractable article text",
-                                 raw=raw)
+            yield quarantine_row(source, origin, "HTML page without extractable article text", raw=raw)
             continue
-        yield article_row(source, origin, raw, title=doc.get("title"), text=doc.get("text"),
-                          url=doc.get("url") or doc.get("source"),
-                          published=doc.get("date"), author=doc.get("author"),
-                          tags=doc.get("tags") or None)
+        yield article_row(
+            source,
+            origin,
+            raw,
+            title=doc.get("title"),
+            text=doc.get("text"),
+            url=doc.get("url") or doc.get("source"),
+            published=doc.get("date"),
+            author=doc.get("author"),
+            tags=doc.get("tags") or None,
+        )

@@ -28,13 +28,23 @@ def _pick(record: dict[str, Any], names: tuple[str, ...]) -> Any:
 
 def record_to_row(source: SourceConfig, record: Any, origin: str, raw: bytes) -> dict[str, Any]:
     if not isinstance(record, dict):
-        return quarantine_row(source, origin, f"JSON value is a {type(record).__name__}, "
-                              "not an object", raw=raw)
+        return quarantine_row(
+            source, origin, f"JSON value is a {type(record).__name__}, not an object", raw=raw
+        )
     values = {key: _pick(record, source.field_names(key)) for key in DEFAULT_FIELDS}
-    return article_row(source, origin, raw, title=values["title"], text=values["text"],
-                       lead=values["lead"], url=values["url"], published=values["published"],
-                       author=values["author"], tags=values["tags"],
-                       source_record_id=values["id"])
+    return article_row(
+        source,
+        origin,
+        raw,
+        title=values["title"],
+        text=values["text"],
+        lead=values["lead"],
+        url=values["url"],
+        published=values["published"],
+        author=values["author"],
+        tags=values["tags"],
+        source_record_id=values["id"],
+    )
 
 
 def read_jsonl(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[str, Any]]:
@@ -59,8 +69,9 @@ def read_jsonl(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[str,
                     yield quarantine_row(source, origin, str(exc), raw=raw)
                     continue
                 except json.JSONDecodeError as exc:
-                    yield quarantine_row(source, origin, f"invalid JSON: {exc.msg} at column "
-                                         f"{exc.colno}", raw=raw)
+                    yield quarantine_row(
+                        source, origin, f"invalid JSON: {exc.msg} at column {exc.colno}", raw=raw
+                    )
                     continue
                 yield record_to_row(source, record, origin, raw)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:

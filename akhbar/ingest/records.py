@@ -72,8 +72,15 @@ def parse_published(value: Any, timezone: str = "UTC") -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def quarantine_row(source: SourceConfig | str, origin: str, reason: str, *, stage: str = "raw",
-                   raw: bytes | None = None, article: str | None = None) -> dict[str, Any]:
+def quarantine_row(
+    source: SourceConfig | str,
+    origin: str,
+    reason: str,
+    *,
+    stage: str = "raw",
+    raw: bytes | None = None,
+    article: str | None = None,
+) -> dict[str, Any]:
     return {
         "source": source.name if isinstance(source, SourceConfig) else source,
         "origin": origin,
@@ -103,9 +110,20 @@ def _tags_value(value: Any) -> list[str]:
     return [str(value)]
 
 
-def article_row(source: SourceConfig, origin: str, raw: bytes, *, title: Any = None,
-                text: Any = None, lead: Any = None, url: Any = None, published: Any = None,
-                author: Any = None, tags: Any = None, source_record_id: Any = None) -> dict[str, Any]:
+def article_row(
+    source: SourceConfig,
+    origin: str,
+    raw: bytes,
+    *,
+    title: Any = None,
+    text: Any = None,
+    lead: Any = None,
+    url: Any = None,
+    published: Any = None,
+    author: Any = None,
+    tags: Any = None,
+    source_record_id: Any = None,
+) -> dict[str, Any]:
     """A raw article row; values are kept as the source gave them (normalization comes later)."""
     raw_sha = sha256_hex(raw)
     url_s = _text_value(url) or None

@@ -59,9 +59,15 @@ class SourceConfig:
         p = Path(self.path)
         if glob.has_magic(self.path):
             found = [Path(x) for x in glob.glob(self.path, recursive=True)]
+            if not found:
+                raise SourceConfigError(f"source {self.name!r}: {self.path} matches no files")
         elif p.is_dir():
-            suffixes = {"text": (".txt",), "html": (".html", ".htm"),
-                        "jsonl": (".jsonl", ".jsonl.gz", ".ndjson"), "json": (".json", ".json.gz")}
+            suffixes = {
+                "text": (".txt",),
+                "html": (".html", ".htm"),
+                "jsonl": (".jsonl", ".jsonl.gz", ".ndjson"),
+                "json": (".json", ".json.gz"),
+            }
             found = [f for f in p.rglob("*") if f.name.lower().endswith(suffixes[self.format])]
         elif p.exists():
             found = [p]
@@ -92,8 +98,7 @@ def load_sources_file(path: str | Path) -> list[SourceConfig]:
         where = f"{path}: sources[{i}]"
         if not isinstance(entry, dict) or "name" not in entry or "path" not in entry:
             raise SourceConfigError(f"{where}: each source needs at least 'name' and 'path'")
-        unknown = set(entry) - {"name", "path", "format", "license", "encoding", "timezone",
-                                "fields"}
+        unknown = set(entry) - {"name", "path", "format", "license", "encoding", "timezone", "fields"}
         if unknown:
             raise SourceConfigError(f"{where}: unknown keys {sorted(unknown)}")
         src_path = Path(entry["path"])
@@ -102,15 +107,23 @@ def load_sources_file(path: str | Path) -> list[SourceConfig]:
         fields = {k: _as_names(v, f"{where}.fields.{k}") for k, v in (entry.get("fields") or {}).items()}
         unknown_fields = set(fields) - set(DEFAULT_FIELDS)
         if unknown_fields:
-            raise SourceConfigError(f"{where}: unknown fields {sorted(unknown_fields)}; "
-                                    f"known: {sorted(DEFAULT_FIELDS)}")
+            raise SourceConfigError(
+                f"{where}: unknown fields {sorted(unknown_fields)}; known: {sorted(DEFAULT_FIELDS)}"
+            )
         fmt = entry.get("format") or guess_format(src_path)
         if fmt not in FORMATS:
             raise SourceConfigError(f"{where}: format {fmt!r} is not one of {FORMATS}")
-        sources.append(SourceConfig(name=str(entry["name"]), path=str(src_path), format=fmt,
-                                    license=str(entry.get("license", "other")),
-                                    encoding=entry.get("encoding"),
-                                    timezone=str(entry.get("timezone", "UTC")), fields=fields))
+        sources.append(
+            SourceConfig(
+                name=str(entry["name"]),
+                path=str(src_path),
+                format=fmt,
+                license=str(entry.get("license", "other")),
+                encoding=entry.get("encoding"),
+                timezone=str(entry.get("timezone", "UTC")),
+                fields=fields,
+            )
+        )
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise SourceConfigError(f"{path}: source names must be unique, got {names}")
@@ -134,8 +147,10 @@ def guess_format(path: Path) -> str:
             if suffixes & exts:
                 return fmt
         raise SourceConfigError(f"{path}: no .txt, .html or .jsonl files inside")
-    raise SourceConfigError(f"{path}: cannot tell the format from the name; "
-                            "use .txt, .html, .json, .jsonl or .jsonl.gz, or declare it in sources.yaml")
+    raise SourceConfigError(
+        f"{path}: cannot tell the format from the name; "
+        "use .txt, .html, .json, .jsonl or .jsonl.gz, or declare it in sources.yaml"
+    )
 
 
 def sources_for_inputs(paths: list[str]) -> list[SourceConfig]:

@@ -30,8 +30,7 @@ def read_text_article(source: SourceConfig, path: Path, origin: str) -> dict[str
     if not raw.strip():
         return quarantine_row(source, origin, "empty file", raw=raw)
     if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return quarantine_row(source, origin, "binary content (NUL bytes), not a text article",
-                              raw=raw)
+        return quarantine_row(source, origin, "binary content (NUL bytes), not a text article", raw=raw)
     try:
         text = decode_bytes(raw, source.encoding)
     except UndecodableError as exc:

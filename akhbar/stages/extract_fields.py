@@ -15,28 +15,31 @@ def extract_fields(normalized: pa.Table) -> pa.Table:
     rows = []
     for article in normalized.to_pylist():
         blocks = [Block(b["text"], b["kind"]) for b in article["blocks"]]
-        structure = extract_structure(article["title"] or "", blocks, lead=article["lead"],
-                                      tags=article["tags"])
+        structure = extract_structure(
+            article["title"] or "", blocks, lead=article["lead"], tags=article["tags"]
+        )
         body = structure.body
-        rows.append({
-            "id": article["id"],
-            "source": article["source"],
-            "url": article["url"],
-            "published_at": article["published_at"],
-            "title": structure.title,
-            "lead": structure.lead,
-            "body": body,
-            "paragraphs": structure.paragraphs,
-            "captions": [{"text": c.text, "credit": c.credit} for c in structure.captions],
-            "tags": structure.tags,
-            "quotes": [],
-            "entities": [],
-            "dates": [],
-            "word_count": len(body.split()),
-            "char_count": len(body),
-            "origin": article["origin"],
-            "raw_sha256": article["raw_sha256"],
-            "duplicate_of": None,
-            "pipeline_version": PIPELINE_VERSION,
-        })
+        rows.append(
+            {
+                "id": article["id"],
+                "source": article["source"],
+                "url": article["url"],
+                "published_at": article["published_at"],
+                "title": structure.title,
+                "lead": structure.lead,
+                "body": body,
+                "paragraphs": structure.paragraphs,
+                "captions": [{"text": c.text, "credit": c.credit} for c in structure.captions],
+                "tags": structure.tags,
+                "quotes": [],
+                "entities": [],
+                "dates": [],
+                "word_count": len(body.split()),
+                "char_count": len(body),
+                "origin": article["origin"],
+                "raw_sha256": article["raw_sha256"],
+                "duplicate_of": None,
+                "pipeline_version": PIPELINE_VERSION,
+            }
+        )
     return pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)

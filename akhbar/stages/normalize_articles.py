@@ -40,20 +40,22 @@ def normalize_articles(raw: pa.Table) -> pa.Table:
     for article in raw.to_pylist():
         text = clean_text(article["text"] or "")
         blocks, removed = segment(text)
-        rows.append({
-            "id": article["id"],
-            "source": article["source"],
-            "license": article["license"],
-            "origin": article["origin"],
-            "raw_sha256": article["raw_sha256"],
-            "url": article["url"],
-            "published_at": article["published_at"],
-            "author": _one_line(article["author"]),
-            "title": _one_line(article["title"]),
-            "lead": _one_line(article["lead"]),
-            "tags": [t for t in (_one_line(t) for t in article["tags"] or []) if t],
-            "text": text,
-            "blocks": [{"text": b.text, "kind": b.kind} for b in blocks],
-            "chrome": [{"text": r.text, "rule": r.rule} for r in removed],
-        })
+        rows.append(
+            {
+                "id": article["id"],
+                "source": article["source"],
+                "license": article["license"],
+                "origin": article["origin"],
+                "raw_sha256": article["raw_sha256"],
+                "url": article["url"],
+                "published_at": article["published_at"],
+                "author": _one_line(article["author"]),
+                "title": _one_line(article["title"]),
+                "lead": _one_line(article["lead"]),
+                "tags": [t for t in (_one_line(t) for t in article["tags"] or []) if t],
+                "text": text,
+                "blocks": [{"text": b.text, "kind": b.kind} for b in blocks],
+                "chrome": [{"text": r.text, "rule": r.rule} for r in removed],
+            }
+        )
     return pa.Table.from_pylist(rows, schema=NORMALIZED_SCHEMA)
