@@ -156,7 +156,7 @@ def build_release(
     `articles` are rows of ARTICLE_SCHEMA; `quarantine` rows (QUARANTINE_SCHEMA) are kept in
     `quarantine.parquet` beside the data (not part of the published dataset).
     """
-    data_root = Path(data_root)
+    data_root = Path(data_root).resolve()
     releases_dir = data_root / "releases"
     releases_dir.mkdir(parents=True, exist_ok=True)
     articles = articles.take(pc.sort_indices(articles, [("id", "ascending")]))
