@@ -1,7 +1,8 @@
 """Site chrome removal and paragraph segmentation, by generic rules that need no site profile.
 
 The text is cut into blocks (one per non-blank line). Lines of page chrome (video-player
-timestamps, widget bullets, related-article footers, copyright lines) are removed and kept
+timestamps, widget bullets, related-article footers, copyright lines, CSS/JavaScript residue
+of widgets) are removed and kept
 with the rule that removed them, so every removal can be audited. Lines that sit in a media
 block (the block a player timestamp opens, up to the next blank line) are marked `media`:
 they are caption candidates, not body text.
@@ -23,6 +24,30 @@ _TERMINAL_FOOTER = re.compile(
     r"^(?:اخترنا لك|تصفح المزيد|اقرأ المزيد|اقرأ أيضا|اقرأ أيضاً|مواضيع ذات صلة|أخبار ذات صلة"
     r"|مقالات ذات صلة|الأكثر قراءة)\s*[:：]?$"
 )
+
+
+# Scraped pages flatten widget code into the text: a CSS rule, jQuery or a script start
+# the residue, which runs to the end of the line (the widget's own labels follow it).
+_CODE_RESIDUE = re.compile(
+    r"[#.][A-Za-z_][\w-]*(?:\s+[\w#.\[\]=-]+)*\s*\{[^{}]*:[^{}]*\}"
+    r"|jQuery[.(]|\$\(document\)|function\s*\(\s*\)\s*\{|<script\b|document\.write\("
+)
+_CODE_PUNCTUATION = re.compile(r"[{};()=]")
+
+
+def split_code_residue(line: str) -> tuple[str, str | None]:
+    """(text before embedded widget code, the code tail) — tail None when there is no code.
+
+    A tail counts as code only when it is dense in code punctuation, so prose that happens
+    to contain a brace or "function(" stays intact.
+    """
+    match = _CODE_RESIDUE.search(line)
+    if not match:
+        return line, None
+    tail = line[match.start() :]
+    if len(_CODE_PUNCTUATION.findall(tail)) < 6:
+        return line, None
+    return line[: match.start()].rstrip(), tail
 
 
 @dataclass(frozen=True)
@@ -65,5 +90,10 @@ def segment(text: str) -> tuple[list[Block], list[RemovedLine]]:
         if _COPYRIGHT.match(line):
             removed.append(RemovedLine(line, "copyright_footer"))
             continue
+        line, code = split_code_residue(line)
+        if code is not None:
+            removed.append(RemovedLine(code, "code_residue"))
+            if not line:
+                continue
         blocks.append(Block(line, MEDIA if in_media else PARAGRAPH))
     return blocks, removed

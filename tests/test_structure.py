@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from akhbar.boilerplate import MEDIA, PARAGRAPH, Block, segment
+from akhbar.boilerplate import MEDIA, PARAGRAPH, Block, segment, split_code_residue
 from akhbar.extract.structure import Caption, extract_structure, parse_caption
 from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text
@@ -109,3 +109,23 @@ def test_first_paragraph_is_lead_when_no_standfirst() -> None:
     structure = extract_structure("عنوان", blocks)
     assert structure.lead == "الأولى."
     assert structure.paragraphs == ["الأولى.", "الثانية."]
+
+
+@pytest.mark.parametrize(
+    ("line", "head", "has_code"),
+    [
+        (
+            "ما رأيك؟ #vote_area2 ul { padding: 0; margin: 0; } jQuery.noConflict(); "
+            "jQuery(document).ready(function(){ x(); }); نعم لا",
+            "ما رأيك؟",
+            True,
+        ),
+        (".box { color: red; } jQuery(document).ready(function(){});", "", True),
+        ("قال إن الدالة function() { مهمة", "قال إن الدالة function() { مهمة", False),
+        ("نص عادي بلا شيفرة", "نص عادي بلا شيفرة", False),
+    ],
+)
+def test_split_code_residue(line: str, head: str, has_code: bool) -> None:
+    got_head, tail = split_code_residue(line)
+    assert got_head == head
+    assert (tail is not None) == has_code
