@@ -18,7 +18,11 @@ import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics calls
 
-SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+_HERE = Path(__file__).resolve().parent
+# The repository's expectations/ (editable install), else the copy packaged in the wheel.
+SUITES_DIR = (
+    _HERE.parent / "expectations" if (_HERE.parent / "expectations").is_dir() else (_HERE / "expectations")
+)
 EXAMPLES_PER_EXPECTATION = 5
 
 

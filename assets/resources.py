@@ -8,7 +8,9 @@ from dagster import ConfigurableResource
 
 from akhbar.ingest import SourceConfig, load_sources_file, sources_for_inputs
 
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
+_HERE = Path(__file__).resolve().parent
+# The repository's samples/ (editable install), else the copy packaged in the wheel.
+SAMPLES_DIR = _HERE.parent / "samples" if (_HERE.parent / "samples").is_dir() else _HERE / "samples"
 
 
 class AkhbarSettings(ConfigurableResource):

@@ -4,7 +4,10 @@ real GX evaluation, and the release read back through `datasets`."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import datasets
@@ -15,7 +18,7 @@ from dagster import AssetKey, DagsterInstance
 from akhbar.release import list_releases, sha256_file
 from akhbar.schema import hf_features
 from pipelines.cli import main
-from tests.conftest import SEED, head_lines
+from tests.conftest import REPO, SEED, head_lines
 
 N_ALMAYADEEN = 514
 N_SAUDI = 200
@@ -229,3 +232,27 @@ def test_cli_reports_bad_sources_file(tmp_path: Path, capsys: pytest.CaptureFixt
     config.write_text("sources:\n  - {name: a, path: nowhere.jsonl}\n")
     assert main(["build", "--sources", str(config), "--out", str(tmp_path / "d")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_multiprocess_executor_gives_the_same_release(built, tmp_path: Path) -> None:
+    """`dagster job execute` (the multiprocess executor, as `dagster dev` launches runs)
+    runs the same Definitions and writes the same bytes as the in-process CLI."""
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "AKHBAR_SOURCES": str(built["config"]),
+        "AKHBAR_DATA_ROOT": str(tmp_path / "data"),
+    }
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run(
+        [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "build_release"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert _digests(tmp_path / "data" / "releases" / "v1.0.0") == _digests(built["release"])
