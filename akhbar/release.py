@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,13 +182,11 @@ def build_release(
                 previous["version"], releases_dir / f"v{previous['version']}", False, previous
             )
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
-        by_source = {s["name"]: s for s in sources}
-        counts = pc.value_counts(articles["source"]).to_pylist() if articles.num_rows else []
-        for entry in counts:
-            by_source.setdefault(entry["values"], {"name": entry["values"], "license": "other"})
+        counts = Counter(articles["source"].to_pylist())
+        licenses = {s["name"]: s.get("license") or "other" for s in sources}
         source_rows = [
-            {**by_source[name], "articles": next((c["counts"] for c in counts if c["values"] == name), 0)}
-            for name in sorted(by_source)
+            {"name": name, "license": licenses.get(name, "other"), "articles": counts[name]}
+            for name in sorted(set(licenses) | set(counts))
         ]
         changelog = list(previous.get("changelog", [])) if previous else []
         changelog.append(
