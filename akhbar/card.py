@@ -81,7 +81,8 @@ def _coverage(articles: pa.Table) -> dict[str, int]:
     }
 
 
-def render_card(manifest: dict[str, Any], articles: pa.Table) -> str:
+def render_card(manifest: dict[str, Any], articles: pa.Table, repo_id: str | None = None) -> str:
+    """The card of a release; `repo_id` goes into the usage snippet (a placeholder without it)."""
     header = yaml.safe_dump(card_metadata(manifest), allow_unicode=True, sort_keys=False, width=1000)
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     template = env.from_string(template_path().read_text(encoding="utf-8"))
@@ -92,5 +93,5 @@ def render_card(manifest: dict[str, Any], articles: pa.Table) -> str:
         fields=[(f.name, str(f.type), FIELD_DESCRIPTIONS[f.name]) for f in ARTICLE_SCHEMA],
         coverage=_coverage(articles),
         total_words=sum(w or 0 for w in words),
-        example_repo=f"<org>/{manifest['name']}",
+        example_repo=repo_id or f"<org>/{manifest['name']}",
     )

@@ -151,11 +151,13 @@ def build_release(
     dataset_name: str,
     sources: list[dict[str, Any]],
     validation: dict[str, Any],
+    repo_id: str | None = None,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
     `articles` are rows of ARTICLE_SCHEMA; `quarantine` rows (QUARANTINE_SCHEMA) are kept in
-    `quarantine.parquet` beside the data (not part of the published dataset).
+    `quarantine.parquet` beside the data (not part of the published dataset). `repo_id`, when
+    known, goes into the card's usage snippet.
     """
     data_root = Path(data_root).resolve()
     releases_dir = data_root / "releases"
@@ -222,7 +224,7 @@ def build_release(
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        (tmp / "README.md").write_text(render_card(manifest, articles), encoding="utf-8")
+        (tmp / "README.md").write_text(render_card(manifest, articles, repo_id=repo_id), encoding="utf-8")
         final = releases_dir / f"v{version}"
         for path in (tmp, tmp / "data"):
             os.chmod(path, 0o755)  # mkdtemp makes 0700 folders

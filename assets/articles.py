@@ -4,6 +4,7 @@ from collections import Counter
 
 import pyarrow as pa
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
@@ -131,8 +132,12 @@ def _results_markdown(summary: dict) -> str:
     "body, unique id, Arabic-script ratio) plus the exact Arrow schema. Blocking: "
     "a failure stops the release.",
 )
-def article_fields_suite(article_fields: pa.Table) -> AssetCheckResult:
+def article_fields_suite(context: AssetCheckExecutionContext, article_fields: pa.Table) -> AssetCheckResult:
     summary = validate_frame(article_fields_frame(article_fields), "article_fields")
+    context.log.info(
+        f"GX suite article_fields: {summary['successful']} of {summary['evaluated']} expectations "
+        f"passed on {summary['rows']} rows"
+    )
     schema_ok = article_fields.schema.remove_metadata().equals(ARTICLE_SCHEMA)
     summary["arrow_schema_matches"] = schema_ok
     failing = {

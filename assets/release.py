@@ -6,7 +6,7 @@ from dagster import AssetCheckKey, AssetExecutionContext, Failure, MetadataValue
 from akhbar.release import build_release
 from assets.articles import CODE_VERSION, article_fields_suite
 from assets.metadata import preview_markdown
-from assets.resources import AkhbarSettings
+from assets.resources import AkhbarSettings, HubSettings
 
 
 def _validation_of_this_run(context: AssetExecutionContext) -> dict:
@@ -34,7 +34,11 @@ def _validation_of_this_run(context: AssetExecutionContext) -> dict:
     group_name="release",
 )
 def dataset_release(
-    context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: pa.Table, raw_quarantine: pa.Table
+    context: AssetExecutionContext,
+    akhbar: AkhbarSettings,
+    hub: HubSettings,
+    article_fields: pa.Table,
+    raw_quarantine: pa.Table,
 ):
     validation = _validation_of_this_run(context)
     sources = [{"name": s.name, "license": s.license} for s in akhbar.sources()]
@@ -45,6 +49,7 @@ def dataset_release(
         dataset_name=akhbar.dataset_name,
         sources=sources,
         validation=validation,
+        repo_id=hub.repo_id,
     )
     verb = "wrote new release" if result.created else "inputs unchanged, kept release"
     context.log.info(f"{verb} v{result.version} at {result.path}")

@@ -35,3 +35,12 @@ class AkhbarSettings(ConfigurableResource):
     @property
     def stages_dir(self) -> Path:
         return Path(self.data_root) / "stages"
+
+
+class HubSettings(ConfigurableResource):
+    """Where releases are published. The token is never configuration: huggingface_hub reads
+    it from HF_TOKEN or its stored login, so it cannot reach run config, logs or metadata."""
+
+    repo_id: str | None = None  # "<org>/<name>"; None: publication is skipped, with the reason
+    endpoint: str | None = None  # None: huggingface_hub's default (HF_ENDPOINT or huggingface.co)
+    private: bool = False

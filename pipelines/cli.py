@@ -1,6 +1,6 @@
-"""`akhbar` command line: runs the Dagster build_release job in-process (the same job as
-`dagster dev`), recording the run in the Dagster instance at $DAGSTER_HOME
-(default: <data root>/.dagster)."""
+"""`akhbar` command line. Each command runs a Dagster job of `pipelines.definitions`
+in-process (the same jobs `dagster dev` shows), recording the run in the Dagster instance at
+$DAGSTER_HOME (default: <data root>/.dagster)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,34 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="akhbar", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="materialize every asset and write a release")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--out", metavar="DIR", default="data", help="data root; releases are DIR/releases/v<semver>/"
+        )
+        p.add_argument(
+            "--repo",
+            metavar="ORG/NAME",
+            default=os.environ.get("AKHBAR_HUB_REPO"),
+            help="Hub dataset repository (default: $AKHBAR_HUB_REPO); the token comes from HF_TOKEN "
+            "or `hf auth login`, never from the command line",
+        )
+        p.add_argument("--endpoint", default=os.environ.get("HF_ENDPOINT"), help="Hub URL ($HF_ENDPOINT)")
+        p.add_argument("--private", action="store_true", help="create the Hub repository as private")
+        p.add_argument(
+            "--log-level",
+            default="INFO",
+            choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+            help="INFO: one line per pipeline progress message (default); DEBUG: Dagster's full event log",
+        )
+
+    build = sub.add_parser("build", help="materialize every asset: a release, published if configured")
     inputs = build.add_mutually_exclusive_group()
     inputs.add_argument("--sources", metavar="FILE", help="a sources.yaml declaring the sources")
     inputs.add_argument(
@@ -23,19 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="a folder of .txt articles, an .html file or folder, or a JSON/JSONL(.gz) file; repeatable",
     )
-    build.add_argument(
-        "--out",
-        metavar="DIR",
-        default="data",
-        help="data root; releases go to DIR/releases/v<semver>/ (default: data)",
-    )
     build.add_argument("--name", default="akhbar-arabic-news", help="dataset name for the card")
-    build.add_argument(
-        "--log-level",
-        default="INFO",
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="Dagster console log level (default: INFO)",
-    )
+    common(build)
+
+    publish = sub.add_parser("publish", help="publish a release (default: the latest) to the Hub")
+    publish.add_argument("--version", help="release to publish, e.g. 1.2.0 (default: the latest)")
+    common(publish)
     return parser
 
 
@@ -54,14 +69,27 @@ def _instance(data_root: Path):
     return DagsterInstance.from_config(str(home))
 
 
+def _run(args: argparse.Namespace, settings, job_name: str, ops_config: dict[str, Any] | None = None):
+    from assets.resources import HubSettings
+    from pipelines.definitions import make_definitions
+
+    hub = HubSettings(repo_id=args.repo or None, endpoint=args.endpoint or None, private=args.private)
+    job = make_definitions(settings, hub).resolve_job_def(job_name)
+    logger = "console" if args.log_level == "DEBUG" else "akhbar_progress"  # DEBUG: Dagster's own events
+    run_config: dict[str, Any] = {"loggers": {logger: {"config": {"log_level": args.log_level}}}}
+    if ops_config:
+        run_config["ops"] = ops_config
+    with _instance(Path(settings.data_root)) as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+
+
 def build(args: argparse.Namespace) -> int:
     from akhbar.ingest import SourceConfigError
     from assets.resources import AkhbarSettings
-    from pipelines.definitions import BUILD_JOB, make_definitions
+    from pipelines.definitions import BUILD_JOB
 
-    data_root = Path(args.out)
     settings = AkhbarSettings(
-        data_root=str(data_root),
+        data_root=args.out,
         sources_file=args.sources,
         inputs=[str(p) for p in args.input],
         dataset_name=args.name,
@@ -74,19 +102,45 @@ def build(args: argparse.Namespace) -> int:
         print(f"akhbar: {exc}", file=sys.stderr)
         return 2
     print("sources: " + ", ".join(f"{s.name} ({s.format}: {s.path})" for s in sources))
-    defs = make_definitions(settings)
-    job = defs.resolve_job_def(BUILD_JOB)
-    with _instance(data_root) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
-        )
-    return report(result)
+    result = _run(args, settings, BUILD_JOB)
+    code = _report_failures(result)
+    if code:
+        return code
+    release = _output_for(result, "dataset_release")
+    if release is None:
+        print(f"akhbar: run {result.run_id} wrote no release", file=sys.stderr)
+        return 1
+    rows = release["rows"]
+    state = "new release" if release["created"] else "unchanged inputs; latest release kept"
+    print(f"{state}: v{release['version']}")
+    print(f"release folder: {release['path']}")
+    print(f"articles: {rows['raw']} raw, {rows['released']} released, {rows['quarantined']} quarantined")
+    return _report_publication(result, required=False)
 
 
-def report(result) -> int:
-    """Print the release folder and counts, or what stopped the run."""
+def publish(args: argparse.Namespace) -> int:
+    from assets.resources import AkhbarSettings
+    from pipelines.definitions import PUBLISH_JOB
+
+    settings = AkhbarSettings(data_root=args.out)
+    ops = {"hub_publication": {"config": {"version": args.version}}} if args.version else None
+    result = _run(args, settings, PUBLISH_JOB, ops)
+    return _report_failures(result) or _report_publication(result, required=True)
+
+
+def _report_publication(result, *, required: bool) -> int:
+    outcome = _output_for(result, "hub_publication")
+    if outcome is None:
+        return 1 if required else 0
+    if outcome["status"] == "skipped":
+        print(f"publication skipped: {outcome['reason']}; v{outcome['version']} is ready to publish")
+        return 2 if required else 0
+    print(outcome["message"])
+    return 0
+
+
+def _report_failures(result) -> int:
+    """Print what stopped the run (failing checks, failed steps); 0 when it succeeded."""
     from dagster import DagsterEventType
 
     for event in result.all_events:
@@ -103,27 +157,21 @@ def report(result) -> int:
                 print(f"akhbar: check {evaluation.check_name} failed; release blocked", file=sys.stderr)
                 for line in failed:
                     print(f"  - {line}", file=sys.stderr)
-    if not result.success:
-        for event in result.all_events:
-            if event.event_type == DagsterEventType.STEP_FAILURE:
-                error = event.event_specific_data.error
-                if error.cls_name == "DagsterAssetCheckFailedError":
-                    continue  # reported above with the failing expectations
-                while error.cause is not None:  # the user's error, not Dagster's wrapper
-                    error = error.cause
-                print(f"akhbar: step {event.step_key} failed: {error.message.strip()}", file=sys.stderr)
-        print(f"akhbar: run {result.run_id} failed; no release written", file=sys.stderr)
-        return 1
-    release = _output_for(result, "dataset_release")
-    if release is None:
-        print(f"akhbar: run {result.run_id} wrote no release (blocked by a failing check)", file=sys.stderr)
-        return 1
-    rows = release["rows"]
-    state = "new release" if release["created"] else "unchanged inputs; latest release kept"
-    print(f"{state}: v{release['version']}")
-    print(f"release folder: {release['path']}")
-    print(f"articles: {rows['raw']} raw, {rows['released']} released, {rows['quarantined']} quarantined")
-    return 0
+    if result.success:
+        return 0
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            if error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # reported above with the failing expectations
+            while error.cause is not None:  # the user's error, not Dagster's wrapper
+                error = error.cause
+            message = error.message.strip()
+            if error.cls_name == "Failure":  # raised by our assets: the description is the message
+                message = message.split(": ", 1)[-1]
+            print(f"akhbar: step {event.step_key} failed: {message}", file=sys.stderr)
+    print(f"akhbar: run {result.run_id} failed", file=sys.stderr)
+    return 1
 
 
 def _output_for(result, asset_name: str):
@@ -137,9 +185,7 @@ def _output_for(result, asset_name: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "build":
-        return build(args)
-    raise AssertionError(args.command)
+    return {"build": build, "publish": publish}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -9,20 +9,38 @@ from __future__ import annotations
 
 import os
 
-from dagster import AssetSelection, Definitions, define_asset_job, load_asset_checks_from_modules
+from dagster import (
+    AssetSelection,
+    Definitions,
+    colored_console_logger,
+    define_asset_job,
+    load_asset_checks_from_modules,
+)
 
-from assets import articles, release
+from assets import articles, publication, release
 from assets.io_manager import ArrowParquetIOManager
-from assets.resources import AkhbarSettings
+from assets.resources import AkhbarSettings, HubSettings
+from pipelines.cli_logger import akhbar_progress_logger
 
 BUILD_JOB = "build_release"
+PUBLISH_JOB = "publish_release"
 
 build_release_job = define_asset_job(
     BUILD_JOB,
     selection=AssetSelection.assets(
-        articles.raw_articles, articles.normalized_articles, articles.article_fields, release.dataset_release
+        articles.raw_articles,
+        articles.normalized_articles,
+        articles.article_fields,
+        release.dataset_release,
+        publication.hub_publication,
     ),
-    description="Raw articles to a validated, versioned Parquet release.",
+    description="Raw articles to a validated, versioned Parquet release, published when a Hub repo "
+    "and token are configured.",
+)
+publish_release_job = define_asset_job(
+    PUBLISH_JOB,
+    selection=AssetSelection.assets(publication.hub_publication),
+    description="Publish an existing release (default: the latest) to the Hub.",
 )
 
 
@@ -39,21 +57,33 @@ def settings_from_env() -> AkhbarSettings:
     )
 
 
-def make_definitions(settings: AkhbarSettings) -> Definitions:
+def hub_from_env() -> HubSettings:
+    """AKHBAR_HUB_REPO, HF_ENDPOINT, AKHBAR_HUB_PRIVATE (1/true). The token is not settings."""
+    return HubSettings(
+        repo_id=os.environ.get("AKHBAR_HUB_REPO") or None,
+        endpoint=os.environ.get("HF_ENDPOINT") or None,
+        private=os.environ.get("AKHBAR_HUB_PRIVATE", "").lower() in {"1", "true", "yes"},
+    )
+
+
+def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -> Definitions:
     return Definitions(
         assets=[
             articles.raw_articles,
             articles.normalized_articles,
             articles.article_fields,
             release.dataset_release,
+            publication.hub_publication,
         ],
         asset_checks=load_asset_checks_from_modules([articles]),
-        jobs=[build_release_job],
+        jobs=[build_release_job, publish_release_job],
+        loggers={"console": colored_console_logger, "akhbar_progress": akhbar_progress_logger},
         resources={
             "akhbar": settings,
+            "hub": hub or hub_from_env(),
             "io_manager": ArrowParquetIOManager(base_dir=str(settings.stages_dir)),
         },
     )
 
 
-defs = make_definitions(settings_from_env())
+defs = make_definitions(settings_from_env(), hub_from_env())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from pipelines.definitions import BUILD_JOB, defs
+from pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
 from tests.conftest import REPO
 
 EXPECTED_DEPS = {
@@ -18,6 +18,7 @@ EXPECTED_DEPS = {
     "normalized_articles": {"raw_articles"},
     "article_fields": {"normalized_articles"},
     "dataset_release": {"article_fields", "raw_quarantine"},
+    "hub_publication": {"dataset_release"},
 }
 
 
@@ -44,6 +45,11 @@ def test_build_job_selects_every_asset_and_the_check() -> None:
     job = defs.resolve_job_def(BUILD_JOB)
     assert set(job.asset_layer.selected_asset_keys) == {AssetKey(k) for k in EXPECTED_DEPS}
     assert "article_fields_article_fields_suite" in job.graph.node_names()
+
+
+def test_publish_job_selects_only_publication() -> None:
+    job = defs.resolve_job_def(PUBLISH_JOB)
+    assert set(job.asset_layer.selected_asset_keys) == {AssetKey("hub_publication")}
 
 
 def test_dagster_definitions_validate(tmp_path: Path) -> None:
