@@ -27,8 +27,18 @@ def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch
     home = tmp_path_factory.mktemp("dagster_home")
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.delenv("AKHBAR_SOURCES", raising=False)
-    monkeypatch.delenv("AKHBAR_DATA_ROOT", raising=False)
+    for name in (
+        "AKHBAR_SOURCES",
+        "AKHBAR_DATA_ROOT",
+        "AKHBAR_HUB_REPO",
+        "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    # No stored Hub login leaks in from the machine: huggingface_hub fixed its token path at import.
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(home / "no-hf-token"))
     return home
 
 

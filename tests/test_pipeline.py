@@ -256,3 +256,16 @@ def test_multiprocess_executor_gives_the_same_release(built, tmp_path: Path) -> 
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert _digests(tmp_path / "data" / "releases" / "v1.0.0") == _digests(built["release"])
+
+
+def test_build_without_hub_config_skips_publication(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", "--out", str(tmp_path / "data"), "--log-level", "ERROR"]) == 0
+    out = capsys.readouterr().out
+    assert "publication skipped: no Hub repository configured" in out
+    assert "v1.0.0 is ready to publish" in out
+    # a repo but no token: skipped too, and `akhbar publish` says why with exit code 2
+    code = main(["publish", "--repo", "org/name", "--out", str(tmp_path / "data"), "--log-level", "ERROR"])
+    assert code == 2
+    assert "publication skipped: no Hub token" in capsys.readouterr().out
