@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# Read by huggingface_hub when it is imported, so set before any test module imports it: the
+# test Hub server speaks the git-LFS protocol, not Xet, and nothing may phone home.
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+
 import gzip
 import itertools
 from pathlib import Path
