@@ -12,13 +12,11 @@ class PublicationConfig(Config):
     version: str | None = None  # default: the latest release under the data root
 
 
-def skip_reason(hub: HubSettings) -> str | None:
+def skip_reason(hub: HubSettings, token: str | None) -> str | None:
     """Why publication cannot happen here, or None when it can."""
-    from huggingface_hub import get_token
-
     if not hub.repo_id:
         return "no Hub repository configured (set AKHBAR_HUB_REPO or pass --repo ORG/NAME)"
-    if not get_token():
+    if not token:
         return "no Hub token (set HF_TOKEN or run `hf auth login`)"
     return None
 
@@ -40,7 +38,10 @@ def hub_publication(
     version = (config.version or versions[-1]).removeprefix("v")
     if version not in versions:
         raise Failure(f"no release v{version} under {akhbar.data_root}/releases; have: {versions}")
-    reason = skip_reason(hub)
+    from huggingface_hub import get_token
+
+    token = get_token()  # HF_TOKEN or the stored login; held in memory only, never logged
+    reason = skip_reason(hub, token)
     if reason:
         context.log.warning(f"publication of v{version} skipped: {reason}; the release is ready to publish")
         return Output(
@@ -51,7 +52,7 @@ def hub_publication(
     release_dir = f"{akhbar.data_root}/releases/v{version}"
     context.log.info(f"publishing v{version} to {target.repo_id} on {target.endpoint or 'the default Hub'}")
     try:
-        result = publish_release(release_dir, target)
+        result = publish_release(release_dir, target, token=token)
     except PublicationError as exc:
         raise Failure(str(exc)) from None
     context.log.info(result.describe())
