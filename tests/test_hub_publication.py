@@ -3,6 +3,7 @@ git-backed Hub-compatible server on 127.0.0.1 (tests/hub_server)."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from dagster import DagsterInstance
 
 from akhbar.release import sha256_file
-from akhbar.schema import hf_features
+from akhbar.schema import hf_features, hf_yaml_features
 from pipelines.cli import main
 from tests.conftest import SEED
 from tests.hub_server import HubServer, client_env, run_python
@@ -132,6 +133,9 @@ def test_publish_versions_and_load_them_back(
         "data/train-00000-of-00001.parquet",
         "manifest.json",
     ]
+    assert data["dataset_info"]["features"] == hf_yaml_features()  # matches the Arrow schema
+    (pattern,) = [f["path"] for c in data["configs"] for f in c["data_files"]]
+    assert [f for f in files if fnmatch.fnmatch(f, pattern)] == ["data/train-00000-of-00001.parquet"]
 
     # new articles: v1.1.0 with two data files; the old data file is gone from main
     (articles / "second.txt").write_text(
