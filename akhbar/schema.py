@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 # Adding a column bumps the minor number, removing or retyping one the major number.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: byline
 
 CAPTION = pa.struct([("text", pa.string()), ("credit", pa.string())])
 QUOTE = pa.struct(
@@ -41,6 +41,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("published_at", pa.timestamp("us", tz="UTC")),
         pa.field("title", pa.string(), nullable=False),
         pa.field("lead", pa.string()),
+        pa.field("byline", pa.string()),
         pa.field("body", pa.string(), nullable=False),
         pa.field("paragraphs", pa.list_(pa.string())),
         pa.field("captions", pa.list_(CAPTION)),
@@ -64,6 +65,8 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "published_at": "Publication time in UTC, from source metadata only; never invented.",
     "title": "Headline.",
     "lead": "Standfirst / summary paragraph, when the article has one.",
+    "byline": 'Author / place / agency line of the article ("الرياض - واس"): the source\'s author '
+    "field, else the byline or dateline found at the start of the body (and removed from it).",
     "body": "Clean article text, paragraphs joined with a newline; site chrome and captions removed.",
     "paragraphs": "Body paragraphs in order.",
     "captions": "Image captions (`text`) with their photo credit (`credit`, may be null).",

@@ -19,8 +19,8 @@ SEED_CAPTION = (
 @pytest.fixture(scope="module")
 def seed():
     title, body = split_headline(SEED.read_text(encoding="utf-8"))
-    blocks, removed = segment(clean_text(body))
-    return extract_structure(title, blocks), removed
+    segmented = segment(clean_text(body))
+    return extract_structure(title, segmented.blocks), segmented.removed
 
 
 def test_seed_title(seed) -> None:
@@ -79,9 +79,9 @@ def test_seed_removed_lines_are_recorded(seed) -> None:
     ],
 )
 def test_segment(text: str, blocks: list[tuple[str, str]], rules: list[str]) -> None:
-    got_blocks, removed = segment(text)
-    assert [(b.text, b.kind) for b in got_blocks] == blocks
-    assert [r.rule for r in removed] == rules
+    segmented = segment(text)
+    assert [(b.text, b.kind) for b in segmented.blocks] == blocks
+    assert [r.rule for r in segmented.removed] == rules
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from akhbar.boilerplate import MEDIA, PARAGRAPH, Block
+from akhbar.extract.byline import split_byline
 
 # A caption ends with its credit in parentheses: "... في إسطنبول (سبوتنيك)".
 _CREDIT = re.compile(r"^(?P<text>.*?)\s*[(（](?P<credit>[^()（）]{1,60})[)）]\s*$")
@@ -24,6 +25,7 @@ class Structure:
     paragraphs: list[str]
     captions: list[Caption] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    byline: str | None = None
 
     @property
     def body(self) -> str:
@@ -37,8 +39,25 @@ def parse_caption(text: str) -> Caption:
     return Caption(text, None)
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()) == " ".join(b.split())
+    return _folded(a) == _folded(b)
+
+
+def _lead_prefix_length(paragraphs: list[str], lead: str) -> int:
+    """How many leading paragraphs together are the lead (a lead re-segmented into sentences
+    spans several); 0 when they are not."""
+    target, joined = _folded(lead), ""
+    for i, text in enumerate(paragraphs):
+        joined = f"{joined} {_folded(text)}".strip()
+        if joined == target:
+            return i + 1
+        if not target.startswith(joined):
+            return 0
+    return 0
 
 
 def extract_structure(
@@ -46,18 +65,24 @@ def extract_structure(
 ) -> Structure:
     """Fields of one article from its clean title and its segmented blocks.
 
-    Lead: the source's own lead when it gives one (and its copy at the top of the body is
-    dropped); else a standfirst, the single paragraph that stands before a media block, taken
-    out of the body; else the first paragraph, which stays in the body.
+    Byline: a byline or dateline opening the body is taken out of it (`akhbar.extract.byline`).
+    Lead: the source's own lead when it gives one (and its copy at the top of the body, even
+    cut into sentences, is dropped); else a standfirst, the single paragraph that stands
+    before a media block, taken out of the body; else the first paragraph, which stays in the
+    body.
     """
     paragraphs = [b.text for b in blocks if b.kind == PARAGRAPH]
     captions = [parse_caption(b.text) for b in blocks if b.kind == MEDIA]
-    first_media = next((i for i, b in enumerate(blocks) if b.kind == MEDIA), None)
     if paragraphs and _same(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # headline repeated as the first body line
+    byline = None
+    if paragraphs:
+        byline, rest = split_byline(paragraphs[0])
+        if byline:
+            paragraphs = ([rest] if rest else []) + paragraphs[1:]
+    first_media = next((i for i, b in enumerate(blocks) if b.kind == MEDIA), None)
     if lead:
-        if paragraphs and _same(paragraphs[0], lead):
-            paragraphs = paragraphs[1:]
+        paragraphs = paragraphs[_lead_prefix_length(paragraphs, lead) :]
     elif (
         first_media == 1
         and blocks[0].kind == PARAGRAPH
@@ -68,4 +93,6 @@ def extract_structure(
     elif paragraphs:
         lead = paragraphs[0]
     unique_tags = list(dict.fromkeys(t for t in (tags or []) if t))
-    return Structure(title=title, lead=lead, paragraphs=paragraphs, captions=captions, tags=unique_tags)
+    return Structure(
+        title=title, lead=lead, paragraphs=paragraphs, captions=captions, tags=unique_tags, byline=byline
+    )

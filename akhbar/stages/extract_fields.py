@@ -27,6 +27,7 @@ def extract_fields(normalized: pa.Table) -> pa.Table:
                 "published_at": article["published_at"],
                 "title": structure.title,
                 "lead": structure.lead,
+                "byline": article["author"] or structure.byline,
                 "body": body,
                 "paragraphs": structure.paragraphs,
                 "captions": [{"text": c.text, "credit": c.credit} for c in structure.captions],

@@ -1,11 +1,13 @@
-"""Stage 2: clean text, remove site chrome, cut paragraphs into typed blocks."""
+"""Stage 2: clean text, remove site chrome and stock paragraphs, cut paragraphs into typed blocks."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from akhbar.boilerplate import segment
+from akhbar.boilerplate import PARAGRAPH, resegment_flattened, segment
 from akhbar.normalize import clean_text
+from akhbar.profiles import profile_for
+from akhbar.stock_paragraphs import find_stock_paragraphs, stock_positions
 
 BLOCK = pa.struct([("text", pa.string()), ("kind", pa.string())])
 REMOVED = pa.struct([("text", pa.string()), ("rule", pa.string())])
@@ -31,15 +33,21 @@ NORMALIZED_SCHEMA = pa.schema(
 
 
 def _one_line(text: str | None) -> str | None:
-    return " ".join(clean_text(text).split()) or None if text else None
+    return (" ".join(clean_text(text).split()) or None) if text else None
 
 
 def normalize_articles(raw: pa.Table) -> pa.Table:
-    """Raw articles (RAW_SCHEMA) to normalized articles (NORMALIZED_SCHEMA), same rows."""
+    """Raw articles (RAW_SCHEMA) to normalized articles (NORMALIZED_SCHEMA), same rows.
+
+    Two passes: every article is cleaned and segmented on its own, then stock paragraphs are
+    found across the whole batch and removed (`akhbar.stock_paragraphs`).
+    """
     rows = []
     for article in raw.to_pylist():
-        text = clean_text(article["text"] or "")
-        blocks, removed = segment(text)
+        profile = profile_for(article["source"], article["url"])
+        text = clean_text(resegment_flattened(article["text"] or ""))
+        segmented = segment(text, profile)
+        tags = [t for t in (_one_line(t) for t in [*(article["tags"] or []), *segmented.tags]) if t]
         rows.append(
             {
                 "id": article["id"],
@@ -52,10 +60,29 @@ def normalize_articles(raw: pa.Table) -> pa.Table:
                 "author": _one_line(article["author"]),
                 "title": _one_line(article["title"]),
                 "lead": _one_line(article["lead"]),
-                "tags": [t for t in (_one_line(t) for t in article["tags"] or []) if t],
+                "tags": list(dict.fromkeys(tags)),
                 "text": text,
-                "blocks": [{"text": b.text, "kind": b.kind} for b in blocks],
-                "chrome": [{"text": r.text, "rule": r.rule} for r in removed],
+                "blocks": [{"text": b.text, "kind": b.kind} for b in segmented.blocks],
+                "chrome": [{"text": r.text, "rule": r.rule} for r in segmented.removed],
             }
         )
+    _remove_stock_paragraphs(rows)
     return pa.Table.from_pylist(rows, schema=NORMALIZED_SCHEMA)
+
+
+def _paragraph_texts(row: dict) -> list[str]:
+    return [b["text"] for b in row["blocks"] if b["kind"] == PARAGRAPH]
+
+
+def _remove_stock_paragraphs(rows: list[dict]) -> None:
+    stock = find_stock_paragraphs((r["source"], r["title"] or "", _paragraph_texts(r)) for r in rows)
+    if not stock:
+        return
+    for row in rows:
+        paragraph_blocks = [i for i, b in enumerate(row["blocks"]) if b["kind"] == PARAGRAPH]
+        drop = {paragraph_blocks[i] for i in stock_positions(row["source"], _paragraph_texts(row), stock)}
+        if drop:
+            row["chrome"].extend(
+                {"text": row["blocks"][i]["text"], "rule": "stock_paragraph"} for i in sorted(drop)
+            )
+            row["blocks"] = [b for i, b in enumerate(row["blocks"]) if i not in drop]
