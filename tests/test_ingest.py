@@ -209,3 +209,22 @@ def test_html_page_metadata(corpus: Path) -> None:
     assert row["url"] == expected["url"]
     assert row["published_at"] is None  # the page has no date; none is guessed
     assert row["text"].startswith("دمشق، سوريا (CNN)")
+
+
+def test_html_captions_reach_the_dataset_fields(tmp_path: Path) -> None:
+    from akhbar.stages.extract_fields import extract_fields
+    from akhbar.stages.normalize_articles import normalize_articles
+
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>عنوان الخبر</title></head><body><article><h1>عنوان الخبر</h1>"
+        "<p>هذه فقرة أولى طويلة بما يكفي من نص الخبر عن الطقس في بيروت اليوم.</p>"
+        '<figure><img src="a.jpg"><figcaption>سيارة تعبر الشارع في بيروت <span class="credit">رويترز'
+        "</span></figcaption></figure>"
+        "<p>وهذه فقرة ثانية من الخبر تتحدث عن تفاصيل أخرى مهمة جدا للقراء.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    fields = extract_fields(normalize_articles(read_sources(sources_for_inputs([str(page)])).articles))
+    (row,) = fields.to_pylist()
+    assert row["captions"] == [{"text": "سيارة تعبر الشارع في بيروت", "credit": "رويترز"}]
+    assert "سيارة تعبر" not in row["body"]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from akhbar.ingest.sources import SourceConfig
+from akhbar.schema import CAPTION
 
 RAW_SCHEMA = pa.schema(
     [
@@ -27,6 +28,7 @@ RAW_SCHEMA = pa.schema(
         pa.field("text", pa.string()),
         pa.field("author", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
+        pa.field("captions", pa.list_(CAPTION)),  # captions a reader found outside the text (HTML)
     ]
 )
 
@@ -143,4 +145,5 @@ def article_row(
         "text": _text_value(text),
         "author": _text_value(author) or None,
         "tags": _tags_value(tags),
+        "captions": [],
     }

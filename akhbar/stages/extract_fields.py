@@ -30,7 +30,8 @@ def extract_fields(normalized: pa.Table) -> pa.Table:
                 "byline": article["author"] or structure.byline,
                 "body": body,
                 "paragraphs": structure.paragraphs,
-                "captions": [{"text": c.text, "credit": c.credit} for c in structure.captions],
+                "captions": article["captions"]
+                + [{"text": c.text, "credit": c.credit} for c in structure.captions],
                 "tags": structure.tags,
                 "quotes": [],
                 "entities": [],

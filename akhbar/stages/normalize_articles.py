@@ -7,6 +7,7 @@ import pyarrow as pa
 from akhbar.boilerplate import PARAGRAPH, resegment_flattened, segment
 from akhbar.normalize import clean_text
 from akhbar.profiles import profile_for
+from akhbar.schema import CAPTION
 from akhbar.stock_paragraphs import find_stock_paragraphs, stock_positions
 
 BLOCK = pa.struct([("text", pa.string()), ("kind", pa.string())])
@@ -25,6 +26,7 @@ NORMALIZED_SCHEMA = pa.schema(
         pa.field("title", pa.string()),
         pa.field("lead", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
+        pa.field("captions", pa.list_(CAPTION)),  # found by the reader, outside the text
         pa.field("text", pa.string()),
         pa.field("blocks", pa.list_(BLOCK)),
         pa.field("chrome", pa.list_(REMOVED)),
@@ -61,6 +63,11 @@ def normalize_articles(raw: pa.Table) -> pa.Table:
                 "title": _one_line(article["title"]),
                 "lead": _one_line(article["lead"]),
                 "tags": list(dict.fromkeys(tags)),
+                "captions": [
+                    {"text": _one_line(c["text"]), "credit": _one_line(c["credit"])}
+                    for c in article["captions"] or []
+                    if _one_line(c["text"])
+                ],
                 "text": text,
                 "blocks": [{"text": b.text, "kind": b.kind} for b in segmented.blocks],
                 "chrome": [{"text": r.text, "rule": r.rule} for r in segmented.removed],
