@@ -11,7 +11,7 @@ from akhbar.ingest import SourceConfig, read_sources
 from akhbar.quality import article_fields_frame
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
-from assets.gx_suites import validate_frame
+from assets.gx_suites import load_suite_doc, validate_frame
 from tests.conftest import SEED
 
 
@@ -29,6 +29,8 @@ def test_seed_passes(seed_fields: pa.Table) -> None:
     summary = validate_frame(article_fields_frame(seed_fields), "article_fields")
     assert summary["success"], _failed(summary)
     assert summary["evaluated"] == summary["successful"] >= 10
+    # GX keeps one expectation per (type, column): a duplicate in the JSON would vanish silently
+    assert summary["evaluated"] == len(load_suite_doc("article_fields")["expectations"])
 
 
 def test_failures_name_expectation_count_and_rows(seed_fields: pa.Table, tmp_path: Path) -> None:
@@ -68,3 +70,17 @@ def test_arabic_ratio_tolerates_one_percent(seed_fields: pa.Table) -> None:
         article_fields_frame(pa.Table.from_pylist(many, seed_fields.schema)), "article_fields"
     )
     assert "expect_column_values_to_be_between:body_arabic_ratio" in _failed(bad)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["نص سليم ثم \ufffd في الوسط", "Ø§Ù„Ø®Ø¨Ø± Ø§Ù„Ø¹Ø§Ø¬Ù„ Ù…Ù† Ø¨ÙŠØ±ÙˆØª نص عربي طويل بما يكفي للنسبة"],
+)
+def test_replacement_character_and_mojibake_fail_the_suite(seed_fields: pa.Table, body: str) -> None:
+    rows = [seed_fields.to_pylist()[0] | {"id": f"ok{i}"} for i in range(150)]
+    rows.append(rows[0] | {"id": "bad", "body": body})
+    failed = _failed(
+        validate_frame(article_fields_frame(pa.Table.from_pylist(rows, seed_fields.schema)), "article_fields")
+    )
+    assert "expect_column_values_to_not_match_regex:body" in failed
+    assert failed["expect_column_values_to_not_match_regex:body"]["examples"][0]["id"] == "bad"

@@ -228,3 +228,13 @@ def test_html_captions_reach_the_dataset_fields(tmp_path: Path) -> None:
     (row,) = fields.to_pylist()
     assert row["captions"] == [{"text": "سيارة تعبر الشارع في بيروت", "credit": "رويترز"}]
     assert "سيارة تعبر" not in row["body"]
+
+
+def test_mojibake_hidden_in_json_escapes_is_quarantined(tmp_path: Path) -> None:
+    garbled = "عنوان".encode().decode("cp1252", errors="replace") * 3
+    dump = tmp_path / "d.jsonl"
+    dump.write_text(json.dumps({"title": "عنوان", "text": garbled + " نص"}) + "\n", encoding="utf-8")
+    batch = read_sources([SourceConfig("d", str(dump), "jsonl")])
+    assert batch.articles.num_rows == 0
+    (reason,) = batch.quarantine["reason"].to_pylist()
+    assert reason.startswith("text: mojibake")

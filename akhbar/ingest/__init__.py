@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from akhbar.ingest.decode import looks_like_mojibake
 from akhbar.ingest.html_pages import read_html_pages
 from akhbar.ingest.json_records import read_json_records
 from akhbar.ingest.records import QUARANTINE_SCHEMA, RAW_SCHEMA, quarantine_row
@@ -50,9 +51,15 @@ class RawBatch:
     quarantine: pa.Table
 
 
-def _missing_field_reason(row: dict[str, Any]) -> str | None:
+def _unusable_reason(row: dict[str, Any]) -> str | None:
+    """Why a decoded record cannot be an article: missing fields, or mojibake in its text
+    (JSON escapes can hide it until after parsing, so it is checked here for every format)."""
     if not (row["text"] or "").strip():
         return "no article text (text field missing or empty)"
+    for name in ("title", "lead", "text"):
+        reason = looks_like_mojibake(row[name] or "")
+        if reason:
+            return f"{name}: {reason}"
     if not (row["title"] or "").strip():
         return "no title (title field missing or empty)"
     return None
@@ -68,7 +75,7 @@ def read_sources(sources: list[SourceConfig]) -> RawBatch:
             if "reason" in row:
                 quarantine.append(row)
                 continue
-            reason = _missing_field_reason(row)
+            reason = _unusable_reason(row)
             if reason is None and row["id"] in kept_origin:
                 reason = f"duplicate id {row['id']}: same url or record id as {kept_origin[row['id']]}"
             if reason:

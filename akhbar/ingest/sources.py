@@ -139,7 +139,7 @@ def guess_format(path: Path) -> str:
         return "json"
     if name.endswith((".html", ".htm")):
         return "html"
-    if name.endswith(".txt"):
+    if name.endswith((".txt", ".zip")):  # a zip archive is read as a text source of its .txt members
         return "text"
     if path.is_dir():
         suffixes = {f.name.lower().rsplit(".", 1)[-1] for f in path.rglob("*") if f.is_file()}
@@ -149,7 +149,7 @@ def guess_format(path: Path) -> str:
         raise SourceConfigError(f"{path}: no .txt, .html or .jsonl files inside")
     raise SourceConfigError(
         f"{path}: cannot tell the format from the name; "
-        "use .txt, .html, .json, .jsonl or .jsonl.gz, or declare it in sources.yaml"
+        "use .txt, .zip, .html, .json, .jsonl or .jsonl.gz, or declare it in sources.yaml"
     )
 
 
