@@ -1,0 +1,225 @@
+"""Quoted utterances with their speaker, reporting verb and paragraph index.
+
+A quote is text in "…", «…» or “…” of at least three words (single quoted terms such as
+"الجيش" are scare quotes, not utterances) that a reporting cue attributes:
+- a reporting verb before it ("قال X إن «…»", "أكدت الوزارة أن …", with و/ف and feminine or
+  plural forms) or after it ("«…»، قال X");
+- an attribution phrase: "بحسب X", "وفق X", "نقلاً عن X", "نقل عن X قوله";
+- a continuation that names nobody ("ولفت إلى أنّه «…»", "مشيراً إلى أن «…»", "وأضاف: «…»"),
+  which goes to the previous speaker.
+Speakers are resolved within the article to the fullest name it uses for the same person,
+matching last names loosely so that misspellings (دارشيف / دارتشييف) are one person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from akhbar.normalize import search_key
+
+_HARAKAT = "[\u064b-\u0652\u0670]*"
+
+
+def _loose(word: str) -> str:
+    """A regex for `word` that tolerates diacritics after any letter and hamza variants of alef."""
+    out = []
+    for ch in word:
+        out.append("[اأإآ]" if ch in "اأإآ" else re.escape(ch))
+        out.append(_HARAKAT)
+    return "".join(out)
+
+
+_VERB_STEMS = (
+    "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد بين نوه حذر دعا "
+    "استطرد زاد علق غرد أردف نفى اتهم طالب أكمل وصف"
+).split()
+_PRESENT = "يقول تقول يقولون يؤكد تؤكد يشير تشير يرى ترى يضيف تضيف".split()
+_PARTICIPLES = (
+    "مشيرا لافتا مضيفا مؤكدا موضحا معتبرا مشددا متابعا محذرا داعيا قائلا مردفا منوها مستطردا"
+).split()
+
+
+def _verb_pattern() -> str:
+    forms = []
+    for stem in _VERB_STEMS:
+        base = _loose(stem)
+        forms.append(rf"{base}(?:ت|وا|ا|تا)?")
+    forms += [_loose(w) for w in _PRESENT]
+    return "|".join(forms)
+
+
+def _participle_pattern() -> str:
+    forms = []
+    for word in _PARTICIPLES:
+        stem = word[:-1]  # drop the final alef of the accusative
+        forms.append(rf"{_loose(stem)}(?:[اة]{_HARAKAT}|ين|ات)?")
+    return "|".join(forms)
+
+
+_WORD_END = r"(?![\u0621-\u064a])"
+_WORD_START = r"(?<![\u0621-\u064a])"
+_VERB = re.compile(rf"{_WORD_START}(?P<pre>[وف]?)(?P<verb>{_verb_pattern()}){_WORD_END}")
+_PARTICIPLE = re.compile(rf"{_WORD_START}(?P<pre>[و]?)(?P<verb>{_participle_pattern()}){_WORD_END}")
+_ATTRIBUTION = re.compile(
+    rf"{_WORD_START}[وف]?(?P<verb>{_loose('بحسب')}|{_loose('حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
+    rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+(?P<speaker>[^،,:؛\"«“(]+)"
+)
+# "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
+_REPORTED = re.compile(
+    rf"{_WORD_START}[وف]?(?P<verb>نقل[ت]?)\s+(?:[^،,:؛\"«“]+?\s+)?عن\s+(?P<speaker>[^،,:؛\"«“]+?)\s+{_loose('قول')}\S*"
+)
+_QUOTE = re.compile(r"\"(?P<a>[^\"\n]+)\"|«(?P<b>[^«»\n]+)»|“(?P<c>[^“”\n]+)”")
+# What separates a verb's subject from the reported content.
+_COMPLEMENT = re.compile(
+    rf"(?:\s|،|,)+(?:{_loose('إلى')}\s+)?(?:{_loose('أن')}|{_loose('إن')}|{_loose('أنه')}|{_loose('إنه')}"
+    rf"|{_loose('أنها')}|{_loose('أنهم')}|{_loose('قوله')}|{_loose('بأن')})(?![\u0621-\u064a])|\s*[:：]"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?؟]\s")
+_PRONOUNS = {"هو", "هي", "هم", "إنه", "أنه", "أنها"}
+MIN_QUOTE_WORDS = 3
+MAX_SPEAKER_WORDS = 8
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    speaker: str | None
+    verb: str
+    paragraph: int
+
+
+_PREPOSITION = re.compile(
+    rf"^(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')}|ب\S+)\s"
+)
+_PRONOUN_OBJECT = re.compile(
+    rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها)\s+"
+)
+_SPEAKER_END = re.compile(
+    rf"\s+(?:{_loose('في')}|{_loose('خلال')}|{_loose('أمس')}|{_loose('اليوم')}|{_loose('أمام')}|{_loose('عبر')}"
+    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|لل\S+|لـ\S*)(?:\s.*)?$"
+)
+# "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
+_SELF_REFERENCE = re.compile(rf"^(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$")
+# "أكدوا في بيان أن …": a frame of speech, not a speaker.
+_SPEECH_FRAME = re.compile(
+    rf"^(?:{_loose('في')}|{_loose('خلال')}|{_loose('عبر')})\s+(?:{_loose('بيان')}|{_loose('تصريح')}|{_loose('حديث')}"
+    rf"|{_loose('مقابلة')}|{_loose('كلمة')}|{_loose('مؤتمر')}|{_loose('رسالة')}|{_loose('منشور')}|{_loose('تغريدة')})"
+)
+_REJECT = object()
+
+
+def _clean_speaker(raw: str):
+    """The subject after a verb: up to the first comma, without the prepositional phrases
+    that follow it. None when there is no subject (a continuation), `_REJECT` when what
+    follows the verb is not a speaker at all ("كتب على اللافتات")."""
+    # Quote marks stay: names are often quoted ("وكالة \"بلومبرغ\"") and are kept, unquoted.
+    text = re.split(r"[،,:؛(]", raw, maxsplit=1)[0].strip()
+    text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
+    text = _PRONOUN_OBJECT.sub("", text)
+    if not text or text in _PRONOUNS or _SELF_REFERENCE.match(text) or _SPEECH_FRAME.match(text):
+        return None
+    if _PREPOSITION.match(text + " "):
+        return _REJECT
+    text = _SPEAKER_END.sub("", text).strip()
+    words = text.split()
+    if not words or len(words) > MAX_SPEAKER_WORDS:
+        return _REJECT
+    return text
+
+
+def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
+    """(verb, speaker, is_continuation) for the nearest cue before a quote in its sentence."""
+    candidates: list[tuple[int, str, object, bool]] = []
+    for match in _VERB.finditer(context):
+        after = context[match.end() :]
+        complement = _COMPLEMENT.search(after)
+        if complement is None:
+            # "أكدت عدم وجود …" — the verb's object runs into the quote: nobody is named here.
+            candidates.append((match.start(), match.group("verb"), None, True))
+            continue
+        speaker = _clean_speaker(after[: complement.start()])
+        candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
+    for match in _PARTICIPLE.finditer(context):
+        candidates.append((match.start(), match.group("verb"), None, True))
+    for pattern in (_ATTRIBUTION, _REPORTED):
+        for match in pattern.finditer(context):
+            speaker = _clean_speaker(match.group("speaker"))
+            candidates.append((match.start(), match.group("verb").strip(), speaker, speaker is None))
+    if not candidates:
+        return None
+    _, verb, speaker, continuation = max(candidates, key=lambda c: c[0])
+    if speaker is _REJECT:
+        return None
+    return verb, speaker, continuation  # type: ignore[return-value]
+
+
+def _cue_after(context: str) -> tuple[str, str | None] | None:
+    """A verb or attribution right after the quote: «…»، قال X / «…»، بحسب X."""
+    for pattern in (
+        rf"\s*[،,]?\s*(?:{_VERB.pattern})\s+(?P<speaker>[^،,.:؛\"«“]+)",
+        rf"\s*[،,]?\s*{_ATTRIBUTION.pattern}",
+    ):
+        match = re.match(pattern, context)
+        if match:
+            speaker = _clean_speaker(match.group("speaker"))
+            return None if speaker is _REJECT else (match.group("verb").strip(), speaker)  # type: ignore[return-value]
+    return None
+
+
+def _sentence_start(text: str, position: int) -> int:
+    starts = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, position)]
+    return starts[-1] if starts else 0
+
+
+def _sentence_end(text: str, position: int) -> int:
+    match = _SENTENCE_BREAK.search(text, position)
+    return match.start() + 1 if match else len(text)
+
+
+def _last_name_key(name: str) -> str:
+    return search_key(name).split()[-1] if name.strip() else ""
+
+
+def _same_person(a: str, b: str) -> bool:
+    x, y = _last_name_key(a), _last_name_key(b)
+    return bool(x and y) and (x == y or SequenceMatcher(None, x, y).ratio() >= 0.75)
+
+
+def resolve_speakers(quotes: list[Quote]) -> list[Quote]:
+    """Each speaker replaced by the fullest name the article uses for the same person."""
+    names = [q.speaker for q in quotes if q.speaker]
+    resolved = []
+    for quote in quotes:
+        speaker = quote.speaker
+        if speaker:
+            same = [n for n in names if _same_person(n, speaker)]
+            speaker = max(same, key=lambda n: (len(n.split()), -names.index(n)))
+        resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
+    return resolved
+
+
+def find_quotes(paragraphs: list[str]) -> list[Quote]:
+    """Attributed quotes of an article, in order, speakers resolved within the article."""
+    quotes: list[Quote] = []
+    previous: str | None = None
+    for index, paragraph in enumerate(paragraphs):
+        for match in _QUOTE.finditer(paragraph):
+            text = (match.group("a") or match.group("b") or match.group("c")).strip()
+            if len(text.split()) < MIN_QUOTE_WORDS:
+                continue  # a quoted term, not an utterance
+            before = paragraph[_sentence_start(paragraph, match.start()) : match.start()]
+            cue = _cue_before(before)
+            if cue is not None:
+                verb, speaker, continuation = cue
+                if continuation and speaker is None:
+                    speaker = previous
+            else:
+                after_cue = _cue_after(paragraph[match.end() : _sentence_end(paragraph, match.end())])
+                if after_cue is None:
+                    continue  # no attribution: a title or a scare quote
+                verb, speaker = after_cue
+            quotes.append(Quote(text, speaker, verb, index))
+            previous = speaker or previous
+    return resolve_speakers(quotes)
