@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 # Adding a column bumps the minor number, removing or retyping one the major number.
-SCHEMA_VERSION = "1.1"  # 1.1: byline
+SCHEMA_VERSION = "1.2"  # 1.1: byline; 1.2: quantities
 
 CAPTION = pa.struct([("text", pa.string()), ("credit", pa.string())])
 QUOTE = pa.struct(
@@ -30,6 +30,17 @@ DATE = pa.struct(
         ("calendar", pa.string()),
         ("precision", pa.string()),
         ("year_inferred", pa.bool_()),
+    ]
+)
+
+QUANTITY = pa.struct(
+    [
+        ("text", pa.string()),
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("approximate", pa.bool_()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
     ]
 )
 
@@ -49,6 +60,7 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("quotes", pa.list_(QUOTE)),
         pa.field("entities", pa.list_(ENTITY)),
         pa.field("dates", pa.list_(DATE)),
+        pa.field("quantities", pa.list_(QUANTITY)),
         pa.field("word_count", pa.int32()),
         pa.field("char_count", pa.int32()),
         pa.field("origin", pa.string(), nullable=False),
@@ -74,6 +86,8 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "quotes": "Quoted utterances with speaker, reporting verb and paragraph index.",
     "entities": "Named entities (PER, LOC, ORG, MISC) with character offsets into `body`.",
     "dates": "Dates mentioned in the text, normalized, with calendar and precision.",
+    "quantities": 'Numbers with unit and approximator ("نحو 6 ساعات ونصف الساعة" = 6.5 ساعات, '
+    "approximate), with character offsets into `body`.",
     "word_count": "Whitespace-separated words in `body`.",
     "char_count": "Characters in `body`.",
     "origin": "Where the raw article came from, relative to its source root (`file.txt`, `dump.jsonl#L12`).",

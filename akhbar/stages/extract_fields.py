@@ -6,6 +6,8 @@ import pyarrow as pa
 
 from akhbar import PIPELINE_VERSION
 from akhbar.boilerplate import Block
+from akhbar.extract.quantities import find_quantities
+from akhbar.extract.quotes import find_quotes
 from akhbar.extract.structure import extract_structure
 from akhbar.schema import ARTICLE_SCHEMA
 
@@ -33,9 +35,23 @@ def extract_fields(normalized: pa.Table) -> pa.Table:
                 "captions": article["captions"]
                 + [{"text": c.text, "credit": c.credit} for c in structure.captions],
                 "tags": structure.tags,
-                "quotes": [],
+                "quotes": [
+                    {"text": q.text, "speaker": q.speaker, "verb": q.verb, "paragraph": q.paragraph}
+                    for q in find_quotes(structure.paragraphs)
+                ],
                 "entities": [],
                 "dates": [],
+                "quantities": [
+                    {
+                        "text": q.text,
+                        "value": q.value,
+                        "unit": q.unit,
+                        "approximate": q.approximate,
+                        "start": q.start,
+                        "end": q.end,
+                    }
+                    for q in find_quantities(body)
+                ],
                 "word_count": len(body.split()),
                 "char_count": len(body),
                 "origin": article["origin"],
