@@ -59,7 +59,7 @@ def test_not_utterances(paragraph: str) -> None:
 def test_continuations_go_to_the_previous_speaker_and_names_resolve() -> None:
     paragraphs = [
         'قال رئيس البلدية كريم منصور إن "العمل بدأ في الحي الشرقي".',
-        'وأضاف أن "المرحلة الثانية تبدأ الشهر المقبل"، مشيراً إلى أن "التمويل مؤمن بالكامل".',
+        'وأضاف أن "المرحلة الثانية تبدأ الشهر المقبل"، مشيراً إلى أن "التمويل مؤمن بالكامل هذا العام".',
         'وبحسب منصوري، فإن "الأعمال ستنتهي قبل الشتاء المقبل".',
     ]
     quotes = find_quotes(paragraphs)

@@ -1,7 +1,7 @@
 """Quoted utterances with their speaker, reporting verb and paragraph index.
 
-A quote is text in "…", «…» or “…” of at least three words (single quoted terms such as
-"الجيش" are scare quotes, not utterances) that a reporting cue attributes:
+A quote is text in "…", «…» or “…” of at least four words (quoted terms and names such as
+"الجيش" or "بي بي سي" are not utterances) that a reporting cue attributes:
 - a reporting verb before it ("قال X إن «…»", "أكدت الوزارة أن …", with و/ف and feminine or
   plural forms) or after it ("«…»، قال X");
 - an attribution phrase: "بحسب X", "وفق X", "نقلاً عن X", "نقل عن X قوله";
@@ -32,7 +32,7 @@ def _loose(word: str) -> str:
 
 
 _VERB_STEMS = (
-    "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد بين نوه حذر دعا "
+    "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد نوه حذر دعا "
     "استطرد زاد علق غرد أردف نفى اتهم طالب أكمل وصف"
 ).split()
 _PRESENT = "يقول تقول يقولون يؤكد تؤكد يشير تشير يرى ترى يضيف تضيف".split()
@@ -78,7 +78,7 @@ _COMPLEMENT = re.compile(
 )
 _SENTENCE_BREAK = re.compile(r"[.!?؟]\s")
 _PRONOUNS = {"هو", "هي", "هم", "إنه", "أنه", "أنها"}
-MIN_QUOTE_WORDS = 3
+MIN_QUOTE_WORDS = 4
 MAX_SPEAKER_WORDS = 8
 
 
@@ -110,10 +110,33 @@ _SPEECH_FRAME = re.compile(
 _REJECT = object()
 
 
+_ROLE_START = re.compile(
+    rf"^(?:{_loose('ال')})?(?:{_loose('متحدث')}|{_loose('ناطق')}|{_loose('رئيس')}|{_loose('وزير')}|{_loose('أمين')}"
+    rf"|{_loose('مدير')}|{_loose('سفير')}|{_loose('نائب')}|{_loose('قائد')}|{_loose('زعيم')}|{_loose('مسؤول')}"
+    rf"|{_loose('مستشار')}|{_loose('ممثل')}|{_loose('مندوب')}|{_loose('عضو')}|{_loose('محافظ')}|{_loose('مبعوث')})"
+)
+_NOT_NAME = re.compile(
+    rf"^(?:{_loose('اليوم')}|{_loose('أمس')}|{_loose('في')}|{_loose('خلال')}|{_loose('الذي')}|{_loose('التي')})"
+)
+
+
+def _role_and_name(raw: str) -> str | None:
+    """ "المتحدث باسم الرئاسة، دميتري بيسكوف، اليوم …" → the name after the role."""
+    parts = [p.strip() for p in re.split(r"[،,]", raw)]
+    if len(parts) >= 2 and _ROLE_START.match(parts[0]) and parts[1]:
+        name = parts[1]
+        if len(name.split()) <= 3 and not _ROLE_START.match(name) and not _NOT_NAME.match(name):
+            return name
+    return None
+
+
 def _clean_speaker(raw: str):
     """The subject after a verb: up to the first comma, without the prepositional phrases
     that follow it. None when there is no subject (a continuation), `_REJECT` when what
     follows the verb is not a speaker at all ("كتب على اللافتات")."""
+    named = _role_and_name(raw)
+    if named:
+        return named
     # Quote marks stay: names are often quoted ("وكالة \"بلومبرغ\"") and are kept, unquoted.
     text = re.split(r"[،,:؛(]", raw, maxsplit=1)[0].strip()
     text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
@@ -142,7 +165,10 @@ def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
         speaker = _clean_speaker(after[: complement.start()])
         candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
     for match in _PARTICIPLE.finditer(context):
-        candidates.append((match.start(), match.group("verb"), None, True))
+        # "أكد X أن …، مشيراً إلى أن «…»": the participle's subject is the sentence's speaker
+        named = [c for c in candidates if c[0] < match.start() and isinstance(c[2], str)]
+        subject = max(named, key=lambda c: c[0])[2] if named else None
+        candidates.append((match.start(), match.group("verb"), subject, subject is None))
     for pattern in (_ATTRIBUTION, _REPORTED):
         for match in pattern.finditer(context):
             speaker = _clean_speaker(match.group("speaker"))
