@@ -48,6 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--name", default="akhbar-arabic-news", help="dataset name for the card")
     common(build)
 
+    evaluate = sub.add_parser("evaluate", help="field-level precision, recall and F1 on the available gold")
+    evaluate.add_argument(
+        "--corpus",
+        default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"),
+        help="the shared corpus folder (default: ../shared/corpus)",
+    )
+    evaluate.add_argument("--json", metavar="FILE", help="also write the scores as JSON")
+
     publish = sub.add_parser("publish", help="publish a release (default: the latest) to the Hub")
     publish.add_argument("--version", help="release to publish, e.g. 1.2.0 (default: the latest)")
     common(publish)
@@ -183,9 +191,27 @@ def _output_for(result, asset_name: str):
     return None
 
 
+def evaluate(args: argparse.Namespace) -> int:
+    """Not a pipeline run: it scores the extractors against gold data and prints a table."""
+    import json
+
+    from akhbar.evaluation import evaluate as run_evaluation
+    from akhbar.evaluation import format_table
+
+    corpus = Path(args.corpus)
+    if not corpus.is_dir():
+        print(f"akhbar: corpus folder {corpus} not found (--corpus)", file=sys.stderr)
+        return 2
+    scores = run_evaluation(corpus, Path(__file__).resolve().parents[1])
+    print(format_table(scores))
+    if args.json:
+        Path(args.json).write_text(json.dumps([s.row() for s in scores], ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"build": build, "publish": publish}[args.command](args)
+    return {"build": build, "publish": publish, "evaluate": evaluate}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ def _participle_pattern() -> str:
     return "|".join(forms)
 
 
+_VERB_STEMS_RE = "|".join(_loose(v) for v in _VERB_STEMS)
+_ATTRIBUTION_WORDS = "بحسب|حسب|وفق|عن|إن|أن|إنه|أنه|لدى|مع|بين|بعد|قبل|ضد"
 _WORD_END = r"(?![\u0621-\u064a])"
 _WORD_START = r"(?<![\u0621-\u064a])"
 _VERB = re.compile(rf"{_WORD_START}(?P<pre>[وف]?)(?P<verb>{_verb_pattern()}){_WORD_END}")
@@ -73,7 +75,7 @@ _REPORTED = re.compile(
 _QUOTE = re.compile(r"\"(?P<a>[^\"\n]+)\"|«(?P<b>[^«»\n]+)»|“(?P<c>[^“”\n]+)”")
 # What separates a verb's subject from the reported content.
 _COMPLEMENT = re.compile(
-    rf"(?:\s|،|,)+(?:{_loose('إلى')}\s+)?(?:{_loose('أن')}|{_loose('إن')}|{_loose('أنه')}|{_loose('إنه')}"
+    rf"(?:\s|،|,)+(?:(?:{_loose('إلى')}|{_loose('على')})\s+)?(?:{_loose('أن')}|{_loose('إن')}|{_loose('أنه')}|{_loose('إنه')}"
     rf"|{_loose('أنها')}|{_loose('أنهم')}|{_loose('قوله')}|{_loose('بأن')})(?![\u0621-\u064a])|\s*[:：]"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?؟]\s")
@@ -91,7 +93,7 @@ class Quote:
 
 
 _PREPOSITION = re.compile(
-    rf"^(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')}|ب\S+)\s"
+    rf"^(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')})\s"
 )
 _PRONOUN_OBJECT = re.compile(
     rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها)\s+"
@@ -147,7 +149,7 @@ def _clean_speaker(raw: str):
         return _REJECT
     text = _SPEAKER_END.sub("", text).strip()
     words = text.split()
-    if not words or len(words) > MAX_SPEAKER_WORDS:
+    if not words or len(words) > MAX_SPEAKER_WORDS or not re.search(r"[^\W\d_]", text):
         return _REJECT
     return text
 
@@ -205,7 +207,8 @@ def _sentence_end(text: str, position: int) -> int:
 
 
 def _last_name_key(name: str) -> str:
-    return search_key(name).split()[-1] if name.strip() else ""
+    tokens = search_key(name).split()
+    return tokens[-1] if tokens else ""
 
 
 def _same_person(a: str, b: str) -> bool:
@@ -213,9 +216,51 @@ def _same_person(a: str, b: str) -> bool:
     return bool(x and y) and (x == y or SequenceMatcher(None, x, y).ratio() >= 0.75)
 
 
-def resolve_speakers(quotes: list[Quote]) -> list[Quote]:
+_FIRST_NAME_STOP = re.compile(rf"^(?:[وف]?{_loose('ال')}|[وف]?(?:{_VERB_STEMS_RE})|{_ATTRIBUTION_WORDS})")
+
+
+def _fuller_names(text: str, name: str) -> list[str]:
+    """ "أبيشاي ليفي" for "ليفي": a one-word name preceded elsewhere in the article by a word
+    that is not an article-prefixed noun, a reporting verb or an attribution."""
+    found = []
+    for match in re.finditer(
+        rf"(?<![\u0621-\u064a])([\u0621-\u064a\u064b-\u0652]{{2,}}) {re.escape(name)}"
+        rf"(?![\u0621-\u064a])",
+        text,
+    ):
+        first = match.group(1)
+        if not _FIRST_NAME_STOP.match(first) and not _ROLE_START.match(first):
+            found.append(f"{first} {name}")
+    return found
+
+
+def _antecedent(text: str, speaker: str) -> str | None:
+    """What a definite description ("الصحيفة", "الحاخام الإسرائيلي") refers to in the article:
+    the named form of its head ("صحيفة معاريف") or the name set off after the description
+    ("الحاخام الإسرائيلي في قيادة المنطقة الشمالية، أبيشاي ليفي،")."""
+    words = speaker.split()
+    if not (1 <= len(words) <= 3 and all(w.startswith("ال") for w in words[:1])):
+        return None
+    after = re.search(rf"{re.escape(speaker)}[^،,.\"«]{{0,60}}[،,]\s*([^،,.\"«]{{3,30}})[،,]", text)
+    if after and len(after.group(1).split()) <= 3 and not _NOT_NAME.match(after.group(1)):
+        return after.group(1).strip()
+    head = words[0][2:]
+    named = re.search(rf"(?<![\u0621-\u064a]){re.escape(head)}\s+[\"«“]?([\u0621-\u064a]{{2,}})[\"»”]?", text)
+    if named and not named.group(1).startswith("ال"):
+        return f"{head} {named.group(1)}"
+    return None
+
+
+def resolve_speakers(quotes: list[Quote], text: str = "") -> list[Quote]:
     """Each speaker replaced by the fullest name the article uses for the same person."""
+    quotes = [
+        Quote(q.text, _antecedent(text, q.speaker) or q.speaker, q.verb, q.paragraph) if q.speaker else q
+        for q in quotes
+    ]
     names = [q.speaker for q in quotes if q.speaker]
+    for name in list(dict.fromkeys(names)):
+        if len(name.split()) == 1:
+            names += _fuller_names(text, name)
     resolved = []
     for quote in quotes:
         speaker = quote.speaker
@@ -248,4 +293,4 @@ def find_quotes(paragraphs: list[str]) -> list[Quote]:
                 verb, speaker = after_cue
             quotes.append(Quote(text, speaker, verb, index))
             previous = speaker or previous
-    return resolve_speakers(quotes)
+    return resolve_speakers(quotes, "\n".join(paragraphs))
