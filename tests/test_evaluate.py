@@ -1,0 +1,36 @@
+"""`akhbar evaluate` on the shared corpus and the hand-checked labels, with floors that hold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from akhbar.evaluation import evaluate_quotes, evaluate_title_lead
+from pipelines.cli import main
+from tests.conftest import REPO
+
+
+def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
+    spans, speakers = evaluate_quotes(REPO / "tests" / "data" / "quote_labels.json", corpus, REPO)
+    assert spans.tp + spans.fn == 18
+    assert spans.f1 >= 0.85
+    assert speakers.f1 >= 0.7
+
+
+def test_title_and_lead_from_text_files(corpus: Path) -> None:
+    title, lead = evaluate_title_lead(corpus)
+    assert title.precision == 1.0 and title.recall >= 0.97
+    assert lead.f1 >= 0.7
+
+
+def test_evaluate_command_prints_and_writes_scores(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "scores.json"
+    assert main(["evaluate", "--corpus", str(corpus), "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    for field in ("title", "lead", "tags", "quotes", "quote speakers"):
+        assert f"\n{field} " in "\n" + table
+    assert {row["field"] for row in json.loads(out.read_text())} >= {"title", "quotes"}
