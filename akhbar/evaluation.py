@@ -33,6 +33,9 @@ class Score:
     tp: float = 0
     fp: float = 0
     fn: float = 0
+    # When one prediction may cover several gold items (or the reverse), the true positives
+    # counted from the gold side differ from those counted from the prediction side.
+    tp_gold: float | None = None
 
     @property
     def precision(self) -> float:
@@ -40,7 +43,8 @@ class Score:
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        found = self.tp if self.tp_gold is None else self.tp_gold
+        return found / (found + self.fn) if found + self.fn else 0.0
 
     @property
     def f1(self) -> float:
@@ -172,9 +176,30 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     return [spans, speakers]
 
 
+def evaluate_dates() -> list[Score]:
+    """Dates against the TIMEX3 silver set and the hand-labelled set (benchmarks/eval_dates.py,
+    which defines the matching; needs the repository checkout)."""
+    from benchmarks import eval_dates
+
+    scores = []
+    silver = [(t, g, m) for _, t, g, m in eval_dates.silver_docs()]
+    explicit = [(t, [x for x in g if eval_dates.is_explicit(t, x)], m) for t, g, m in silver]
+    labelled = [(t, g, m) for split in ("dev", "heldout") for _, t, g, m in eval_dates.labelled_docs(split)]
+    for name, docs in (("dates (explicit)", explicit), ("dates", labelled)):
+        gold = (
+            "TIMEX3 silver, explicit DATE (span+value)" if docs is explicit else "hand-labelled (span+value)"
+        )
+        r = eval_dates.score(name, docs, with_value=True)
+        scores.append(
+            Score(name, gold, tp=r.right, fp=r.predicted - r.right, fn=r.gold - r.found, tp_gold=r.found)
+        )
+    return scores
+
+
 def evaluate(corpus: Path, repo: Path, extra: list[Callable[[], list[Score]]] | None = None) -> list[Score]:
     scores = [*evaluate_title_lead(corpus), evaluate_tags(corpus)]
     scores += evaluate_quotes(repo / "tests" / "data" / "quote_labels.json", corpus, repo)
+    scores += evaluate_dates()
     for more in extra or []:
         scores += more()
     return scores

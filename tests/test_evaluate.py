@@ -31,6 +31,6 @@ def test_evaluate_command_prints_and_writes_scores(
     out = tmp_path / "scores.json"
     assert main(["evaluate", "--corpus", str(corpus), "--json", str(out)]) == 0
     table = capsys.readouterr().out
-    for field in ("title", "lead", "tags", "quotes", "quote speakers"):
+    for field in ("title", "lead", "tags", "quotes", "quote speakers", "dates"):
         assert f"\n{field} " in "\n" + table
     assert {row["field"] for row in json.loads(out.read_text())} >= {"title", "quotes"}
