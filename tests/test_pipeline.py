@@ -107,6 +107,10 @@ def test_release_loads_with_datasets_parquet_builder(built) -> None:
     for chrome in ("0:00", "• الروسي", "اخترنا لك"):
         assert chrome not in seed["body"]
     assert seed["paragraphs"][0].startswith("أكد ألكسندر دارتشييف")
+    assert [q["speaker"] for q in seed["quotes"]] == ["ألكسندر دارتشييف"] * 6
+    assert {"text": "نحو 6 ساعات ونصف الساعة", "value": 6.5, "unit": "ساعات", "approximate": True} in [
+        {k: q[k] for k in ("text", "value", "unit", "approximate")} for q in seed["quantities"]
+    ]
     tagged = ds.filter(lambda r: r["source"] == "almayadeen" and len(r["tags"]) > 0)
     assert tagged.num_rows > 100
     assert all(r["published_at"].tzinfo is not None for r in tagged.select(range(5)))
