@@ -8,6 +8,7 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
+    AssetKey,
     AssetOut,
     MetadataValue,
     Output,
@@ -20,7 +21,7 @@ from akhbar.ingest import read_sources
 from akhbar.quality import article_fields_frame
 from akhbar.release import code_fingerprint
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import extract_fields
+from akhbar.stages.extract_fields import extract_fields, split_empty_bodies
 from akhbar.stages.normalize_articles import normalize_articles
 from assets.gx_suites import validate_frame
 from assets.metadata import table_metadata
@@ -91,25 +92,45 @@ def normalized_articles(context: AssetExecutionContext, raw_articles: pa.Table):
     )
 
 
-@asset(
-    description="Structured fields in the dataset schema: title, lead, paragraphs, body, "
-    "captions with credits, tags, provenance.",
-    code_version=CODE_VERSION,
-    group_name=GROUP,
+@multi_asset(
+    outs={
+        "article_fields": AssetOut(
+            description="Structured fields in the dataset schema: title, byline, lead, paragraphs, "
+            "body, captions with credits, tags, quotes, dates, quantities, provenance.",
+            code_version=CODE_VERSION,
+            group_name=GROUP,
+        ),
+        "fields_quarantine": AssetOut(
+            description="Articles that came out of extraction without any body text (pages of "
+            "chrome only), with the reason.",
+            code_version=CODE_VERSION,
+            group_name=GROUP,
+        ),
+    },
 )
 def article_fields(context: AssetExecutionContext, normalized_articles: pa.Table):
-    table = extract_fields(normalized_articles)
+    table, quarantine = split_empty_bodies(extract_fields(normalized_articles))
     n = max(table.num_rows, 1)
     with_captions = sum(1 for c in table["captions"].to_pylist() if c)
     with_lead = table.num_rows - table["lead"].null_count
-    context.log.info(f"extracted fields of {table.num_rows} articles")
-    return Output(
+    with_quotes = sum(1 for q in table["quotes"].to_pylist() if q)
+    with_dates = sum(1 for d in table["dates"].to_pylist() if d)
+    context.log.info(f"extracted fields of {table.num_rows} articles; {quarantine.num_rows} without a body")
+    yield Output(
         table,
+        output_name="article_fields",
         metadata={
             **table_metadata(table, ["id", "source", "title", "lead", "word_count"], text_column="body"),
             "lead_coverage": MetadataValue.float(round(with_lead / n, 4)),
             "caption_coverage": MetadataValue.float(round(with_captions / n, 4)),
+            "quote_coverage": MetadataValue.float(round(with_quotes / n, 4)),
+            "date_coverage": MetadataValue.float(round(with_dates / n, 4)),
         },
+    )
+    yield Output(
+        quarantine,
+        output_name="fields_quarantine",
+        metadata=table_metadata(quarantine, ["source", "origin", "reason"]),
     )
 
 
@@ -126,7 +147,7 @@ def _results_markdown(summary: dict) -> str:
 
 
 @asset_check(
-    asset=article_fields,
+    asset=AssetKey("article_fields"),
     blocking=True,
     description="GX suite expectations/article_fields.json (schema, non-null title and "
     "body, unique id, Arabic-script ratio) plus the exact Arrow schema. Blocking: "

@@ -39,12 +39,13 @@ def dataset_release(
     hub: HubSettings,
     article_fields: pa.Table,
     raw_quarantine: pa.Table,
+    fields_quarantine: pa.Table,
 ):
     validation = _validation_of_this_run(context)
     sources = [{"name": s.name, "license": s.license} for s in akhbar.sources()]
     result = build_release(
         article_fields,
-        raw_quarantine,
+        pa.concat_tables([raw_quarantine, fields_quarantine]),
         akhbar.data_root,
         dataset_name=akhbar.dataset_name,
         sources=sources,

@@ -17,7 +17,8 @@ EXPECTED_DEPS = {
     "raw_quarantine": set(),
     "normalized_articles": {"raw_articles"},
     "article_fields": {"normalized_articles"},
-    "dataset_release": {"article_fields", "raw_quarantine"},
+    "fields_quarantine": {"normalized_articles"},
+    "dataset_release": {"article_fields", "raw_quarantine", "fields_quarantine"},
     "hub_publication": {"dataset_release"},
 }
 

@@ -82,7 +82,8 @@ def extract_structure(
             paragraphs = ([rest] if rest else []) + paragraphs[1:]
     first_media = next((i for i, b in enumerate(blocks) if b.kind == MEDIA), None)
     if lead:
-        paragraphs = paragraphs[_lead_prefix_length(paragraphs, lead) :]
+        # A report whose whole text is its lead (TV reports) keeps that text as its body.
+        paragraphs = paragraphs[_lead_prefix_length(paragraphs, lead) :] or paragraphs
     elif (
         first_media == 1
         and blocks[0].kind == PARAGRAPH

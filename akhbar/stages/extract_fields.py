@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from akhbar import PIPELINE_VERSION
 from akhbar.boilerplate import Block
@@ -14,6 +15,7 @@ from akhbar.extract.dates import date_records
 from akhbar.extract.quantities import find_quantities
 from akhbar.extract.quotes import find_quotes
 from akhbar.extract.structure import extract_structure
+from akhbar.ingest.records import QUARANTINE_SCHEMA
 from akhbar.schema import ARTICLE_SCHEMA
 
 # Below this many articles a process pool costs more than it saves.
@@ -90,3 +92,30 @@ def extract_fields_chunk(normalized: pa.Table) -> pa.Table:
             }
         )
     return pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
+
+
+EMPTY_BODY_REASON = "no body text left after site chrome removal"
+
+
+def split_empty_bodies(fields: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(articles with a body, quarantine rows for those without one): a page that held only
+    chrome is not an article, and it is accounted for, not dropped."""
+    empty = pc.equal(pc.utf8_length(fields["body"]), 0)
+    kept = fields.filter(pc.invert(empty))
+    gone = fields.filter(empty)
+    quarantine = pa.Table.from_pylist(
+        [
+            {
+                "source": r["source"],
+                "origin": r["origin"],
+                "stage": "fields",
+                "reason": EMPTY_BODY_REASON,
+                "raw_sha256": r["raw_sha256"],
+                "size_bytes": None,
+                "id": r["id"],
+            }
+            for r in gone.select(["source", "origin", "raw_sha256", "id"]).to_pylist()
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )
+    return kept, quarantine
