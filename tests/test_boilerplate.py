@@ -128,3 +128,28 @@ def test_resegment_flattened_text() -> None:
     ]
     assert not is_flattened("سطر\nسطر آخر")
     assert resegment_flattened("قصير. جدا.") == "قصير. جدا."
+
+
+def test_lead_only_report_keeps_its_text_and_chrome_only_page_is_quarantined(tmp_path) -> None:
+    import json
+
+    from akhbar.ingest import SourceConfig, read_sources
+    from akhbar.stages.extract_fields import EMPTY_BODY_REASON, extract_fields, split_empty_bodies
+    from akhbar.stages.normalize_articles import normalize_articles
+
+    dump = tmp_path / "d.jsonl"
+    lead = "ملخص التقرير المصور عن الوضع في المدينة."
+    dump.write_text(
+        json.dumps({"id": "1", "title": "تقرير", "lead": lead, "text": lead + "\nجميع الحقوق محفوظة"})
+        + "\n"
+        + json.dumps({"id": "2", "title": "صفحة", "text": "اليوم 06:42\nتصفح المزيد\nرابط"})
+        + "\n",
+        encoding="utf-8",
+    )
+    fields = extract_fields(
+        normalize_articles(read_sources([SourceConfig("d", str(dump), "jsonl")]).articles)
+    )
+    kept, quarantine = split_empty_bodies(fields)
+    assert kept["body"].to_pylist() == [lead]
+    assert quarantine["reason"].to_pylist() == [EMPTY_BODY_REASON]
+    assert quarantine["origin"].to_pylist() == ["d.jsonl#L2"]
