@@ -85,7 +85,9 @@ def measure(
             quality.lead_expected += 1
             lead = _folded(record[lead_field])
             quality.lead_exact += _folded(row["lead"]) == lead
-            quality.lead_repeated_in_body += bool(lead) and _folded(row["body"]).startswith(lead[:80])
+            body = _folded(row["body"])
+            # a report whose whole text is its lead keeps it as body; that is not a repeat
+            quality.lead_repeated_in_body += bool(lead) and body != lead and body.startswith(lead[:80])
         first_line = _folded((record.get(text_field) or "").strip().split("\n")[0])
         if BYLINE_LINE.match(first_line):
             quality.byline_lines += 1
