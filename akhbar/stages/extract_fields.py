@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 from akhbar import PIPELINE_VERSION
 from akhbar.boilerplate import Block
 from akhbar.extract.dates import date_records
+from akhbar.extract.entities import find_entities
 from akhbar.extract.quantities import find_quantities
 from akhbar.extract.quotes import find_quotes
 from akhbar.extract.structure import extract_structure
@@ -70,7 +71,10 @@ def extract_fields_chunk(normalized: pa.Table) -> pa.Table:
                     {"text": q.text, "speaker": q.speaker, "verb": q.verb, "paragraph": q.paragraph}
                     for q in find_quotes(structure.paragraphs)
                 ],
-                "entities": [],
+                "entities": [
+                    {"text": e.text, "label": e.label, "start": e.start, "end": e.end}
+                    for e in find_entities(body)
+                ],
                 "dates": date_records(body, article["published_at"]),
                 "quantities": [
                     {

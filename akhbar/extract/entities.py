@@ -1,0 +1,565 @@
+"""Named entities (PER, LOC, ORG, MISC) with character offsets into the body.
+
+A linear-chain CRF (python-crfsuite) trained on ANERcorp by `benchmarks/train_ner.py` tags
+tokens with BIO labels; the model and its provenance live in `akhbar/resources/ner/`.
+
+Why a CRF: ANERcorp has 125k tokens, too few for a neural tagger trained from scratch, no
+pretrained Arabic encoder can be fetched or shipped here, and the stage must tag 100k+
+tokens/s per core. Two CRFs run in turn: the second sees the first one's labels and the
+labels given to the same word elsewhere in the article (see `stacked`). Cross-validated
+scores are in `resources/ner/provenance.json` (and the training script's output).
+
+- Tokens are what ANERcorp calls tokens: runs of letters/digits (with their diacritics) and
+  single punctuation characters; the training script re-tokenizes the corpus with the same
+  function, so features never see a token shape at inference that training did not.
+- Arabic attaches proclitics (و ف ب ل ك and the article) to the next word, so "وبغداد",
+  "لبغداد" and "بغداد" are three forms of one name. Every token gets features for each of
+  its possible clitic analyses ("s=" stems), which lets evidence flow between the forms.
+- Features are computed once per distinct token string and cached as bytes (the CRF's
+  native key type), already filtered to the attributes the model knows: tagging is then a
+  few tuple concatenations per token plus crfsuite's C++ Viterbi.
+
+Entity `text` drops proclitics from its first token ("والولايات المتحدة" → "الولايات
+المتحدة", "لبغداد" → "بغداد") but only when the remainder is a name the model knows better
+than the whole token, so names that begin with those letters ("بغداد", "لبنان",
+"واشنطن") are kept whole. `body[start:end] == text` always holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycrfsuite
+
+LABELS = ("PER", "LOC", "ORG", "MISC")
+MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "ner" / "anercorp_crf.crfsuite"
+STAGE2_PATH = MODEL_PATH.with_name("anercorp_crf_stage2.crfsuite")
+GAZETTEER_DIR = MODEL_PATH.parent
+
+# A number with inner separators stays one token ("3.5", "1,200"), so its "." never ends a
+# sentence; then runs of word characters with Arabic diacritics; then any other single
+# non-space character (punctuation, symbols), as ANERcorp separates them.
+_MARKS = "\u064b-\u065f\u0670"
+_TOKEN = re.compile(rf"\d+(?:[.,٫٬]\d+)+|[\w{_MARKS}]+|[^\w\s{_MARKS}]")
+SENTENCE_END = frozenset({".", "!", "?", "؟"})
+# At inference a line break is a token of its own that ends a sentence and is dropped.
+_TOKEN_OR_BREAK = re.compile(rf"\n|{_TOKEN.pattern}")
+
+_STRIP_MARKS = re.compile(f"[{_MARKS}\u0640]")
+_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"})
+_DIGIT = re.compile(r"\d")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+CONJUNCTIONS = "وف"
+PREPOSITIONS = "بلك"
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One entity mention: `text == body[start:end]`, label in PER, LOC, ORG, MISC."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+# ---------------------------------------------------------------------------------------
+# Tokens and their normal forms
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """Character spans of the tokens of `text`, in order."""
+    return [m.span() for m in _TOKEN.finditer(text)]
+
+
+def split_token(token: str) -> list[str]:
+    """The inference tokenization of one string (used to re-tokenize the training corpus)."""
+    return _TOKEN.findall(token)
+
+
+def normalize(token: str) -> str:
+    """The form features are keyed by: no diacritics or tatweel, one alef, ى as ي, digits as 0.
+
+    ANERcorp writes "إلي" and "علي" for "إلى" and "على" and is loose with hamza on alef, as
+    is web news: folding both sides makes the corpus's forms match the articles' forms.
+    """
+    form = _STRIP_MARKS.sub("", token).translate(_FOLD).lower()
+    return _DIGIT.sub("0", form) if form[:1].isdigit() or form[-1:].isdigit() else form
+
+
+def analyses(form: str) -> list[str]:
+    """The normal form and every form left by removing a possible proclitic sequence.
+
+    (و|ف)? then (ب|ل|ك)? then the article: "وبالعراق" gives وبالعراق, بالعراق, بالعراق →
+    العراق, عراق. "لل" is ل + ال with the alef elided: "للعراق" gives العراق too. A remainder
+    must keep three letters, so short words are not cut to nothing.
+    """
+    out = [form]
+    bases = [form]
+    if form[:1] in CONJUNCTIONS and len(form) >= 4:
+        bases.append(form[1:])
+    for base in list(bases):
+        if base[:1] in PREPOSITIONS and len(base) >= 4:
+            if base.startswith("لل") and len(base) >= 5:
+                bases.append("ال" + base[2:])
+            else:
+                bases.append(base[1:])
+    for base in bases:
+        if base not in out:
+            out.append(base)
+        if base.startswith("ال") and len(base) >= 5 and base[2:] not in out:
+            out.append(base[2:])
+    return out
+
+
+def _shape(token: str, form: str) -> str:
+    if _ARABIC_LETTER.search(form):
+        kind = "ar"
+    elif _LATIN_LETTER.search(form):
+        kind = "lat" + ("C" if token[:1].isupper() else "")
+    elif form[:1] == "0":
+        kind = "num"
+    else:
+        return "p" + form
+    n = len(form)
+    size = "1" if n == 1 else "2" if n == 2 else "3" if n == 3 else "5" if n <= 5 else "8" if n <= 8 else "9"
+    return kind + size
+
+
+# ---------------------------------------------------------------------------------------
+# Gazetteers (hand-written and CLDR place names; nothing taken from the training corpus)
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Classes of single words, and of phrases keyed by their first word (all normal forms)."""
+
+    words: dict[str, tuple[str, ...]]
+    phrases: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    """The lists in `resources/ner/gazetteer_*.tsv`: a hand-written file and place names from
+    Unicode CLDR. Classes: LOC, PERF (first name), PERL (family name), ORG, ORGK (head word
+    of organisation names), TITLE, MISCK. They give names the 125k-token corpus never saw a
+    prior of their own.
+    """
+    words: dict[str, set[str]] = {}
+    phrases: dict[str, set[tuple[tuple[str, ...], str]]] = {}
+    for path in sorted(GAZETTEER_DIR.glob("gazetteer_*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            cls, _, names = line.partition("\t")
+            for name in names.split("،"):
+                forms = tuple(normalize(t) for t in split_token(name.strip()))
+                if len(forms) == 1:
+                    words.setdefault(forms[0], set()).add(cls)
+                elif forms:
+                    phrases.setdefault(forms[0], set()).add((forms[1:], cls))
+    return Gazetteer(
+        {k: tuple(sorted(v)) for k, v in words.items()},
+        {k: tuple(sorted(v, key=lambda p: (-len(p[0]), p))) for k, v in phrases.items()},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Features
+
+
+@dataclass(frozen=True, slots=True)
+class _FormFeatures:
+    """Attributes of one token string: its own and those it lends to its neighbours."""
+
+    own: tuple[bytes, ...]
+    prev1: tuple[bytes, ...]  # given to the next token, as its previous word
+    next1: tuple[bytes, ...]  # given to the previous token, as its next word
+    prev2: tuple[bytes, ...]
+    next2: tuple[bytes, ...]
+    keys: tuple[str, ...]  # its clitic analyses: what links it to other mentions of a document
+    phrases: tuple[tuple[tuple[str, ...], str], ...]  # gazetteer phrases it may start
+
+
+def _form_features(token: str, form: str, stems: list[str], gaz: Gazetteer) -> tuple[list[str], ...]:
+    """Every attribute of a token string as text, by role: own, prev1, next1, prev2, next2
+    (see `_FormFeatures`)."""
+    shape = _shape(token, form)
+    classes = sorted({c for s in stems for c in gaz.words.get(s, ())})
+    own = ["b", f"w={form}", f"sh={shape}"]
+    own += [f"s={s}" for s in stems[1:]]
+    if shape.startswith("ar"):
+        core = stems[-1]
+        own += [f"p2={form[:2]}", f"p3={form[:3]}", f"x2={form[-2:]}", f"x3={form[-3:]}"]
+        if core != form:  # affixes of the clitic-free stem ("والمصرية" → "مصرية")
+            own += [f"cx2={core[-2:]}", f"cx3={core[-3:]}", f"cp3={core[:3]}"]
+    own += [f"g={c}" for c in classes]
+    prev1 = [f"w-1={form}", *(f"s-1={s}" for s in stems[1:]), *(f"g-1={c}" for c in classes)]
+    next1 = [f"w+1={form}", *(f"s+1={s}" for s in stems[1:]), *(f"g+1={c}" for c in classes)]
+    return own, prev1, next1, [f"w-2={form}"], [f"w+2={form}"]
+
+
+class Featurizer:
+    """Per-token attribute tuples for crfsuite, cached per distinct token string.
+
+    With `known` (the models' attribute set) every attribute no model has a weight for is
+    dropped once, when the form is first seen, instead of being looked up on every use.
+    """
+
+    _BOS1 = ("w-1=<s>",)
+    _BOS2 = ("w-2=<s>",)
+    _EOS1 = ("w+1=</s>",)
+    _EOS2 = ("w+2=</s>",)
+    _MAX_CACHE = 400_000
+
+    def __init__(self, known: frozenset[bytes] | None = None) -> None:
+        self._known = None if known is None else frozenset(a.decode() for a in known)
+        self._gaz = gazetteer()
+        self._cache: dict[str, _FormFeatures] = {}
+        bos1, bos2, eos1, eos2 = (self._keep(b) for b in (self._BOS1, self._BOS2, self._EOS1, self._EOS2))
+        # Stand-ins for the two positions before and after a sentence.
+        self._pad_left = _FormFeatures((), bos1, (), bos2, (), (), ())
+        self._pad_right = _FormFeatures((), (), eos1, (), eos2, (), ())
+
+    def _keep(self, attrs: Iterable[str]) -> tuple[bytes, ...]:
+        known = self._known
+        if known is None:
+            return tuple([a.encode() for a in attrs])
+        return tuple([a.encode() for a in attrs if a in known])
+
+    def _features(self, token: str) -> _FormFeatures:
+        feats = self._cache.get(token)
+        if feats is None:
+            if len(self._cache) >= self._MAX_CACHE:
+                self._cache.clear()  # bounded memory on endless input; refills from the stream
+            form = normalize(token)
+            stems = analyses(form)
+            own, prev1, next1, prev2, next2 = map(self._keep, _form_features(token, form, stems, self._gaz))
+            keys = tuple(stems)
+            phrases = tuple(p for k in keys for p in self._gaz.phrases.get(k, ()))
+            feats = _FormFeatures(own, prev1, next1, prev2, next2, keys, phrases)
+            self._cache[token] = feats
+        return feats
+
+    def keys(self, tokens: Sequence[str]) -> list[tuple[str, ...]]:
+        """The clitic analyses of each token (see `document_labels`); call after `sequence`."""
+        cache = self._cache
+        return [(cache.get(t) or self._features(t)).keys for t in tokens]
+
+    def sequence(self, tokens: Sequence[str]) -> list[tuple[bytes, ...]]:
+        """The attribute tuples of one sentence's tokens."""
+        get = self._cache.get
+        feats = [get(t) or self._features(t) for t in tokens]
+        n = len(feats)
+        padded = [self._pad_left, self._pad_left, *feats, self._pad_right, self._pad_right]
+        items = [
+            f.own + p1.prev1 + n1.next1 + p2.prev2 + n2.next2
+            for p2, p1, f, n1, n2 in zip(
+                padded[:n], padded[1 : n + 1], feats, padded[3 : n + 3], padded[4:], strict=True
+            )
+        ]
+        for i, f in enumerate(feats):
+            if f.phrases:
+                self._mark_phrase(items, feats, i, f.phrases)
+        return items
+
+    def _mark_phrase(
+        self,
+        items: list[tuple[bytes, ...]],
+        feats: list[_FormFeatures],
+        i: int,
+        phrases: tuple[tuple[tuple[str, ...], str], ...],
+    ) -> None:
+        """Gazetteer phrases ("الولايات المتحدة") starting at token i: "gm" attributes on
+        their tokens. Longest phrase first; the words after the first must match exactly."""
+        for rest, cls in phrases:
+            end = i + 1 + len(rest)
+            if end <= len(feats) and all(feats[i + 1 + j].keys[0] == w for j, w in enumerate(rest)):
+                items[i] += self._keep((f"gmB={cls}",))
+                for t in range(i + 1, end):
+                    items[t] += self._keep((f"gmI={cls}",))
+                return
+
+
+# Second pass ("stacking"): the first CRF's labels of a token and its neighbours, and the
+# labels the first CRF gave to other mentions of the same word in the same document. A name
+# is usually introduced once in a clear context ("قال الرئيس X") and then repeated bare; the
+# document feature carries the clear case to the bare ones, which a sentence-level CRF
+# cannot do.
+_BIO = tuple(["O"] + [f"{p}-{label}" for label in LABELS for p in "BI"])
+# For each label: its attribute on the token itself, on the next token (as "y-1") and on
+# the previous one (as "y+1"); the pads stand for the positions outside the sentence.
+_Y = {tag: ((f"y={tag}".encode(),), (f"y-1={tag}".encode(),), (f"y+1={tag}".encode(),)) for tag in _BIO}
+_Y_PAD = ((), (b"y-1=<s>",), (b"y+1=</s>",))
+_D_PAD: tuple[tuple[bytes, ...], ...] = ((), (), ())
+
+
+@functools.cache
+def _doc_features(labels: frozenset[str]) -> tuple[tuple[bytes, ...], ...]:
+    """Document-label attributes of a token for itself, its next and its previous token."""
+    names = sorted(labels) or ["none"]
+    return tuple(tuple(f"{role}={label}".encode() for label in names) for role in ("d", "d-1", "d+1"))
+
+
+def document_labels(
+    keys: Sequence[Sequence[tuple[str, ...]]], tags: Sequence[Sequence[str]]
+) -> dict[str, frozenset[str]]:
+    """Analysis form → labels of the first-pass entities it occurs in, over a document."""
+    found: dict[str, set[str]] = {}
+    for sent_keys, sent_tags in zip(keys, tags, strict=True):
+        for i, j, label in bio_spans(sent_tags):
+            for t in range(i, j):
+                for key in sent_keys[t]:
+                    found.setdefault(key, set()).add(label)
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def mention_labels(
+    tokens: Sequence[str],
+    keys: Sequence[tuple[str, ...]],
+    doc: dict[str, frozenset[str]],
+    memo: dict[str, frozenset[str]] | None = None,
+) -> list[frozenset[str]]:
+    """For each token, the document labels of any of its analyses (empty for most tokens).
+    `memo` (one per document, keyed by token string) saves the lookups of repeated words."""
+    memo = {} if memo is None else memo
+    empty: frozenset[str] = frozenset()
+    found = []
+    for token, token_keys in zip(tokens, keys, strict=True):
+        labels = memo.get(token)
+        if labels is None:
+            labels = empty
+            for key in token_keys:
+                got = doc.get(key)
+                if got is not None:
+                    labels = labels | got
+            memo[token] = labels
+        found.append(labels)
+    return found
+
+
+def stacked(
+    items: Sequence[tuple[bytes, ...]], tags: Sequence[str], found: Sequence[frozenset[str]]
+) -> list[tuple[bytes, ...]]:
+    """Second-pass attribute tuples: first-pass ones plus first-pass labels and the document
+    labels of the token and its neighbours (`found`, from `mention_labels`)."""
+    ys = [_Y_PAD, *(_Y[t] for t in tags), _Y_PAD]
+    ds = [_D_PAD, *(_doc_features(f) for f in found), _D_PAD]
+    return [
+        x + y[0] + d[0] + yp[1] + dp[1] + yn[2] + dn[2]
+        for x, yp, y, yn, dp, d, dn in zip(
+            items, ys[:-2], ys[1:-1], ys[2:], ds[:-2], ds[1:-1], ds[2:], strict=True
+        )
+    ]
+
+
+def needs_second_pass(tags: Sequence[str], found: Sequence[frozenset[str]]) -> bool:
+    """Whether the second pass can matter for a sentence: it has a first-pass entity or a
+    word the first pass tagged elsewhere in the document. About a quarter of the tokens of
+    news articles are in sentences that have neither; their first-pass labels (all O) stand.
+    The training script's cross-validation runs `tag_document`, so it measures this rule."""
+    return any(found) or any(tag != "O" for tag in tags)
+
+
+# ---------------------------------------------------------------------------------------
+# Sentences and BIO spans
+
+
+def sentences(tokens: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """[start, end) token ranges of pseudo-sentences: they end after sentence-final
+    punctuation and at line-break tokens, which belong to no sentence."""
+    start = 0
+    for i, tok in enumerate(tokens):
+        if tok in SENTENCE_END:
+            yield start, i + 1
+            start = i + 1
+        elif tok == "\n":
+            if start < i:
+                yield start, i
+            start = i + 1
+    if start < len(tokens):
+        yield start, len(tokens)
+
+
+def bio_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(first, last + 1, label) token spans of a BIO sequence; a stray I- opens a span."""
+    spans: list[tuple[int, int, str]] = []
+    start, label = -1, ""
+    for i, tag in enumerate(tags):
+        if tag == "O" or tag.startswith("B-") or tag[2:] != label:
+            if start >= 0:
+                spans.append((start, i, label))
+            start, label = (i, tag[2:]) if tag != "O" else (-1, "")
+    if start >= 0:
+        spans.append((start, len(tags), label))
+    return spans
+
+
+# ---------------------------------------------------------------------------------------
+# The tagger
+
+
+class EntityTagger:
+    """The two CRFs with their feature cache and the lexicon used to strip proclitics.
+
+    Without a second-pass model the first pass's labels are the answer (the training
+    script's cross-validation measures both).
+    """
+
+    def __init__(self, model_path: Path = MODEL_PATH, stage2_path: Path | None = STAGE2_PATH) -> None:
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(model_path))
+        attributes, name_weight = _read_model(self._tagger)
+        self._tagger2: pycrfsuite.Tagger | None = None
+        if stage2_path is not None:
+            self._tagger2 = pycrfsuite.Tagger()
+            self._tagger2.open(str(stage2_path))
+            attributes |= _read_model(self._tagger2)[0]
+        self.featurizer = Featurizer(frozenset(attributes))
+        gaz = gazetteer()
+        names = [f for f, classes in gaz.words.items() if {"LOC", "PERF", "PERL", "ORG"} & set(classes)]
+        for form in [*names, *gaz.phrases]:
+            name_weight[form] = max(name_weight.get(form, 0.0), 1.0)
+        self.name_weight = name_weight
+
+    def tag_document(self, sents: Sequence[Sequence[str]]) -> list[list[str]]:
+        """BIO labels of each sentence of one document (an article, or a block of corpus)."""
+        featurizer, tagger = self.featurizer, self._tagger
+        items = [featurizer.sequence(toks) for toks in sents]
+        tags = [tagger.tag(x) if x else [] for x in items]
+        if self._tagger2 is None:
+            return tags
+        keys = [featurizer.keys(toks) for toks in sents]
+        doc = document_labels(keys, tags)
+        tagger2 = self._tagger2
+        out = []
+        memo: dict[str, frozenset[str]] = {}
+        for toks, x, y, k in zip(sents, items, tags, keys, strict=True):
+            found = mention_labels(toks, k, doc, memo)
+            out.append(tagger2.tag(stacked(x, y, found)) if needs_second_pass(y, found) else y)
+        return out
+
+    def find(self, text: str) -> list[Entity]:
+        """Entities of `text`, in order (see `find_entities`)."""
+        spans = [m.span() for m in _TOKEN_OR_BREAK.finditer(text)]
+        tokens = [text[s:e] for s, e in spans]
+        bounds = list(sentences(tokens))
+        sents = [tokens[a:b] for a, b in bounds]
+        out: list[Entity] = []
+        for (a, _), toks, tags in zip(bounds, sents, self.tag_document(sents), strict=True):
+            for i, j, label in bio_spans(tags):
+                # quotes or brackets the tagger took in at either edge are not part of the name
+                while i < j and not _is_word(toks[i]):
+                    i += 1
+                while j > i and not _is_word(toks[j - 1]):
+                    j -= 1
+                if i < j:
+                    start = spans[a + i][0] + proclitic_length(toks[i], self.name_weight)
+                    end = spans[a + j - 1][1]
+                    out.append(Entity(text[start:end], label, start, end))
+        return out
+
+
+def _is_word(token: str) -> bool:
+    return token[0].isalnum() or token[-1].isalnum()
+
+
+def proclitic_length(token: str, name_weight: dict[str, float]) -> int:
+    """Characters to drop from the front of an entity's first token.
+
+    A proclitic (و ف, then ب ل ك) is dropped when what remains is a name the lexicon knows
+    with more weight than the whole token: "وبغداد" → "بغداد", while "بغداد" stays whole
+    because "غداد" is no name, and "كندا" stays because the lexicon knows "كندا" itself.
+    A token the lexicon does not know loses its proclitics only before the article
+    ("والمغرب" → "المغرب"). "لل" + X is ل + ال + X with the alef elided: the entity then
+    starts at X ("للولايات المتحدة" → "ولايات المتحدة"), the only substring without the
+    preposition.
+    """
+    form = normalize(token)
+    if len(form) != len(token):
+        return 0  # diacritics or tatweel inside: positions in the normal form are not the token's
+    cuts = _cuts(form)
+    if not cuts:
+        return 0
+    best, best_weight = 0, name_weight.get(form, 0.0)
+    known = best_weight > 0
+    for cut, rest in cuts:
+        weight = name_weight.get(rest, 0.0)
+        if weight > best_weight:
+            best, best_weight, known = cut, weight, True
+    if known:
+        return best
+    for cut, rest in cuts:
+        if rest.startswith("ال") and len(rest) >= 5:
+            return cut
+    return 0
+
+
+def _cuts(form: str) -> list[tuple[int, str]]:
+    """(characters dropped, lexicon form of the rest) for each proclitic prefix, shortest first."""
+    out = []
+    i = 0
+    if form[:1] in CONJUNCTIONS:
+        i = 1
+        out.append((1, form[1:]))
+    if form[i : i + 1] in PREPOSITIONS:
+        out.append((i + 1, form[i + 1 :]))  # "للبنان" is ل + لبنان
+        if form[i : i + 2] == "لل":
+            out.append((i + 2, "ال" + form[i + 2 :]))  # "للولايات" is ل + الولايات
+    return [(cut, rest) for cut, rest in out if len(form) - cut >= 2 and len(rest) >= 3]
+
+
+def _read_model(tagger: pycrfsuite.Tagger) -> tuple[set[bytes], dict[str, float]]:
+    """The model's attribute keys, and for each whole word form the largest weight its "w="
+    attribute gives the first token of an entity (the lexicon of `proclitic_length`).
+
+    Only "w=" counts: an "s=" stem attribute fires on every form it may be cut from, so "s=غداد"
+    can carry the weight of "بغداد" and would make "غداد" look like a name.
+    """
+    attributes: set[bytes] = set()
+    name_weight: dict[str, float] = {}
+    fd, name = tempfile.mkstemp(suffix=".txt")
+    try:
+        os.close(fd)
+        tagger.dump(name)
+        with open(name, encoding="utf-8") as fh:
+            section = ""
+            for line in fh:
+                line = line.strip(" \n")
+                if line.endswith("= {") or line == "}":
+                    section = line.split(" ", 1)[0]
+                elif section == "ATTRIBUTES":
+                    attributes.add(line.split(": ", 1)[1].encode())
+                elif section == "STATE_FEATURES":
+                    # (0) w=بغداد --> B-LOC: 3.141593
+                    attr_label, _, weight = line.rpartition(": ")
+                    attr, _, label = attr_label.partition(") ")[2].rpartition(" --> ")
+                    if label.startswith("B-") and attr[:2] == "w=":
+                        value = float(weight)
+                        form = attr[2:]
+                        if value > name_weight.get(form, 0.0):
+                            name_weight[form] = value
+    finally:
+        os.unlink(name)
+    return attributes, name_weight
+
+
+@functools.cache
+def default_tagger() -> EntityTagger:
+    """The shipped model, loaded once per process."""
+    return EntityTagger()
+
+
+def find_entities(text: str) -> list[Entity]:
+    """PER, LOC, ORG and MISC mentions of `text` with character offsets into it."""
+    if not text:
+        return []
+    return default_tagger().find(text)

@@ -1,0 +1,86 @@
+"""Entity tagging throughput on SaudiNewsNet article contents, on one core.
+
+    .venv/bin/python benchmarks/bench_entities.py [--input PATH] [--limit N]
+
+Times `find_entities` end to end (tokenization, feature extraction, both CRF passes, offsets
+and proclitic stripping) over the `content` of the first N articles, twice: the first round
+starts with an empty feature cache (what a fresh worker sees), the second reuses it. Tokens
+are the tagger's own tokens (words and punctuation marks). A tokenization-only pass is timed
+as the baseline. Numbers go in notes, never in timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from akhbar.extract.entities import default_tagger, find_entities, tokenize  # noqa: E402
+
+DEFAULT_INPUT = REPO.parent / "shared" / "corpus" / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"
+
+
+def read_contents(path: Path, limit: int) -> list[str]:
+    texts = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if len(texts) >= limit:
+                break
+            content = json.loads(line).get("content") or ""
+            if content:
+                texts.append(content)
+    return texts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
+    parser.add_argument("--limit", type=int, default=5000, help="articles (default 5000)")
+    args = parser.parse_args()
+
+    texts = read_contents(args.input, args.limit)
+    mb = sum(len(t.encode()) for t in texts) / 1e6
+
+    start = time.perf_counter()
+    default_tagger()
+    load = time.perf_counter() - start
+
+    start = time.perf_counter()
+    n_tokens = sum(len(tokenize(t)) for t in texts)
+    tok_seconds = time.perf_counter() - start
+
+    rounds = []
+    labels: Counter[str] = Counter()
+    for i in range(2):
+        start = time.perf_counter()
+        found = [find_entities(t) for t in texts]
+        rounds.append(time.perf_counter() - start)
+        if i == 0:
+            labels.update(e.label for ents in found for e in ents)
+
+    print(f"input: {args.input.name}: {len(texts)} articles, {n_tokens} tokens, {mb:.1f} MB")
+    print(f"model load: {load:.2f} s")
+    print(f"{'pass':<28}{'seconds':>9}{'tokens/s':>12}{'articles/s':>12}{'MB/s':>8}")
+    for name, seconds in (
+        ("tokenize only (baseline)", tok_seconds),
+        ("find_entities, cold cache", rounds[0]),
+        ("find_entities, warm cache", rounds[1]),
+    ):
+        rates = f"{n_tokens / seconds:>12.0f}{len(texts) / seconds:>12.0f}{mb / seconds:>8.2f}"
+        print(f"{name:<28}{seconds:>9.2f}{rates}")
+    print("entities:", dict(labels.most_common()), f"({sum(labels.values()) / len(texts):.1f} per article)")
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

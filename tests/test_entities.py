@@ -1,0 +1,193 @@
+"""Named entities: the shipped CRF tagger, its offsets, proclitic stripping and provenance."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from akhbar.extract.entities import (
+    LABELS,
+    MODEL_PATH,
+    STAGE2_PATH,
+    Entity,
+    EntityTagger,
+    analyses,
+    bio_spans,
+    default_tagger,
+    find_entities,
+    normalize,
+    proclitic_length,
+    split_token,
+    tokenize,
+)
+from tests.conftest import REPO
+
+# Sentences written for these tests (not from any corpus).
+NEWS = (
+    "قال الرئيس الأمريكي جو بايدن في واشنطن إن الأمم المتحدة يجب أن تتحرك بسرعة.\n"
+    "وأعلنت وزارة الخارجية السعودية أن الأمير فيصل بن فرحان سيزور باريس ولندن الأسبوع المقبل."
+)
+
+
+def _spans(entities: list[Entity]) -> set[tuple[str, str]]:
+    return {(e.text, e.label) for e in entities}
+
+
+def test_finds_people_places_and_organisations() -> None:
+    found = _spans(find_entities(NEWS))
+    assert ("جو بايدن", "PER") in found
+    assert ("واشنطن", "LOC") in found
+    assert ("الأمم المتحدة", "ORG") in found
+    assert ("فيصل بن فرحان", "PER") in found
+    assert ("باريس", "LOC") in found
+
+
+def test_offsets_point_into_the_text() -> None:
+    for e in find_entities(NEWS):
+        assert NEWS[e.start : e.end] == e.text
+        assert e.label in LABELS
+        assert e.text == e.text.strip() and e.text
+
+
+def test_offsets_on_real_articles(corpus: Path) -> None:
+    """Invariants over 150 SaudiNewsNet articles: exact substrings, ordered, no overlap."""
+    path = corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        texts = [json.loads(line)["content"] for line in itertools.islice(fh, 150)]
+    total = 0
+    for text in texts:
+        entities = find_entities(text)
+        total += len(entities)
+        last_end = -1
+        for e in entities:
+            assert isinstance(e.start, int) and isinstance(e.end, int)
+            assert 0 <= e.start < e.end <= len(text)
+            assert text[e.start : e.end] == e.text
+            assert e.label in LABELS
+            assert "\n" not in e.text
+            assert e.start >= last_end
+            last_end = e.end
+    assert total > 5 * len(texts)  # news articles are full of names
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("وصل وفد من والولايات المتحدة", "الولايات المتحدة"),
+        ("أكد مسؤولون في والولايات المتحدة وروسيا", "الولايات المتحدة"),
+    ],
+)
+def test_conjunction_before_the_article_is_stripped(text: str, expected: str) -> None:
+    texts = {e.text for e in find_entities(text)}
+    assert expected in texts
+    assert not any(t.startswith("وال") for t in texts)
+
+
+def test_names_that_start_with_proclitic_letters_are_kept() -> None:
+    text = "زار الوزير بغداد ثم لبنان وفرنسا قبل أن يتوجه إلى واشنطن وكندا."
+    found = {e.text: e.label for e in find_entities(text)}
+    for name in ("بغداد", "لبنان", "فرنسا", "واشنطن", "كندا"):
+        assert found.get(name) == "LOC", (name, found)
+
+
+@pytest.mark.parametrize(
+    ("token", "cut"),
+    [
+        ("والولايات", 1),
+        ("وبغداد", 1),
+        ("لبغداد", 1),
+        ("ولبنان", 1),
+        ("وفرنسا", 1),
+        ("بالعراق", 1),
+        ("وبالعراق", 2),
+        ("للولايات", 2),
+        ("بغداد", 0),
+        ("لبنان", 0),
+        ("فرنسا", 0),
+        ("واشنطن", 0),
+        ("كندا", 0),
+        ("بريطانيا", 0),
+        ("الرياض", 0),
+        ("ب", 0),
+        ("وب", 0),
+    ],
+)
+def test_proclitic_length(token: str, cut: int) -> None:
+    assert proclitic_length(token, default_tagger().name_weight) == cut
+
+
+def test_stripped_entity_starts_after_the_proclitic() -> None:
+    text = "وعاد الوفد من والولايات المتحدة إلى بغداد."
+    for e in find_entities(text):
+        assert text[e.start : e.end] == e.text
+        if "الولايات" in e.text:
+            assert e.text.startswith("الولايات") and text[e.start - 1] == "و"
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n", "...", "؟!", "123 456"])
+def test_texts_without_names(text: str) -> None:
+    assert find_entities(text) == []
+
+
+def test_deterministic() -> None:
+    first = find_entities(NEWS)
+    assert find_entities(NEWS) == first
+    assert EntityTagger().find(NEWS) == first
+
+
+def test_tokens_and_normal_forms() -> None:
+    text = "قال: «الرئيس» زار 3.5 كم، (د ب أ)."
+    spans = tokenize(text)
+    tokens = [text[s:e] for s, e in spans]
+    assert tokens == ["قال", ":", "«", "الرئيس", "»", "زار", "3.5", "كم", "،", "(", "د", "ب", "أ", ")", "."]
+    assert split_token("(د") == ["(", "د"]
+    assert normalize("إلى") == normalize("الي") == "الي"
+    assert normalize("أَحْمَد") == "احمد"
+    assert analyses("وبالعراق")[:3] == ["وبالعراق", "بالعراق", "العراق"]
+    assert "العراق" in analyses("للعراق")
+
+
+def test_bio_spans() -> None:
+    tags = ["B-PER", "I-PER", "O", "I-LOC", "B-ORG", "B-ORG", "I-ORG", "I-PER"]
+    assert bio_spans(tags) == [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG"), (5, 7, "ORG"), (7, 8, "PER")]
+
+
+def _train_ner():
+    spec = importlib.util.spec_from_file_location("train_ner", REPO / "benchmarks" / "train_ner.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_model_matches_its_provenance(corpus: Path) -> None:
+    """The committed models are the ones the provenance file describes, trained on this corpus."""
+    provenance = json.loads((MODEL_PATH.parent / "provenance.json").read_text(encoding="utf-8"))
+    for path in (MODEL_PATH, STAGE2_PATH):
+        assert provenance["models"][path.name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    for path in sorted(MODEL_PATH.parent.glob("gazetteer_*.tsv")):
+        assert provenance["gazetteers"][path.name] == hashlib.sha256(path.read_bytes()).hexdigest()
+    train = corpus / "ner" / "anercorp_train.txt"
+    assert provenance["corpus"]["sha256"] == hashlib.sha256(train.read_bytes()).hexdigest()
+    assert provenance["corpus"]["license"] == "CC BY-SA 4.0"
+
+
+def test_model_agrees_with_the_feature_code(corpus: Path) -> None:
+    """On a slice of its own training data the shipped tagger is nearly perfect; a feature
+    change without retraining (`benchmarks/train_ner.py`) would break this."""
+    train_ner = _train_ner()
+    sents = train_ner.load_sentences(corpus / "ner" / "anercorp_train.txt")[:300]
+    for toks, _ in sents:
+        assert all(split_token(t) == [t] for t in toks)  # training tokens are inference tokens
+    tagger = default_tagger()
+    pred: list[list[str]] = []
+    for a, b in train_ner.doc_blocks(len(sents)):
+        pred += tagger.tag_document([toks for toks, _ in sents[a:b]])
+    rows = train_ner.scores([tags for _, tags in sents], pred)
+    assert rows["micro all"][2] > 0.9, rows
