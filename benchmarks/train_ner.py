@@ -1,19 +1,25 @@
 """Train the entity tagger on ANERcorp, and cross-validate it.
 
-    .venv/bin/python benchmarks/train_ner.py                 # 5-fold CV, then the shipped model
+    .venv/bin/python benchmarks/train_ner.py                 # 5-fold CV, then the shipped models
     .venv/bin/python benchmarks/train_ner.py --cv 5 --json cv.json --no-model
-    .venv/bin/python benchmarks/train_ner.py --cv 0          # only the final model
+    .venv/bin/python benchmarks/train_ner.py --cv 0          # only the shipped models
+    .venv/bin/python benchmarks/train_ner.py --build-gazetteer
 
 The corpus (`../shared/corpus/ner/anercorp_train.txt`, one "token TAG" per line, no sentence
 breaks) is re-tokenized with the tagger's own tokenizer and cut into pseudo-sentences at
-sentence-final punctuation. Cross-validation folds are contiguous fifths of the corpus (by
-tokens, on sentence boundaries) so that one news story never lands on both sides of a fold;
-scores are entity-level (exact span and type). The final model is trained on everything
-and written with its provenance to `akhbar/resources/ner/`.
+sentence-final punctuation. Two CRFs are trained (see `akhbar/extract/entities.py`): the
+first on token attributes, the second on the same attributes plus first-pass labels that
+were predicted out of fold, so that it learns how reliable they are on unseen text.
+
+Cross-validation folds are contiguous fifths of the corpus (by tokens, on sentence
+boundaries) so that one news story never lands on both sides of a fold; each fold repeats
+the whole two-pass training on the other four fifths. Scores are entity-level (exact span
+and type), for the two-pass tagger and for the first pass alone. The final models are
+trained on everything and written with `provenance.json` to `akhbar/resources/ner/`.
 
 Training is deterministic: CRFsuite's L-BFGS has no random component, the corpus order is
-fixed and features are generated in a fixed order, so the same corpus and code give a
-byte-identical model file (its sha256 goes in the provenance).
+fixed and features are generated in a fixed order, so the same corpus and code give
+byte-identical model files (their sha256 go in the provenance), whatever `--workers` is.
 """
 
 from __future__ import annotations
@@ -58,7 +64,7 @@ PARAMS = {
     "feature.possible_transitions": True,
     "feature.minfreq": 1,
 }
-INNER_FOLDS = 5  # jackknife folds that give the second pass its first-pass labels
+INNER_FOLDS = 4  # jackknife folds that give the second pass its first-pass labels
 DOC_SENTENCES = 15
 _TAG = re.compile(r"(O|[BI]-(?:PERS|PER|LOC|ORG|MISC))")
 
@@ -67,7 +73,7 @@ Sentence = tuple[list[str], list[str]]
 
 def read_anercorp(path: Path) -> list[tuple[str, str]]:
     """(token, tag) pairs; PERS becomes PER. Lines with an empty token are skipped, and a
-    tag glued to the next token ("Oالإصابة O", once in the file) is split off."""
+    tag glued to the next token of the line (once in the file) is split off."""
     pairs: list[tuple[str, str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         fields = line.split()

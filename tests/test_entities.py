@@ -23,6 +23,7 @@ from akhbar.extract.entities import (
     find_entities,
     normalize,
     proclitic_length,
+    sentences,
     split_token,
     tokenize,
 )
@@ -114,6 +115,14 @@ def test_names_that_start_with_proclitic_letters_are_kept() -> None:
         ("كندا", 0),
         ("بريطانيا", 0),
         ("الرياض", 0),
+        ("كاليفورنيا", 0),
+        ("كريم", 0),
+        ("كامل", 0),
+        ("بواشنطن", 1),
+        ("للبنان", 1),
+        ("للأمم", 2),
+        ("والاتحاد", 1),
+        ("كالعادة", 1),
         ("ب", 0),
         ("وب", 0),
     ],
@@ -151,6 +160,11 @@ def test_tokens_and_normal_forms() -> None:
     assert normalize("أَحْمَد") == "احمد"
     assert analyses("وبالعراق")[:3] == ["وبالعراق", "بالعراق", "العراق"]
     assert "العراق" in analyses("للعراق")
+
+
+def test_sentences() -> None:
+    tokens = ["قال", "د", ".", "أحمد", ":", "نعم", ".", "\n", "ثم", "؟", "لا"]
+    assert list(sentences(tokens)) == [(0, 7), (8, 10), (10, 11)]
 
 
 def test_bio_spans() -> None:

@@ -48,6 +48,7 @@ GAZETTEER_DIR = MODEL_PATH.parent
 _MARKS = "\u064b-\u065f\u0670"
 _TOKEN = re.compile(rf"\d+(?:[.,٫٬]\d+)+|[\w{_MARKS}]+|[^\w\s{_MARKS}]")
 SENTENCE_END = frozenset({".", "!", "?", "؟"})
+_ABBREVIATIONS = frozenset({"د", "أ", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 # At inference a line break is a token of its own that ends a sentence and is dropped.
 _TOKEN_OR_BREAK = re.compile(rf"\n|{_TOKEN.pattern}")
 
@@ -361,12 +362,12 @@ def stacked(
     ]
 
 
-def needs_second_pass(tags: Sequence[str], found: Sequence[frozenset[str]]) -> bool:
+def needs_second_pass(tags: list[str], found: Sequence[frozenset[str]]) -> bool:
     """Whether the second pass can matter for a sentence: it has a first-pass entity or a
     word the first pass tagged elsewhere in the document. About a quarter of the tokens of
     news articles are in sentences that have neither; their first-pass labels (all O) stand.
     The training script's cross-validation runs `tag_document`, so it measures this rule."""
-    return any(found) or any(tag != "O" for tag in tags)
+    return any(found) or tags.count("O") != len(tags)
 
 
 # ---------------------------------------------------------------------------------------
@@ -375,10 +376,14 @@ def needs_second_pass(tags: Sequence[str], found: Sequence[frozenset[str]]) -> b
 
 def sentences(tokens: Sequence[str]) -> Iterator[tuple[int, int]]:
     """[start, end) token ranges of pseudo-sentences: they end after sentence-final
-    punctuation and at line-break tokens, which belong to no sentence."""
+    punctuation and at line-break tokens, which belong to no sentence. The "." of "د." (doctor),
+    "أ." (professor) or a Latin initial is no sentence end: cutting there would part a title
+    from its name. ("م." and "ق.م." often do end a sentence, after a year.)"""
     start = 0
     for i, tok in enumerate(tokens):
         if tok in SENTENCE_END:
+            if tok == "." and i > start and tokens[i - 1] in _ABBREVIATIONS:
+                continue
             yield start, i + 1
             start = i + 1
         elif tok == "\n":
@@ -424,10 +429,12 @@ class EntityTagger:
             self._tagger2.open(str(stage2_path))
             attributes |= _read_model(self._tagger2)[0]
         self.featurizer = Featurizer(frozenset(attributes))
-        gaz = gazetteer()
-        names = [f for f, classes in gaz.words.items() if {"LOC", "PERF", "PERL", "ORG"} & set(classes)]
-        for form in [*names, *gaz.phrases]:
-            name_weight[form] = max(name_weight.get(form, 0.0), 1.0)
+        # Gazetteer names (and first words of names) join the lexicon with a modest weight.
+        gaz, name_classes = gazetteer(), {"LOC", "PERF", "PERL", "ORG"}
+        names = [f for f, classes in gaz.words.items() if name_classes.intersection(classes)]
+        names += [f for f, phrases in gaz.phrases.items() if any(c in name_classes for _, c in phrases)]
+        for form in names:
+            name_weight[form] = GAZETTEER_WEIGHT
         self.name_weight = name_weight
 
     def tag_document(self, sents: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -472,16 +479,26 @@ def _is_word(token: str) -> bool:
     return token[0].isalnum() or token[-1].isalnum()
 
 
+GAZETTEER_WEIGHT = 100.0  # lexicon weight of gazetteer names: above any CRF weight
+
+
 def proclitic_length(token: str, name_weight: dict[str, float]) -> int:
     """Characters to drop from the front of an entity's first token.
 
-    A proclitic (و ف, then ب ل ك) is dropped when what remains is a name the lexicon knows
-    with more weight than the whole token: "وبغداد" → "بغداد", while "بغداد" stays whole
-    because "غداد" is no name, and "كندا" stays because the lexicon knows "كندا" itself.
-    A token the lexicon does not know loses its proclitics only before the article
-    ("والمغرب" → "المغرب"). "لل" + X is ل + ال + X with the alef elided: the entity then
-    starts at X ("للولايات المتحدة" → "ولايات المتحدة"), the only substring without the
-    preposition.
+    `name_weight` is the lexicon: CRF weights of whole word forms as entity starts, and
+    GAZETTEER_WEIGHT for gazetteer names. In order:
+    - a gazetteer name is never cut ("بغداد", "كندا", "كاليفورنيا"), unless the rest is one
+      too ("بواشنطن" → "واشنطن");
+    - و ف ب ك ل (and و/ف + ب ل) before the article go ("والاتحاد" → "الاتحاد",
+      "وبالعراق" → "العراق"), whatever the lexicon says of the whole token, which ANERcorp
+      also tags with its proclitics;
+    - otherwise a prefix goes when the lexicon knows the rest better than the whole token
+      ("لإيران" → "إيران", "ومحمد" → "محمد", while "بغداد" stays: "غداد" is no name);
+    - "لل" + X is ل + ال + X with the alef elided: unless "لX" is the name ("للبنان"), the
+      entity starts at X ("للأمم المتحدة" → "أمم المتحدة"), the only substring without the
+      preposition.
+    ك is only a proclitic before the article: before a bare name it is almost always the
+    name's own first letter ("كريم", "كامل").
     """
     form = normalize(token)
     if len(form) != len(token):
@@ -489,32 +506,35 @@ def proclitic_length(token: str, name_weight: dict[str, float]) -> int:
     cuts = _cuts(form)
     if not cuts:
         return 0
-    best, best_weight = 0, name_weight.get(form, 0.0)
-    known = best_weight > 0
-    for cut, rest in cuts:
+    whole = name_weight.get(form, 0.0)
+    if whole < GAZETTEER_WEIGHT:
+        for cut, rest, elided in cuts:
+            if not elided and rest.startswith("ال") and len(rest) >= 5:
+                return cut
+    best, best_weight = 0, whole
+    for cut, rest, _ in cuts:
         weight = name_weight.get(rest, 0.0)
         if weight > best_weight:
-            best, best_weight, known = cut, weight, True
-    if known:
+            best, best_weight = cut, weight
+    if best or whole > 0:
         return best
-    for cut, rest in cuts:
-        if rest.startswith("ال") and len(rest) >= 5:
-            return cut
-    return 0
+    return next((cut for cut, _, elided in cuts if elided), 0)
 
 
-def _cuts(form: str) -> list[tuple[int, str]]:
-    """(characters dropped, lexicon form of the rest) for each proclitic prefix, shortest first."""
+def _cuts(form: str) -> list[tuple[int, str, bool]]:
+    """(characters dropped, lexicon form of the rest, whether an article alef was elided)
+    for each proclitic prefix of `form`, shortest first."""
     out = []
     i = 0
     if form[:1] in CONJUNCTIONS:
         i = 1
-        out.append((1, form[1:]))
-    if form[i : i + 1] in PREPOSITIONS:
-        out.append((i + 1, form[i + 1 :]))  # "للبنان" is ل + لبنان
+        out.append((1, form[1:], False))
+    ch = form[i : i + 1]
+    if ch in PREPOSITIONS and (ch != "ك" or form[i + 1 : i + 3] == "ال"):
+        out.append((i + 1, form[i + 1 :], False))  # "للبنان" is ل + لبنان
         if form[i : i + 2] == "لل":
-            out.append((i + 2, "ال" + form[i + 2 :]))  # "للولايات" is ل + الولايات
-    return [(cut, rest) for cut, rest in out if len(form) - cut >= 2 and len(rest) >= 3]
+            out.append((i + 2, "ال" + form[i + 2 :], True))  # "للولايات" is ل + الولايات
+    return [(cut, rest, elided) for cut, rest, elided in out if len(form) - cut >= 2 and len(rest) >= 3]
 
 
 def _read_model(tagger: pycrfsuite.Tagger) -> tuple[set[bytes], dict[str, float]]:
@@ -559,7 +579,13 @@ def default_tagger() -> EntityTagger:
 
 
 def find_entities(text: str) -> list[Entity]:
-    """PER, LOC, ORG and MISC mentions of `text` with character offsets into it."""
+    """PER, LOC, ORG and MISC mentions of `text` (an article body), in text order.
+
+    Every entity satisfies `text[e.start:e.end] == e.text`; mentions never overlap or cross
+    a line break, and the first word's proclitics are left out (see `proclitic_length`).
+    The shipped models are loaded once per process; a tagger must not be shared between
+    threads (crfsuite keeps per-call state), so parallelize with processes.
+    """
     if not text:
         return []
     return default_tagger().find(text)
