@@ -4,12 +4,13 @@
   (headline line + text) so both are extracted, not copied; tags with the keyword mapping;
 - quotes and speakers against hand-checked labels (tests/data/quote_labels.json: article
   ids and character offsets, no text);
-- entities and dates come from their own evaluations (see README) and are added to the
-  report when their results are present.
+- dates against the TIMEX3 silver set and hand-labelled dates (benchmarks/eval_dates.py);
+- entities by the 5-fold cross-validation on ANERcorp recorded with the shipped model.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable
@@ -196,10 +197,39 @@ def evaluate_dates() -> list[Score]:
     return scores
 
 
+def evaluate_entities() -> list[Score]:
+    """Entities by the cross-validation that `benchmarks/train_ner.py --cv 5` recorded in the
+    shipped model's provenance (retraining takes minutes, so it is not redone here). Refuses
+    numbers that belong to another model file: provenance sha256 must match the shipped model."""
+    from akhbar.extract.entities import MODEL_PATH
+
+    provenance = json.loads(MODEL_PATH.with_name("provenance.json").read_text(encoding="utf-8"))
+    for name, model in provenance["models"].items():
+        actual = hashlib.sha256(MODEL_PATH.with_name(name).read_bytes()).hexdigest()
+        if actual != model["sha256"]:
+            raise ValueError(f"{name} does not match provenance.json (retrain with benchmarks/train_ner.py)")
+    scores = []
+    for key, scheme in (("cross_validation", "contiguous"), ("cross_validation_shuffled", "shuffled")):
+        cv = provenance.get(key)
+        if not cv:
+            continue
+        for label in ("PER", "LOC", "ORG", "MISC", "micro PER/LOC/ORG"):
+            row = cv["two_pass"][label]
+            tp = row["recall"] * row["gold"]
+            fp = tp / row["precision"] - tp if row["precision"] else 0.0
+            field = "entities" if label.startswith("micro") else f"entities {label}"
+            gold = f"ANERcorp {cv['folds']}-fold CV, {scheme} folds" + (
+                ", PER/LOC/ORG micro" if label.startswith("micro") else ""
+            )
+            scores.append(Score(field, gold, tp=tp, fp=fp, fn=row["gold"] - tp))
+    return scores
+
+
 def evaluate(corpus: Path, repo: Path, extra: list[Callable[[], list[Score]]] | None = None) -> list[Score]:
     scores = [*evaluate_title_lead(corpus), evaluate_tags(corpus)]
     scores += evaluate_quotes(repo / "tests" / "data" / "quote_labels.json", corpus, repo)
     scores += evaluate_dates()
+    scores += evaluate_entities()
     for more in extra or []:
         scores += more()
     return scores

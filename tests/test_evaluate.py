@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from akhbar.evaluation import evaluate_quotes, evaluate_title_lead
+from akhbar.evaluation import evaluate_entities, evaluate_quotes, evaluate_title_lead
 from pipelines.cli import main
 from tests.conftest import REPO
 
@@ -31,6 +31,15 @@ def test_evaluate_command_prints_and_writes_scores(
     out = tmp_path / "scores.json"
     assert main(["evaluate", "--corpus", str(corpus), "--json", str(out)]) == 0
     table = capsys.readouterr().out
-    for field in ("title", "lead", "tags", "quotes", "quote speakers", "dates"):
+    for field in ("title", "lead", "tags", "quotes", "quote speakers", "dates", "entities", "entities PER"):
         assert f"\n{field} " in "\n" + table
     assert {row["field"] for row in json.loads(out.read_text())} >= {"title", "quotes"}
+
+
+def test_entity_scores_belong_to_the_shipped_model() -> None:
+    provenance = json.loads((REPO / "akhbar" / "resources" / "ner" / "provenance.json").read_text())
+    micro = provenance["cross_validation"]["two_pass"]["micro PER/LOC/ORG"]
+    (entities,) = [s for s in evaluate_entities() if s.field == "entities" and "contiguous" in s.gold]
+    assert entities.precision == pytest.approx(micro["precision"], abs=1e-6)
+    assert entities.recall == pytest.approx(micro["recall"], abs=1e-6)
+    assert entities.tp + entities.fn == pytest.approx(micro["gold"])
