@@ -345,3 +345,29 @@ def test_hand_labelled_articles(corpus: Path) -> None:
         print(f"dates, hand-labelled, {kind}: P={precision:.3f} R={recall:.3f}")
         assert precision >= (0.9 if with_value else 0.95)
         assert recall >= (0.9 if with_value else 0.93)
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected", "calendar"),
+    [
+        # Gulf papers write the Hijri year bare; 1436 AH began on 2014-10-25.
+        ("في عام 1436 أطلقت الوزارة", "2015-03-01", "2014-10-25", "hijri"),
+        ("في عام 1436 أطلقت الوزارة", None, "2014-10-25", "hijri"),
+        # Outside the window around the publication's Hijri year: a Gregorian year.
+        ("عام 1453 سقطت القسطنطينية", "2015-03-01", "1453-01-01", "gregorian"),
+        # A marked year keeps its marker's calendar.
+        ("عام 1391م", "2015-03-01", "1391-01-01", "gregorian"),
+        ("العام 1435هـ", None, "2013-11-04", "hijri"),
+    ],
+)
+def test_unmarked_year_in_the_recent_hijri_range_is_hijri(
+    text: str, published: str | None, expected: str, calendar: str
+) -> None:
+    reference = date.fromisoformat(published) if published else None
+    (mention,) = find_dates(text, reference)
+    assert (mention.date.isoformat(), mention.calendar) == (expected, calendar)
+
+
+@pytest.mark.parametrize("text", ["قطع مسافة 3000م سباحة", "على عمق ٤٠٠٠ م تحت سطح البحر"])
+def test_metres_are_not_years(text: str) -> None:
+    assert find_dates(text) == []

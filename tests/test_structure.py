@@ -112,6 +112,23 @@ def test_first_paragraph_is_lead_when_no_standfirst() -> None:
 
 
 @pytest.mark.parametrize(
+    ("paragraph", "source_lead", "lead"),
+    [
+        ("قال الوزير إن الاتفاق نهائي. وأضاف أن التنفيذ يبدأ غدا.", None, "قال الوزير إن الاتفاق نهائي."),
+        ("قال الوزير إن الاتفاق نهائي", None, None),
+        # A TV report whose whole text is the source's lead: the text is the body, not both.
+        ("قتل ثلاثة في الخليل.", "قتل ثلاثة في الخليل.", None),
+    ],
+)
+def test_one_paragraph_article_lead_never_equals_body(
+    paragraph: str, source_lead: str | None, lead: str | None
+) -> None:
+    structure = extract_structure("عنوان", [Block(paragraph, PARAGRAPH)], lead=source_lead)
+    assert structure.paragraphs == [paragraph]
+    assert structure.lead == lead
+
+
+@pytest.mark.parametrize(
     ("line", "head", "has_code"),
     [
         (

@@ -313,6 +313,7 @@ class _Parsed:
     anchor: Anchor | None = None
     year_offset: int | None = None
     weekday: int | None = None
+    unmarked: bool = False  # a bare year without هـ or م: its calendar is decided at resolution
 
     @property
     def precision(self) -> Precision:
@@ -370,10 +371,25 @@ def _parse(match: re.Match[str], text: str) -> list[_Parsed]:
 
 
 def _calendar_of_year(year: int, hijri_mark: bool, gregorian_mark: bool) -> Calendar | None:
-    """The calendar of a bare year: its marker, else Gregorian; None when the year cannot be one."""
+    """The calendar of a bare year: its marker, else Gregorian (an unmarked year in the range of
+    recent Hijri years is reconsidered at resolution); None when the year cannot be one. Above
+    2100 even a "م" is not a year: "3000م" is a distance in metres."""
     if hijri_mark:
         return "hijri"
-    return "gregorian" if 1000 <= year <= 2100 or gregorian_mark else None
+    return "gregorian" if 1000 <= year <= 2100 else None
+
+
+def _unmarked_year_is_hijri(year: int, reference: date | None) -> bool:
+    """Gulf papers write the Hijri year bare ("عام 1436" in 2015). An unmarked year is taken as
+    Hijri when it lies from 40 Hijri years before the publication's Hijri year to 5 after it
+    (1396–1441 for 2015: "عام 1453", the conquest of Constantinople, stays Gregorian); without
+    a publication date, when it lies in 1390–1450 AH (1970–2029 CE)."""
+    if reference is None:
+        return 1390 <= year <= 1450
+    ref = _in_calendar("hijri", reference)
+    if ref is None:
+        return False
+    return ref[0] - 40 <= year <= ref[0] + 5
 
 
 def _parse_numeric(match: re.Match[str]) -> list[_Parsed]:
@@ -498,7 +514,8 @@ def _parse_year(match: re.Match[str]) -> list[_Parsed]:
             if calendar is None or (group == "py" and not 1900 <= year <= 2100):
                 return []
             start = match.start({"wy": "yw", "my": "my", "py": "py"}[group])
-            return [_Parsed(start, match.end(), calendar, year, None, None)]
+            unmarked = not (prefix and (match.group(f"{prefix}h") or match.group(f"{prefix}g")))
+            return [_Parsed(start, match.end(), calendar, year, None, None, unmarked=unmarked)]
     return []
 
 
@@ -527,6 +544,8 @@ def _in_calendar(calendar: Calendar, day: date) -> tuple[int, int, int] | None:
 
 
 def _resolve(p: _Parsed, reference: date | None) -> tuple[date, bool] | None:
+    if p.unmarked and p.year is not None and _unmarked_year_is_hijri(p.year, reference):
+        p.calendar = "hijri"
     if p.year is not None:
         resolved = _to_gregorian(p.calendar, p.year, p.month or 1, p.day or 1)
         return (resolved, False) if resolved else None

@@ -60,6 +60,15 @@ def _lead_prefix_length(paragraphs: list[str], lead: str) -> int:
     return 0
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+(?=\S)")
+
+
+def _first_sentence(paragraph: str) -> str | None:
+    """The first sentence of a paragraph that has more than one, else None."""
+    parts = _SENTENCE_END.split(paragraph, maxsplit=1)
+    return parts[0] if len(parts) == 2 else None
+
+
 def extract_structure(
     title: str, blocks: list[Block], *, lead: str | None = None, tags: list[str] | None = None
 ) -> Structure:
@@ -69,7 +78,8 @@ def extract_structure(
     Lead: the source's own lead when it gives one (and its copy at the top of the body, even
     cut into sentences, is dropped); else a standfirst, the single paragraph that stands
     before a media block, taken out of the body; else the first paragraph, which stays in the
-    body.
+    body. When the article is that one paragraph, its first sentence is the lead (None when it
+    has only one), so a lead never equals the body.
     """
     paragraphs = [b.text for b in blocks if b.kind == PARAGRAPH]
     captions = [parse_caption(b.text) for b in blocks if b.kind == MEDIA]
@@ -93,6 +103,8 @@ def extract_structure(
         lead, paragraphs = paragraphs[0], paragraphs[1:]
     elif paragraphs:
         lead = paragraphs[0]
+    if lead is not None and paragraphs == [lead]:
+        lead = _first_sentence(lead)  # one paragraph: the lede is its first sentence, if it has more
     unique_tags = list(dict.fromkeys(t for t in (tags or []) if t))
     return Structure(
         title=title, lead=lead, paragraphs=paragraphs, captions=captions, tags=unique_tags, byline=byline
