@@ -25,6 +25,19 @@ def test_seed_six_quotes_one_speaker() -> None:
 
 
 @pytest.mark.parametrize(
+    "paragraph",
+    [
+        'وقال لـ«الشرق الأوسط» إن "الحكومة ستعلن الخطة الجديدة قريبا جدا".',
+        'وأضاف قائلاً: "إن الأمور تسير على ما يرام تماما".',
+        'وذلك وفقاً له "لأن الخطة لم تكتمل بعد كما يجب".',
+    ],
+)
+def test_function_words_and_addressees_are_not_speakers(paragraph: str) -> None:
+    (quote,) = find_quotes([paragraph])
+    assert quote.speaker is None
+
+
+@pytest.mark.parametrize(
     ("paragraph", "speaker", "verb"),
     [
         ('وقالت الوزيرة سلمى حداد إن "الخطة ستنفذ خلال أسابيع قليلة".', "الوزيرة سلمى حداد", "قالت"),

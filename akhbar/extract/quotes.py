@@ -110,6 +110,13 @@ _SPEECH_FRAME = re.compile(
     rf"|{_loose('مقابلة')}|{_loose('كلمة')}|{_loose('مؤتمر')}|{_loose('رسالة')}|{_loose('منشور')}|{_loose('تغريدة')})"
 )
 _REJECT = object()
+# Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
+_NOT_SPEAKER_WORDS = frozenset(
+    "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
+    "وفقا وفقاً ووفقا ووفقاً حسب بحسب أيضا أيضاً".split()
+)
+# "قال لـ«الشرق الأوسط»": the newspaper is spoken to; the speaker is the one already named.
+_ADDRESSEE = re.compile(r"^لـ?\s")
 
 
 _ROLE_START = re.compile(
@@ -143,6 +150,8 @@ def _clean_speaker(raw: str):
     text = re.split(r"[،,:؛(]", raw, maxsplit=1)[0].strip()
     text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
     text = _PRONOUN_OBJECT.sub("", text)
+    if _ADDRESSEE.match(text) or all(w in _NOT_SPEAKER_WORDS for w in text.split()):
+        return None
     if not text or text in _PRONOUNS or _SELF_REFERENCE.match(text) or _SPEECH_FRAME.match(text):
         return None
     if _PREPOSITION.match(text + " "):
