@@ -81,7 +81,9 @@ def _coverage(articles: pa.Table) -> dict[str, int]:
     }
 
 
-def render_card(manifest: dict[str, Any], articles: pa.Table, repo_id: str | None = None) -> str:
+def render_card(
+    manifest: dict[str, Any], articles: pa.Table, repo_id: str | None = None, quality_summary: str = ""
+) -> str:
     """The card of a release; `repo_id` goes into the usage snippet (a placeholder without it)."""
     header = yaml.safe_dump(card_metadata(manifest), allow_unicode=True, sort_keys=False, width=1000)
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
@@ -94,4 +96,5 @@ def render_card(manifest: dict[str, Any], articles: pa.Table, repo_id: str | Non
         coverage=_coverage(articles),
         total_words=sum(w or 0 for w in words),
         example_repo=repo_id or f"<org>/{manifest['name']}",
+        quality_summary=quality_summary,
     )

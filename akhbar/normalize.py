@@ -40,8 +40,19 @@ _PRESENTATION_CLASS = "[\ufb50-\ufdff\ufe70-\ufeff]"
 _PRESENTATION_FORMS = re.compile(f"{_PRESENTATION_CLASS}{_PRESENTATION_CLASS}*")
 
 # Invisible format characters: zero-width, bidi marks, embeddings, overrides and isolates,
-# Arabic letter mark, BOM, soft hyphen. They carry no text and break matching.
-_INVISIBLE = [*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x061C, 0xFEFF, 0x00AD]
+# Arabic letter mark, BOM, soft hyphen; and the C0/C1 control characters other than tab, line
+# feed, carriage return, vertical tab and form feed (U+001A SUB survives in SaudiNewsNet).
+# They carry no text and break matching.
+_CONTROLS = [*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_INVISIBLE = [
+    *range(0x200B, 0x2010),
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+    0x061C,
+    0xFEFF,
+    0x00AD,
+    *_CONTROLS,
+]
 _TATWEEL = 0x0640
 # Persian / Urdu letter variants found in Arabic news, to the Arabic letters they stand for.
 _LETTER_VARIANTS = {"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ة", "ے": "ي"}

@@ -1,15 +1,194 @@
-"""Frames handed to the validation suites: the stage's table plus derived per-row measures."""
+"""What the validation suites see: each stage's table plus derived per-row measures, the rows
+that failed a row-level expectation turned into quarantine rows, and the run's accounting.
+
+No Great Expectations here (it runs in `assets/`): these are plain Arrow/pandas transforms.
+Derived columns turn per-article rules GX has no expectation for ("every entity's
+body[start:end] equals its text") into counts that an ordinary expectation can check.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from akhbar.ingest.records import QUARANTINE_SCHEMA
 from akhbar.normalize import arabic_ratio
+
+ROW = "row"  # positional index column added to every frame: how failing rows are found again
+# C0/C1 controls except tab and newline; Unicode bidi marks, embeddings, overrides, isolates.
+CONTROL_CHARS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+BIDI_CHARS = r"[\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{061c}]"
+EARLIEST_DATE = date(600, 1, 1)  # before the Hijri era nothing in a news article is a date
+LATEST_DATE = date(2150, 12, 31)
+
+
+def _frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
+    frame = table.select([c for c in columns if c in table.column_names]).to_pandas()
+    frame[ROW] = range(table.num_rows)
+    return frame
+
+
+def _count(column: pa.ChunkedArray, pattern: str) -> pa.Array:
+    return pc.fill_null(pc.count_substring_regex(column, pattern), 0)
+
+
+def raw_articles_frame(raw: pa.Table) -> pd.DataFrame:
+    """Raw articles: provenance columns, sizes and the decoded text."""
+    columns = ["id", "source", "origin", "raw_sha256", "size_bytes", "title", "text"]
+    frame = _frame(raw, columns)
+    frame["replacement_chars"] = _count(raw["text"], "\ufffd").to_numpy(zero_copy_only=False)
+    return frame
+
+
+def normalized_articles_frame(table: pa.Table) -> pd.DataFrame:
+    """Normalized articles: counts of characters clean_text must have removed, Arabic ratio."""
+    frame = _frame(table, ["id", "source", "origin", "title"])
+    text = pc.binary_join_element_wise(pc.fill_null(table["title"], ""), table["text"], "\n")
+    for name, pattern in (
+        ("control_chars", CONTROL_CHARS),
+        ("bidi_chars", BIDI_CHARS),
+        ("replacement_chars", "\ufffd"),
+    ):
+        frame[name] = _count(text, pattern).to_numpy(zero_copy_only=False)
+    frame["text_arabic_ratio"] = [arabic_ratio(t) for t in table["text"].to_pylist()]
+    return frame
 
 
 def article_fields_frame(articles: pa.Table) -> pd.DataFrame:
-    """The article_fields table as pandas, plus `body_arabic_ratio` for the script check."""
+    """The article_fields table as pandas, plus per-article measures:
+    `body_arabic_ratio`; `lead_equals_body`; `dates_out_of_range` (dates before 600 or after
+    2150); `entity_offset_errors` (entities whose body[start:end] is not their text);
+    `empty_quotes`; `quote_speaker_share` (share of the article's quotes with a speaker, null
+    without quotes)."""
     frame = articles.to_pandas(types_mapper=None)
-    frame["body_arabic_ratio"] = [arabic_ratio(b) for b in articles["body"].to_pylist()]
+    frame[ROW] = range(articles.num_rows)
+    bodies = articles["body"].to_pylist()
+    frame["body_arabic_ratio"] = [arabic_ratio(b) for b in bodies]
+    frame["lead_equals_body"] = pc.fill_null(pc.equal(articles["lead"], articles["body"]), False).to_numpy(
+        zero_copy_only=False
+    )
+    frame["dates_out_of_range"] = [
+        sum(1 for d in dates or [] if d["date"] is None or not EARLIEST_DATE <= d["date"] <= LATEST_DATE)
+        for dates in articles["dates"].to_pylist()
+    ]
+    frame["entity_offset_errors"] = [
+        sum(1 for e in entities or [] if body[e["start"] : e["end"]] != e["text"])
+        for body, entities in zip(bodies, articles["entities"].to_pylist(), strict=True)
+    ]
+    quotes = articles["quotes"].to_pylist()
+    frame["empty_quotes"] = [sum(1 for q in qs or [] if not (q["text"] or "").strip()) for qs in quotes]
+    frame["quote_speaker_share"] = [
+        sum(1 for q in qs if q["speaker"]) / len(qs) if qs else None for qs in quotes
+    ]
     return frame
+
+
+def release_frame(release_dir: Path) -> pd.DataFrame:
+    """One row per released article, read back from the release's Parquet files, with what
+    its file promises: `file_has_features` (the `huggingface` features metadata) and
+    `file_matches_manifest` (rows and sha256 as the manifest lists them)."""
+    import hashlib
+
+    manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    parts = []
+    for entry in manifest["files"]:
+        path = release_dir / entry["path"]
+        metadata = pq.read_metadata(path)
+        has_features = b"huggingface" in (metadata.schema.to_arrow_schema().metadata or {})
+        ids = pq.read_table(path, columns=["id"])["id"].to_pylist()
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        matches = sha == entry["sha256"] and len(ids) == entry["rows"]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": ids,
+                    "file": entry["path"],
+                    "file_has_features": has_features,
+                    "file_matches_manifest": matches,
+                }
+            )
+        )
+    columns = ["id", "file", "file_has_features", "file_matches_manifest"]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    frame[ROW] = range(len(frame))
+    return frame
+
+
+def quarantine_rows(table: pa.Table, reasons: dict[int, str], *, stage: str) -> pa.Table:
+    """Quarantine rows (QUARANTINE_SCHEMA) for the rows of `table` at the given positions."""
+    positions = sorted(reasons)
+    picked = table.take(pa.array(positions, pa.int64())).to_pylist()
+    return pa.Table.from_pylist(
+        [
+            {
+                "source": row["source"],
+                "origin": row["origin"],
+                "stage": stage,
+                "reason": reasons[position],
+                "raw_sha256": row.get("raw_sha256"),
+                "size_bytes": row.get("size_bytes"),
+                "id": row.get("id"),
+            }
+            for position, row in zip(positions, picked, strict=True)
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+def drop_rows(table: pa.Table, positions: set[int]) -> pa.Table:
+    if not positions:
+        return table
+    keep = [i for i in range(table.num_rows) if i not in positions]
+    return table.take(pa.array(keep, pa.int64()))
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """raw = released + quarantined + duplicates, over raw input items (articles read plus
+    input that could not become an article)."""
+
+    raw: int
+    released: int  # released rows that are not duplicates
+    duplicates: int  # released rows marked duplicate_of another article
+    quarantined: int
+    unaccounted_ids: tuple[str, ...]  # raw article ids found neither in the release nor quarantine
+
+    @property
+    def balanced(self) -> bool:
+        return self.raw == self.released + self.duplicates + self.quarantined and not self.unaccounted_ids
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "raw": self.raw,
+            "released": self.released,
+            "duplicates": self.duplicates,
+            "quarantined": self.quarantined,
+            "balanced": self.balanced,
+            "unaccounted_ids": list(self.unaccounted_ids[:20]),
+        }
+
+
+def account(
+    raw_ids: pa.Array | pa.ChunkedArray, raw_quarantined: int, release: pa.Table, quarantine: pa.Table
+) -> Accounting:
+    """The accounting of a run: `raw_ids` are the ids of every raw article read,
+    `raw_quarantined` the input items quarantined before they had an id (the raw quarantine),
+    `release` the released rows (with `duplicate_of`), `quarantine` every quarantine row."""
+    duplicates = release.num_rows - release["duplicate_of"].null_count
+    seen = set(release["id"].to_pylist()) | {i for i in quarantine["id"].to_pylist() if i is not None}
+    unaccounted = tuple(sorted(i for i in set(pa.chunked_array([raw_ids]).to_pylist()) if i not in seen))
+    return Accounting(
+        raw=len(raw_ids) + raw_quarantined,
+        released=release.num_rows - duplicates,
+        duplicates=duplicates,
+        quarantined=quarantine.num_rows,
+        unaccounted_ids=unaccounted,
+    )

@@ -84,6 +84,13 @@ def list_releases(data_root: Path) -> list[str]:
     return sorted(found, key=parse_version)
 
 
+def latest_release_file(data_root: str | Path, name: str) -> Path | None:
+    """`name` in the latest release folder, when there is a release and it has that file."""
+    versions = list_releases(Path(data_root).resolve())
+    path = Path(data_root).resolve() / "releases" / f"v{versions[-1]}" / name if versions else None
+    return path if path is not None and path.is_file() else None
+
+
 def load_manifest(data_root: Path, version: str) -> dict[str, Any]:
     return json.loads((Path(data_root) / "releases" / f"v{version}" / "manifest.json").read_text())
 
@@ -152,13 +159,23 @@ def build_release(
     sources: list[dict[str, Any]],
     validation: dict[str, Any],
     repo_id: str | None = None,
+    accounting: dict[str, Any] | None = None,
+    checks: list[dict[str, Any]] | None = None,
+    dedup_index: pa.Table | None = None,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
-    `articles` are rows of ARTICLE_SCHEMA; `quarantine` rows (QUARANTINE_SCHEMA) are kept in
-    `quarantine.parquet` beside the data (not part of the published dataset). `repo_id`, when
-    known, goes into the card's usage snippet.
+    `articles` are rows of ARTICLE_SCHEMA (duplicates included, marked by `duplicate_of`);
+    `quarantine` rows (QUARANTINE_SCHEMA) are kept in `quarantine.parquet` beside the data
+    (not part of the published dataset). `accounting` (akhbar.quality.Accounting.as_dict())
+    gives the raw count and goes into the manifest and card; without it raw is released +
+    quarantined. `checks` (name, passed, evaluated, failed) go into the quality report written
+    to `report/`. `dedup_index` (akhbar.dedup) is saved as `dedup_index.parquet`, the prior
+    of the next release's duplicate detection. `repo_id`, when known, goes into the card's
+    usage snippet.
     """
+    from akhbar.report import quality_report, write_report
+
     data_root = Path(data_root).resolve()
     releases_dir = data_root / "releases"
     releases_dir.mkdir(parents=True, exist_ok=True)
@@ -184,6 +201,21 @@ def build_release(
                 previous["version"], releases_dir / f"v{previous['version']}", False, previous
             )
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
+        if dedup_index is not None:
+            pq.write_table(dedup_index, tmp / "dedup_index.parquet", compression="zstd")
+        duplicates = articles.num_rows - articles["duplicate_of"].null_count
+        rows = {
+            "raw": accounting["raw"] if accounting else articles.num_rows + quarantine.num_rows,
+            "released": articles.num_rows,
+            "unique": articles.num_rows - duplicates,
+            "duplicates": duplicates,
+            "quarantined": quarantine.num_rows,
+        }
+        report = quality_report(articles, quarantine, checks=checks or [], accounting=rows)
+        report_files = [
+            {"path": str(path.relative_to(tmp)), "sha256": sha256_file(path)}
+            for path in write_report(report, tmp / "report")
+        ]
         counts = Counter(articles["source"].to_pylist())
         licenses = {s["name"]: s.get("license") or "other" for s in sources}
         source_rows = [
@@ -206,10 +238,12 @@ def build_release(
             "pipeline_version": PIPELINE_VERSION,
             "code_fingerprint": code_fingerprint(),
             "input_fingerprint": input_fp,
-            "rows": {
-                "raw": articles.num_rows + quarantine.num_rows,
-                "released": articles.num_rows,
-                "quarantined": quarantine.num_rows,
+            "rows": rows,
+            "accounting": {
+                "identity": "raw = unique + duplicates + quarantined",
+                "balanced": rows["raw"] == rows["unique"] + rows["duplicates"] + rows["quarantined"]
+                and not (accounting or {}).get("unaccounted_ids"),
+                "unaccounted_ids": (accounting or {}).get("unaccounted_ids", []),
             },
             "sources": source_rows,
             "files": files,
@@ -219,14 +253,19 @@ def build_release(
                 "sha256": sha256_file(tmp / "quarantine.parquet"),
             },
             "validation": validation,
+            "checks": checks or [],
+            "report_files": report_files,
             "changelog": changelog,
         }
         (tmp / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        (tmp / "README.md").write_text(render_card(manifest, articles, repo_id=repo_id), encoding="utf-8")
+        (tmp / "README.md").write_text(
+            render_card(manifest, articles, repo_id=repo_id, quality_summary=report.summary_markdown()),
+            encoding="utf-8",
+        )
         final = releases_dir / f"v{version}"
-        for path in (tmp, tmp / "data"):
+        for path in (tmp, tmp / "data", tmp / "report", tmp / "report" / "plots"):
             os.chmod(path, 0o755)  # mkdtemp makes 0700 folders
         os.rename(tmp, final)  # atomic; fails if another build took this version meanwhile
         return ReleaseResult(version, final, True, manifest)

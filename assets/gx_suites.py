@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+
+from akhbar.quality import ROW, drop_rows, quarantine_rows
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics calls
 
@@ -62,9 +65,27 @@ def _clean(value: Any) -> Any:
     return str(value)
 
 
-def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id") -> dict[str, Any]:
+def expectation_name(suite_name: str, expectation: dict[str, Any]) -> str:
+    """How quarantine reasons and metadata name an expectation: suite.type(column)."""
+    column = expectation["kwargs"].get("column")
+    return f"{suite_name}.{expectation['type']}" + (f"({column})" if column else "")
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    suite_name: str,
+    *,
+    id_column: str = "id",
+    parameters: dict[str, Any] | None = None,
+    row_level_only: bool = False,
+    index_column: str | None = None,
+) -> dict[str, Any]:
     """Evaluate suite `suite_name` on `frame`; return success, statistics and per-expectation
-    results with unexpected counts and a few failing rows (by `id_column`)."""
+    results with unexpected counts and a few failing rows (by `id_column`).
+
+    `parameters` fill the suite's {"$PARAMETER": name} values. With `row_level_only`, only
+    the expectations marked meta.row_level run, with GX's COMPLETE result format, and each
+    result lists every failing row's `index_column` value under "failing_rows"."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -72,7 +93,20 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id
 
     doc = load_suite_doc(suite_name)
     suite = gx.ExpectationSuite(name=doc["name"])
-    for expectation in doc["expectations"]:
+    expectations = [
+        x for x in doc["expectations"] if not row_level_only or (x.get("meta") or {}).get("row_level")
+    ]
+    if not expectations:
+        return {
+            "suite": doc["name"],
+            "success": True,
+            "evaluated": 0,
+            "successful": 0,
+            "failed": 0,
+            "rows": len(frame),
+            "results": [],
+        }
+    for expectation in expectations:
         suite.add_expectation_configuration(
             ExpectationConfiguration(
                 type=expectation["type"], kwargs=expectation["kwargs"], meta=expectation.get("meta")
@@ -96,12 +130,13 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id
     )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result_format: dict[str, Any] = {
-        "result_format": "SUMMARY",
+        "result_format": "COMPLETE" if row_level_only else "SUMMARY",
         "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
     }
-    if id_column in frame.columns:
-        result_format["unexpected_index_column_names"] = [id_column]
-    outcome = batch.validate(suite, result_format=result_format)
+    index_columns = [c for c in (id_column, index_column) if c and c in frame.columns]
+    if index_columns:
+        result_format["unexpected_index_column_names"] = index_columns
+    outcome = batch.validate(suite, result_format=result_format, expectation_parameters=parameters)
     results = []
     for r in outcome.results:
         kwargs = r.expectation_config.kwargs
@@ -111,16 +146,26 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id
         ]
         if r.expectation_config.type == "expect_table_columns_to_match_ordered_list" and not r.success:
             examples = [{"observed": detail.get("observed_value"), "expected": kwargs.get("column_list")}]
+        row = {
+            "name": expectation_name(doc["name"], {"type": r.expectation_config.type, "kwargs": kwargs}),
+            "failing_rows": [e[index_column] for e in detail.get("unexpected_index_list") or []]
+            if row_level_only and index_column
+            else None,
+        }
         results.append(
             _clean(
-                {
+                row
+                | {
                     "expectation": r.expectation_config.type,
                     "column": kwargs.get("column"),
                     "success": bool(r.success),
                     "element_count": detail.get("element_count"),
                     "unexpected_count": detail.get("unexpected_count"),
                     "unexpected_percent": detail.get("unexpected_percent"),
-                    "examples": examples[:EXAMPLES_PER_EXPECTATION],
+                    "examples": [
+                        {k: v for k, v in e.items() if k != index_column} if isinstance(e, dict) else e
+                        for e in examples[:EXAMPLES_PER_EXPECTATION]
+                    ],
                     "exception": (r.exception_info or {}).get("exception_message")
                     if isinstance(r.exception_info, dict) and r.exception_info.get("raised_exception")
                     else None,
@@ -137,3 +182,23 @@ def validate_frame(frame: pd.DataFrame, suite_name: str, *, id_column: str = "id
         "rows": len(frame),
         "results": results,
     }
+
+
+def quarantine_failing_rows(
+    table: pa.Table, frame: pd.DataFrame, suite_name: str, *, stage: str
+) -> tuple[pa.Table, pa.Table, dict[str, int]]:
+    """Run the suite's row-level expectations on `frame` (built from `table`, with the ROW
+    column) and move every failing row to quarantine rows whose reason names the first
+    expectation it failed. Returns (kept rows, quarantine rows, failing rows per expectation)."""
+    summary = validate_frame(frame, suite_name, row_level_only=True, index_column=ROW)
+    reasons: dict[int, str] = {}
+    counts: dict[str, int] = {}
+    for result in summary["results"]:
+        rows = result["failing_rows"] or []
+        if result["exception"]:
+            raise RuntimeError(f"{result['name']} could not be evaluated: {result['exception']}")
+        if rows:
+            counts[result["name"]] = len(rows)
+        for row in rows:
+            reasons.setdefault(int(row), f"expectation {result['name']}")
+    return drop_rows(table, set(reasons)), quarantine_rows(table, reasons, stage=stage), counts

@@ -38,7 +38,9 @@ class ArrowParquetIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> Any:
         parquet = self._path(context, ".parquet")
         if parquet.is_file():
-            return pq.read_table(parquet)
+            # AssetIn(metadata={"columns": [...]}) loads only those columns (e.g. ids to count).
+            columns = (context.definition_metadata or {}).get("columns")
+            return pq.read_table(parquet, columns=columns)
         as_json = self._path(context, ".json")
         if as_json.is_file():
             return json.loads(as_json.read_text(encoding="utf-8"))

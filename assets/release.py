@@ -1,65 +1,124 @@
-"""The dataset_release asset: a versioned Parquet release with manifest and card."""
+"""The dataset_release asset: a versioned Parquet release with manifest, card and quality
+report; its checks read the release back (GX suite) and verify the run's accounting."""
+
+import json
+from pathlib import Path
 
 import pyarrow as pa
-from dagster import AssetCheckKey, AssetExecutionContext, Failure, MetadataValue, Output, asset
+import pyarrow.parquet as pq
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetIn,
+    AssetKey,
+    Failure,
+    MetadataValue,
+    Output,
+    asset,
+    asset_check,
+)
 
+from akhbar.quality import account, release_frame
 from akhbar.release import build_release
-from assets.articles import CODE_VERSION, article_fields_suite
+from akhbar.report import QualityReport, plot_data_uris
+from assets.articles import (
+    CODE_VERSION,
+    article_fields_suite,
+    normalized_articles_suite,
+    raw_articles_suite,
+    suite_check_result,
+)
+from assets.gx_suites import validate_frame
 from assets.metadata import preview_markdown
 from assets.resources import AkhbarSettings, HubSettings
 
+STAGE_CHECKS = (raw_articles_suite, normalized_articles_suite, article_fields_suite)
 
-def _validation_of_this_run(context: AssetExecutionContext) -> dict:
-    """The article_fields suite summary evaluated in this run; the release refuses without it."""
-    (check_key,) = article_fields_suite.check_keys
-    assert isinstance(check_key, AssetCheckKey)
-    records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key([check_key])
-    record = records.get(check_key)
-    evaluation = None
-    if record is not None and record.run_id == context.run_id and record.event is not None:
-        evaluation = record.event.dagster_event.event_specific_data
-    if evaluation is None or not getattr(evaluation, "passed", False):
-        raise Failure(
-            "dataset_release needs the blocking check article_fields_suite to pass in the same "
-            "run; materialize article_fields together with dataset_release "
-            "(the build_release job does both)"
+
+def _checks_of_this_run(context: AssetExecutionContext) -> list[dict]:
+    """The stage suites evaluated in this run; the release refuses without all of them passed."""
+    keys = [key for check in STAGE_CHECKS for key in check.check_keys]
+    records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    checks = []
+    for key in keys:
+        assert isinstance(key, AssetCheckKey)
+        record = records.get(key)
+        evaluation = None
+        if record is not None and record.run_id == context.run_id and record.event is not None:
+            evaluation = record.event.dagster_event.event_specific_data
+        if evaluation is None or not getattr(evaluation, "passed", False):
+            raise Failure(
+                f"dataset_release needs the blocking check {key.name} to pass in the same run; "
+                "materialize the article assets together with dataset_release (the build_release "
+                "job does)"
+            )
+        summary = evaluation.metadata["summary"].value
+        checks.append(
+            {
+                "name": key.name,
+                "passed": True,
+                "evaluated": summary["evaluated"],
+                "failed": summary["failed"],
+                "summary": summary,
+            }
         )
-    return evaluation.metadata["summary"].value
+    return checks
 
 
 @asset(
     description="Deterministic Parquet release under <data_root>/releases/v<semver>/ with "
-    "manifest.json and the rendered dataset card; unchanged inputs reuse the latest version.",
+    "manifest.json, the rendered dataset card, quarantine.parquet and the quality report "
+    "(report/); unchanged inputs reuse the latest version.",
     code_version=CODE_VERSION,
     group_name="release",
+    ins={"raw_articles": AssetIn(metadata={"columns": ["id"]})},  # only ids, for the accounting
 )
 def dataset_release(
     context: AssetExecutionContext,
     akhbar: AkhbarSettings,
     hub: HubSettings,
-    article_fields: pa.Table,
+    deduplicated_articles: pa.Table,
+    dedup_index: pa.Table,
+    raw_articles: pa.Table,
     raw_quarantine: pa.Table,
+    normalized_quarantine: pa.Table,
     fields_quarantine: pa.Table,
 ):
-    validation = _validation_of_this_run(context)
+    checks = _checks_of_this_run(context)
+    quarantine = pa.concat_tables([raw_quarantine, normalized_quarantine, fields_quarantine])
+    articles = deduplicated_articles
+    accounting = account(raw_articles["id"], raw_quarantine.num_rows, articles, quarantine)
+    if not accounting.balanced:
+        raise Failure(
+            f"accounting does not balance: {accounting.as_dict()}; no release written",
+            metadata={"accounting": MetadataValue.json(accounting.as_dict())},
+        )
     sources = [{"name": s.name, "license": s.license} for s in akhbar.sources()]
     result = build_release(
-        article_fields,
-        pa.concat_tables([raw_quarantine, fields_quarantine]),
+        articles,
+        quarantine,
         akhbar.data_root,
         dataset_name=akhbar.dataset_name,
         sources=sources,
-        validation=validation,
+        validation=checks[-1]["summary"],
         repo_id=hub.repo_id,
+        accounting=accounting.as_dict(),
+        checks=[{k: v for k, v in c.items() if k != "summary"} for c in checks],
+        dedup_index=dedup_index,
     )
     verb = "wrote new release" if result.created else "inputs unchanged, kept release"
     context.log.info(f"{verb} v{result.version} at {result.path}")
     manifest = result.manifest
+    rows = manifest["rows"]
+    report = QualityReport.from_json((result.path / "report" / "quality_report.json").read_text("utf-8"))
     summary = {
         "version": result.version,
         "path": str(result.path),
         "created": result.created,
-        "rows": manifest["rows"],
+        "rows": rows,
         "files": manifest["files"],
     }
     return Output(
@@ -68,14 +127,72 @@ def dataset_release(
             "version": result.version,
             "path": MetadataValue.path(str(result.path)),
             "new_version": result.created,
-            "dagster/row_count": manifest["rows"]["released"],
-            "quarantined": manifest["rows"]["quarantined"],
-            "raw": manifest["rows"]["raw"],
+            "dagster/row_count": rows["released"],
+            "raw": rows["raw"],
+            "unique": rows.get("unique", rows["released"]),
+            "duplicates": rows.get("duplicates", 0),
+            "quarantined": rows["quarantined"],
+            "accounting": MetadataValue.json(manifest.get("accounting", {})),
+            "quality_report": MetadataValue.md(
+                report.to_markdown(images=plot_data_uris(result.path / "report"))
+            ),
             "files": MetadataValue.md(
                 preview_markdown(
                     pa.Table.from_pylist(manifest["files"]), ["path", "rows", "bytes", "sha256"], rows=20
                 )
             ),
             "input_fingerprint": manifest["input_fingerprint"],
+        },
+    )
+
+
+@asset_check(
+    asset=AssetKey("dataset_release"),
+    blocking=True,
+    description="GX suite expectations/dataset_release.json on the release read back from its "
+    "Parquet files: row count equals the manifest, no duplicate ids, huggingface features "
+    "metadata in every file, files match the manifest. Blocking: guards publication.",
+)
+def dataset_release_suite(context: AssetCheckExecutionContext, dataset_release: dict) -> AssetCheckResult:
+    folder = Path(dataset_release["path"])
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    summary = validate_frame(
+        release_frame(folder), "dataset_release", parameters={"manifest_rows": manifest["rows"]["released"]}
+    )
+    return suite_check_result(context, summary)
+
+
+@asset_check(
+    asset=AssetKey("dataset_release"),
+    blocking=True,
+    description="Accounting, read back from the release folder: raw = unique + duplicates + "
+    "quarantined, with the data files and quarantine.parquet counted, not trusted.",
+)
+def release_accounting(context: AssetCheckExecutionContext, dataset_release: dict) -> AssetCheckResult:
+    folder = Path(dataset_release["path"])
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    released = sum(pq.read_metadata(folder / f["path"]).num_rows for f in manifest["files"])
+    duplicates = sum(
+        pq.read_table(folder / f["path"], columns=["duplicate_of"])["duplicate_of"].null_count
+        for f in manifest["files"]
+    )
+    duplicates = released - duplicates
+    quarantined = pq.read_metadata(folder / "quarantine.parquet").num_rows
+    raw = manifest["rows"]["raw"]
+    balanced = raw == released + quarantined and manifest.get("accounting", {}).get("balanced", False)
+    context.log.info(
+        f"accounting: raw {raw} = unique {released - duplicates} + duplicates {duplicates} + "
+        f"quarantined {quarantined}: {'balanced' if balanced else 'NOT balanced'}"
+    )
+    return AssetCheckResult(
+        passed=balanced,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "raw": raw,
+            "unique": released - duplicates,
+            "duplicates": duplicates,
+            "quarantined": quarantined,
+            "balanced": balanced,
+            "unaccounted_ids": MetadataValue.json(manifest.get("accounting", {}).get("unaccounted_ids", [])),
         },
     )

@@ -84,8 +84,10 @@ def measure(
         if lead_field and record.get(lead_field):
             quality.lead_expected += 1
             lead = _folded(record[lead_field])
-            quality.lead_exact += _folded(row["lead"]) == lead
             body = _folded(row["body"])
+            # A report whose whole text is its lead has that text as body and no lead (a lead
+            # never repeats the body); anything else must carry the source's lead exactly.
+            quality.lead_exact += _folded(row["lead"]) == lead or (row["lead"] is None and body == lead)
             # a report whose whole text is its lead keeps it as body; that is not a repeat
             quality.lead_repeated_in_body += bool(lead) and body != lead and body.startswith(lead[:80])
         first_line = _folded((record.get(text_field) or "").strip().split("\n")[0])

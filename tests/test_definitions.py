@@ -16,10 +16,27 @@ EXPECTED_DEPS = {
     "raw_articles": set(),
     "raw_quarantine": set(),
     "normalized_articles": {"raw_articles"},
+    "normalized_quarantine": {"raw_articles"},
     "article_fields": {"normalized_articles"},
     "fields_quarantine": {"normalized_articles"},
-    "dataset_release": {"article_fields", "raw_quarantine", "fields_quarantine"},
+    "deduplicated_articles": {"article_fields"},
+    "dedup_index": {"article_fields"},
+    "dataset_release": {
+        "deduplicated_articles",
+        "dedup_index",
+        "raw_articles",
+        "raw_quarantine",
+        "normalized_quarantine",
+        "fields_quarantine",
+    },
     "hub_publication": {"dataset_release"},
+}
+EXPECTED_CHECKS = {
+    ("raw_articles", "raw_articles_suite"),
+    ("normalized_articles", "normalized_articles_suite"),
+    ("article_fields", "article_fields_suite"),
+    ("dataset_release", "dataset_release_suite"),
+    ("dataset_release", "release_accounting"),
 }
 
 
@@ -34,18 +51,18 @@ def test_asset_graph_snapshot() -> None:
         assert node.description, f"{name} has no description"
 
 
-def test_blocking_check_on_article_fields() -> None:
+def test_every_stage_has_a_blocking_check() -> None:
     graph = defs.resolve_asset_graph()
-    (check_key,) = graph.asset_check_keys
-    assert check_key.asset_key == AssetKey("article_fields")
-    assert check_key.name == "article_fields_suite"
-    assert graph.get_check_spec(check_key).blocking
+    assert {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys} == EXPECTED_CHECKS
+    for check_key in graph.asset_check_keys:
+        assert graph.get_check_spec(check_key).blocking, check_key
 
 
-def test_build_job_selects_every_asset_and_the_check() -> None:
+def test_build_job_selects_every_asset_and_check() -> None:
     job = defs.resolve_job_def(BUILD_JOB)
     assert set(job.asset_layer.selected_asset_keys) == {AssetKey(k) for k in EXPECTED_DEPS}
-    assert "article_fields_article_fields_suite" in job.graph.node_names()
+    for asset, check in EXPECTED_CHECKS:
+        assert f"{asset}_{check}" in job.graph.node_names()
 
 
 def test_publish_job_selects_only_publication() -> None:

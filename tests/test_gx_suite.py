@@ -34,7 +34,7 @@ def test_seed_passes(seed_fields: pa.Table) -> None:
 
 
 def test_failures_name_expectation_count_and_rows(seed_fields: pa.Table, tmp_path: Path) -> None:
-    english = seed_fields.to_pylist()[0] | {"id": "english", "body": "An English text only."}
+    english = seed_fields.to_pylist()[0] | {"id": "english", "body": "An English text only.", "entities": []}
     duplicate = seed_fields.to_pylist()[0]
     table = pa.Table.from_pylist([seed_fields.to_pylist()[0], english, duplicate], schema=seed_fields.schema)
     summary = validate_frame(article_fields_frame(table), "article_fields")
@@ -60,7 +60,7 @@ def test_arabic_ratio_tolerates_one_percent(seed_fields: pa.Table) -> None:
     """Film lists or English captions in a few articles do not block a release; more do."""
     base = seed_fields.to_pylist()[0]
     rows = [base | {"id": f"ar{i}"} for i in range(199)]
-    english = base | {"id": "en", "body": "Top 10 films of 1970, with their directors."}
+    english = base | {"id": "en", "body": "Top 10 films of 1970, with their directors.", "entities": []}
     ok = validate_frame(
         article_fields_frame(pa.Table.from_pylist([*rows, english], seed_fields.schema)), "article_fields"
     )
@@ -78,7 +78,7 @@ def test_arabic_ratio_tolerates_one_percent(seed_fields: pa.Table) -> None:
 )
 def test_replacement_character_and_mojibake_fail_the_suite(seed_fields: pa.Table, body: str) -> None:
     rows = [seed_fields.to_pylist()[0] | {"id": f"ok{i}"} for i in range(150)]
-    rows.append(rows[0] | {"id": "bad", "body": body})
+    rows.append(rows[0] | {"id": "bad", "body": body, "entities": []})
     failed = _failed(
         validate_frame(article_fields_frame(pa.Table.from_pylist(rows, seed_fields.schema)), "article_fields")
     )

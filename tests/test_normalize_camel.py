@@ -217,8 +217,11 @@ SAMPLES = [
     ("arabic_newspapers_2012/articles_utf8.jsonl.gz", "raw_text", 150),
 ]
 _OUR_MARKS = re.compile("[\u0610-\u061a\u0653-\u065f\u06d6-\u06ed\u0897-\u089f\u08ca-\u08ff]")
-# Removed by clean_text, kept by normalize_unicode: invisible format characters and tatweel.
-_REMOVED = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad\u0640]")
+# Removed by clean_text, kept by normalize_unicode: invisible format characters, tatweel and
+# control characters (other than tab, line feed, vertical tab, form feed, carriage return).
+_REMOVED = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad\u0640\x00-\x08\x0e-\x1f\x7f-\x9f]"
+)
 _KEY_FOLDS = str.maketrans(
     {
         **{"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ه", "ے": "ي", "ۂ": "ه", "ۓ": "ي"},

@@ -35,7 +35,7 @@ SPACES = (
 )
 INVISIBLE = (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\ufeff\u00ad"
-)
+) + "".join(map(chr, [*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0)]))  # control characters
 TATWEEL = "\u0640"
 VARIANTS = {"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ة", "ے": "ي"}
 SEARCH_FOLDED = "أإآٱىةؤئۂۓ،؛؟"

@@ -195,11 +195,13 @@ def test_failing_check_blocks_release(tmp_path: Path, capsys: pytest.CaptureFixt
     code = main(["build", "--input", str(folder), "--out", str(tmp_path / "data"), "--log-level", "ERROR"])
     err = capsys.readouterr().err
     assert code == 1
-    assert "check article_fields_suite failed; release blocked" in err
-    assert "body_arabic_ratio" in err
+    # Caught at the first stage that measures script: normalized text, before extraction.
+    assert "check normalized_articles_suite failed; release blocked" in err
+    assert "text_arabic_ratio" in err
     assert list_releases(tmp_path / "data") == []
     with DagsterInstance.get() as instance:
-        assert instance.get_latest_materialization_event(AssetKey("article_fields")) is not None
+        assert instance.get_latest_materialization_event(AssetKey("normalized_articles")) is not None
+        assert instance.get_latest_materialization_event(AssetKey("article_fields")) is None
         assert instance.get_latest_materialization_event(AssetKey("dataset_release")) is None
 
 

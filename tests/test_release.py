@@ -62,9 +62,25 @@ def test_release_layout_and_manifest(tmp_path: Path) -> None:
     assert result.created and result.version == "1.0.0"
     assert result.path == tmp_path / "data" / "releases" / "v1.0.0"
     files = sorted(p.relative_to(result.path).as_posix() for p in result.path.rglob("*") if p.is_file())
-    assert files == ["README.md", "data/train-00000-of-00001.parquet", "manifest.json", "quarantine.parquet"]
+    report = [
+        "report/plots/field_coverage.png",
+        "report/plots/published_per_month.png",
+        "report/plots/rows_per_source.png",
+        "report/plots/word_count_hist.png",
+        "report/quality_report.json",
+        "report/quality_report.md",
+    ]
+    assert files == [
+        "README.md",
+        "data/train-00000-of-00001.parquet",
+        "manifest.json",
+        "quarantine.parquet",
+        *report,
+    ]
     manifest = json.loads((result.path / "manifest.json").read_text())
-    assert manifest["rows"] == {"raw": 3, "released": 2, "quarantined": 1}
+    assert manifest["rows"] == {"raw": 3, "released": 2, "unique": 2, "duplicates": 0, "quarantined": 1}
+    assert manifest["accounting"]["balanced"] is True
+    assert sorted(f["path"] for f in manifest["report_files"]) == report
     (entry,) = manifest["files"]
     assert entry["sha256"] == sha256_file(result.path / entry["path"])
     assert entry["rows"] == 2

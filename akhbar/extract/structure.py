@@ -92,8 +92,10 @@ def extract_structure(
             paragraphs = ([rest] if rest else []) + paragraphs[1:]
     first_media = next((i for i, b in enumerate(blocks) if b.kind == MEDIA), None)
     if lead:
-        # A report whose whole text is its lead (TV reports) keeps that text as its body.
-        paragraphs = paragraphs[_lead_prefix_length(paragraphs, lead) :] or paragraphs
+        # A report whose whole text is its lead (TV reports) keeps that text as its body, and
+        # no lead: the lead would only repeat the body.
+        rest = paragraphs[_lead_prefix_length(paragraphs, lead) :]
+        paragraphs, lead = (rest, lead) if rest or not paragraphs else (paragraphs, None)
     elif (
         first_media == 1
         and blocks[0].kind == PARAGRAPH

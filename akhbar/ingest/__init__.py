@@ -77,7 +77,8 @@ def read_sources(sources: list[SourceConfig]) -> RawBatch:
                 continue
             reason = _unusable_reason(row)
             if reason is None and row["id"] in kept_origin:
-                reason = f"duplicate id {row['id']}: same url or record id as {kept_origin[row['id']]}"
+                what = "url or record id" if row["url"] or row["source_record_id"] else "raw bytes"
+                reason = f"duplicate id {row['id']}: same {what} as {kept_origin[row['id']]}"
             if reason:
                 quarantine.append(
                     {

@@ -7,6 +7,7 @@ as published is a source without being extracted.
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -32,6 +33,10 @@ def split_headline(text: str) -> tuple[str, str]:
     return "", ""
 
 
+# A whole HTML page saved as .txt: its markup would become the article text.
+_HTML_PAGE = re.compile(r"\A\ufeff?\s*(?:<!doctype\s+html|<html[\s>])", re.IGNORECASE)
+
+
 def text_article(source: SourceConfig, origin: str, raw: bytes) -> dict[str, Any]:
     """Raw bytes of one article to an article row, or to a quarantine row (key ``reason``).
 
@@ -47,6 +52,10 @@ def text_article(source: SourceConfig, origin: str, raw: bytes) -> dict[str, Any
     reason = looks_like_mojibake(text)
     if reason:
         return quarantine_row(source, origin, reason, raw=raw)
+    if _HTML_PAGE.match(text):
+        return quarantine_row(
+            source, origin, "HTML page in a text source: declare the source with format html", raw=raw
+        )
     title, body = split_headline(text.removeprefix("\ufeff"))
     return article_row(source, origin, raw, title=title, text=body)
 
