@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
@@ -28,11 +29,13 @@ from tests.browser import (
     close_dialog,
     dagster_webserver,
     labelled_value,
+    metadata_cell,
     metadata_row,
     metadata_value,
     open_asset,
     require_chromium,
     screenshot,
+    scroll_into_view,
     show_markdown,
     wait_for_text,
 )
@@ -175,3 +178,34 @@ def test_dataset_release_metadata_visible(page: Page) -> None:
     first = manifest["files"][0]["path"]
     assert first in metadata_value(page.driver, "files"), first
     page.shot(element=metadata_row(page.driver, "version"))
+
+
+@pytest.mark.parametrize("check", ["dataset_release_suite", "release_accounting"])
+def test_release_checks_visible(page: Page, check: str) -> None:
+    page.open_asset("dataset_release", "checks", checkDetail=check)
+    wait_for_text(page.driver, check)
+    assert labelled_value(page.driver, "Evaluation result") == "Passed"
+    if check == "release_accounting":
+        assert metadata_value(page.driver, "balanced") == "true"
+    page.shot(check, element=wait_for_text(page.driver, "Evaluation result"))
+
+
+def test_quality_report_with_plots_visible(page: Page) -> None:
+    """The release's quality report is dataset_release metadata: markdown with the plots inline."""
+    report = json.loads(
+        (page.ui.data_root / "releases" / "v1.0.0" / "report" / "quality_report.json").read_text()
+    )
+    page.open_asset("dataset_release", "overview")
+    scroll_into_view(page.driver, metadata_cell(page.driver, "quality_report"))
+    dialog = show_markdown(page.driver, "quality_report")  # long markdown opens in a dialog
+    wait_for_text(page.driver, "Quality report")
+    assert f"**{report['totals']['released']}**" not in dialog.text  # rendered, not raw markdown
+    assert str(report["totals"]["released"]) in dialog.text
+    images = dialog.find_elements(By.TAG_NAME, "img")
+    assert len(images) == 4, [i.get_attribute("alt") for i in images]
+    for image in images:
+        assert (image.get_attribute("src") or "").startswith("data:image/png;base64,")
+        # decoded and drawn by the browser, not a broken-image icon
+        assert page.driver.execute_script("return arguments[0].naturalWidth", image) > 100
+    page.shot("report", element=dialog)
+    close_dialog(page.driver)
