@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import tempfile
@@ -64,7 +65,7 @@ class Score:
 
 
 def _records(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
+    with (gzip.open if path.suffix == ".gz" else open)(path, "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
@@ -128,17 +129,28 @@ def _article_paragraphs(text: str, is_seed: bool) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
+def _article_text(record: dict) -> str:
+    """The text the labels' offsets index: Al Mayadeen "text", SaudiNewsNet "content", ahdath_info
+    "paragraphs" joined with newlines (which `_article_paragraphs` splits on again)."""
+    if "paragraphs" in record:
+        return "\n".join(record["paragraphs"])
+    return record["content"] if "content" in record else record["text"]
+
+
 def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     """Quote spans (a prediction counts when it covers half of a gold quote) and speakers
-    (the predicted speaker is the same person as the gold one, misspellings allowed)."""
+    (the predicted speaker is the same person as the gold one, misspellings allowed; a gold
+    speaker of null, an utterance with no identifiable speaker, wants no predicted speaker)."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))["articles"]
     spans, speakers = Score("quotes", "hand-checked labels"), Score("quote speakers", "hand-checked labels")
+    files: dict[str, dict[str, dict]] = {}
     for article in labels:
         if article["id"] == "seed":
             text = (repo / article["file"]).read_text(encoding="utf-8")
         else:
-            records = {r["id"]: r for r in _records(corpus / article["file"])}
-            text = records[article["id"]]["text"]
+            if article["file"] not in files:
+                files[article["file"]] = {r["id"]: r for r in _records(corpus / article["file"])}
+            text = _article_text(files[article["file"]][article["id"]])
         predicted = []
         cursor = 0
         for quote in find_quotes(_article_paragraphs(text, article["id"] == "seed")):
@@ -150,7 +162,6 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
                 cursor = start
         matched: set[int] = set()
         for gold in article["quotes"]:
-            name = text[gold["speaker"][0] : gold["speaker"][1]].replace('"', "")
             hit = next(
                 (
                     i
@@ -166,8 +177,13 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
                 continue
             matched.add(hit)
             spans.tp += 1
-            speaker = predicted[hit][2]
-            if speaker and _same_person(speaker, name):
+            speaker, gold_speaker = predicted[hit][2], gold["speaker"]
+            if gold_speaker is None:
+                right = speaker is None
+            else:
+                name = text[gold_speaker[0] : gold_speaker[1]].replace('"', "")
+                right = bool(speaker) and _same_person(speaker, name)
+            if right:
                 speakers.tp += 1
             else:
                 speakers.fp += 1

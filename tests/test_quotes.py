@@ -25,6 +25,35 @@ def test_seed_six_quotes_one_speaker() -> None:
 
 
 @pytest.mark.parametrize(
+    ("paragraph", "speaker"),
+    [
+        # A name the verb runs straight into the quote with, or followed by where it was said.
+        ("وأكد بينيتيز «سيبقى راموس معنا في الموسم المقبل بالتأكيد».", "بينيتيز"),
+        ("وقال بنيتيز في ملبورن حيث سيلتقي فريقه «الأمر بسيط جدا وليس لدي ما أقوله».", "بنيتيز"),
+        ("وأضاف محمود في كلمة «إن الحكومة ستعمل على تحقيق الأمن في البلاد».", "محمود"),
+        # A relative clause or a role in apposition ends the name.
+        (
+            'وقال عبدالرحمن القرني وهو أحد شهود العيان لـ "سبق": "وقع الحادث عصر أمس على الطريق".',
+            "عبدالرحمن القرني",
+        ),
+        ('وطالب علي بلحاج الرئيس السابق للجبهة بـ"فتح الحدود بين البلدين فورا ودون شروط".', "علي بلحاج"),
+        # A title starts the name after a long role.
+        (
+            'وقال رئيس مجلس إدارة المركز للثقافة الدكتور جمال أبو ظريفة إن "المركز يقدم برامج كثيرة".',
+            "الدكتور جمال أبو ظريفة",
+        ),
+        # An object, an adverb or a pronoun object is not a name.
+        ('وأكدت عدم وجود "أي اتفاق بين الطرفين حتى هذه اللحظة".', None),
+        ("وقال بدوره «إن الأمور تسير على ما يرام حتى الآن».", None),
+        ("وقال لي «إن الأمور تسير على ما يرام حتى الآن».", None),
+    ],
+)
+def test_speaker_boundaries(paragraph: str, speaker: str | None) -> None:
+    (quote,) = find_quotes([paragraph])
+    assert quote.speaker == speaker
+
+
+@pytest.mark.parametrize(
     "paragraph",
     [
         'وقال لـ«الشرق الأوسط» إن "الحكومة ستعلن الخطة الجديدة قريبا جدا".',

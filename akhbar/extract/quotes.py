@@ -33,7 +33,7 @@ def _loose(word: str) -> str:
 
 _VERB_STEMS = (
     "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد نوه حذر دعا "
-    "استطرد زاد علق غرد أردف نفى اتهم طالب أكمل وصف"
+    "استطرد استرسل زاد علق غرد أردف نفى اتهم طالب أكمل وصف ختم خلص تساءل"
 ).split()
 _PRESENT = "يقول تقول يقولون يؤكد تؤكد يشير تشير يرى ترى يضيف تضيف".split()
 _PARTICIPLES = (
@@ -96,11 +96,11 @@ _PREPOSITION = re.compile(
     rf"^(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')})\s"
 )
 _PRONOUN_OBJECT = re.compile(
-    rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها)\s+"
+    rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها|لي|لنا|لهم|منه|منها)\s+"
 )
 _SPEAKER_END = re.compile(
     rf"\s+(?:{_loose('في')}|{_loose('خلال')}|{_loose('أمس')}|{_loose('اليوم')}|{_loose('أمام')}|{_loose('عبر')}"
-    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|لل\S+|لـ\S*)(?:\s.*)?$"
+    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|لل\S+|لـ\S*|ل(?=\s))(?:\s.*)?$"
 )
 # "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
 _SELF_REFERENCE = re.compile(rf"^(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$")
@@ -113,7 +113,8 @@ _REJECT = object()
 # Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
 _NOT_SPEAKER_WORDS = frozenset(
     "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
-    "وفقا وفقاً ووفقا ووفقاً حسب بحسب أيضا أيضاً".split()
+    "وفقا وفقاً ووفقا ووفقاً حسب بحسب أيضا أيضاً كذلك بدوره بدورها بدورهم أمس اليوم غدا غداً "
+    "مساء مساءً صباح صباحاً حينها آنذاك لي لنا".split()
 )
 # "قال لـ«الشرق الأوسط»": the newspaper is spoken to; the speaker is the one already named.
 _ADDRESSEE = re.compile(r"^لـ?\s")
@@ -127,6 +128,27 @@ _ROLE_START = re.compile(
 _NOT_NAME = re.compile(
     rf"^(?:{_loose('اليوم')}|{_loose('أمس')}|{_loose('في')}|{_loose('خلال')}|{_loose('الذي')}|{_loose('التي')})"
 )
+
+
+# Where a subject ends: a relative or circumstantial clause ("X وهو أحد شهود العيان", "X الذي
+# سبق أن…", "X حيث…"), or a role in apposition after a name ("علي بلحاج الرئيس السابق لـ…").
+_SUBJECT_CLAUSE = re.compile(
+    rf"\s+(?:{_loose('وهو')}|{_loose('وهي')}|{_loose('الذي')}|{_loose('التي')}|{_loose('الذين')}|{_loose('حيث')}"
+    rf"|{_loose('عندما')}|{_loose('بعد')})(?![\u0621-\u064a]).*$"
+)
+# A title right before a name: "رئيس مجلس إدارة المركز … الدكتور جمال أبو ظريفة" → from the title.
+_TITLE_AND_NAME = re.compile(
+    rf"(?:^|\s)(?P<name>(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}"
+    rf"|{_loose('الأستاذ')}|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')})"
+    rf"(?:\s+[^\s]+){{1,3}})$"
+)
+# The first words of an object, not of a name, when a verb runs straight into a quote:
+# "أكدت عدم وجود «…»", "أعلن رفضه «…»".
+_OBJECT_START = re.compile(
+    rf"^(?:{_loose('عدم')}|{_loose('ضرورة')}|{_loose('أهمية')}|{_loose('رفض')}\S*|{_loose('دعم')}\S*"
+    rf"|{_loose('وجود')}|{_loose('استعداد')}\S*|{_loose('أن')}|{_loose('إن')}|بـ?|لـ?)(?:\s|$)"
+)
+MAX_BARE_SPEAKER_WORDS = 3  # a name a verb runs straight into a quote with: "وأكد بينيتيز «…»"
 
 
 def _role_and_name(raw: str) -> str | None:
@@ -156,11 +178,20 @@ def _clean_speaker(raw: str):
         return None
     if _PREPOSITION.match(text + " "):
         return _REJECT
-    text = _SPEAKER_END.sub("", text).strip()
+    text = _SUBJECT_CLAUSE.sub("", text).strip()
+    words = text.split()
+    for i, word in enumerate(words[1:], start=1):
+        if _ROLE_START.match(word) and word.startswith("ال"):
+            text = " ".join(words[:i])  # a role in apposition after the name
+            break
+    titled = _TITLE_AND_NAME.search(_SPEAKER_END.sub("", text).strip()) or _TITLE_AND_NAME.search(text)
+    text = titled.group("name") if titled else _SPEAKER_END.sub("", text).strip()
     words = text.split()
     if not words or len(words) > MAX_SPEAKER_WORDS or not re.search(r"[^\W\d_]", text):
         return _REJECT
-    return text
+    if re.search(r"[؟?!]", text) or text.startswith("لل"):
+        return _REJECT  # a question or an addressee ("للصحفيين"), not a speaker
+    return text.rstrip(".")
 
 
 def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
@@ -170,8 +201,18 @@ def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
         after = context[match.end() :]
         complement = _COMPLEMENT.search(after)
         if complement is None:
-            # "أكدت عدم وجود …" — the verb's object runs into the quote: nobody is named here.
-            candidates.append((match.start(), match.group("verb"), None, True))
+            # "وأكد بينيتيز «…»": a short name runs into the quote; "أكدت عدم وجود «…»": an
+            # object does, and nobody is named here.
+            bare = _clean_speaker(after.rstrip(" ـ"))
+            if (
+                isinstance(bare, str)
+                and len(bare.split()) <= MAX_BARE_SPEAKER_WORDS
+                and not _OBJECT_START.match(bare)
+                and not bare.startswith("ال")
+            ):
+                candidates.append((match.start(), match.group("verb"), bare, False))
+            else:
+                candidates.append((match.start(), match.group("verb"), None, True))
             continue
         speaker = _clean_speaker(after[: complement.start()])
         candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
