@@ -59,6 +59,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -191,7 +192,9 @@ def quality_report(
         ),
         top_entities=_top_entities(released, top),
         quarantine=_quarantine_kinds(q_sources, q_reasons),
-        duplicates=_duplicates(released["id"].to_pylist(), row_sources, duplicate_of, top),
+        duplicates=_duplicates(
+            released["id"].to_pylist(), row_sources, duplicate_of, top, urls=released["url"].to_pylist()
+        ),
         checks=[
             json.loads(json.dumps(c, ensure_ascii=False, sort_keys=True, default=str)) for c in checks or []
         ],
@@ -377,10 +380,17 @@ def _quarantine_kinds(sources: list[str], reasons: list[str]) -> list[dict[str, 
     ]
 
 
+def _site(url: str | None) -> str | None:
+    """The web site of a url without "www." (an aggregated source's outlets: aawsat.com, sabq.org)."""
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
+
+
 def _duplicates(
-    ids: list[str], sources: list[str], duplicate_of: list[str | None], top: int
+    ids: list[str], sources: list[str], duplicate_of: list[str | None], top: int, *, urls: list[str | None]
 ) -> dict[str, Any]:
     source_of = dict(zip(ids, sources, strict=True))
+    site_of = {i: _site(u) for i, u in zip(ids, urls, strict=True)}
     members: dict[str, list[str]] = defaultdict(list)
     for row_id, kept in zip(ids, duplicate_of, strict=True):
         if kept is not None:
@@ -388,13 +398,17 @@ def _duplicates(
     clusters = []
     for kept, dups in members.items():
         cluster_sources = {source_of[i] for i in dups} | ({source_of[kept]} if kept in source_of else set())
-        clusters.append({"kept": kept, "size": 1 + len(dups), "sources": sorted(cluster_sources)})
+        sites = {site_of.get(i) for i in [kept, *dups]} - {None}
+        clusters.append(
+            {"kept": kept, "size": 1 + len(dups), "sources": sorted(cluster_sources), "sites": sorted(sites)}
+        )
     clusters.sort(key=lambda c: (-c["size"], c["kept"]))
     sizes = Counter(c["size"] for c in clusters)
     return {
         "clusters": len(clusters),
         "duplicate_rows": sum(len(d) for d in members.values()),
         "cross_source_clusters": sum(1 for c in clusters if len(c["sources"]) > 1),
+        "cross_site_clusters": sum(1 for c in clusters if len(c["sites"]) > 1),
         "kept_not_released": sum(1 for k in members if k not in source_of),
         "sizes": [{"size": size, "clusters": sizes[size]} for size in sorted(sizes)],
         "largest": clusters[:top],
@@ -637,14 +651,17 @@ def _markdown(report: QualityReport, images: Mapping[str, str]) -> str:
     if d["clusters"]:
         out += [
             f"{_plural(d['duplicate_rows'], 'duplicate row')} in {_plural(d['clusters'], 'cluster')} "
-            f"({d['cross_source_clusters']} spanning several sources); a cluster is the kept article "
-            "and its duplicates.",
+            f"({d['cross_source_clusters']} spanning several sources, {d['cross_site_clusters']} several "
+            "web sites); a cluster is the kept article and its duplicates.",
             "",
             _table(["cluster size", "clusters"], [[s["size"], s["clusters"]] for s in d["sizes"]]),
             "",
             _table(
-                ["kept id", "size", "sources"],
-                [[c["kept"], c["size"], ", ".join(c["sources"])] for c in d["largest"]],
+                ["kept id", "size", "sources", "web sites"],
+                [
+                    [c["kept"], c["size"], ", ".join(c["sources"]), ", ".join(c["sites"])]
+                    for c in d["largest"]
+                ],
             ),
             "",
         ]

@@ -122,7 +122,11 @@ def build(args: argparse.Namespace) -> int:
     state = "new release" if release["created"] else "unchanged inputs; latest release kept"
     print(f"{state}: v{release['version']}")
     print(f"release folder: {release['path']}")
-    print(f"articles: {rows['raw']} raw, {rows['released']} released, {rows['quarantined']} quarantined")
+    print(
+        f"articles: {rows['raw']} raw = {rows.get('unique', rows['released'])} unique + "
+        f"{rows.get('duplicates', 0)} duplicates + {rows['quarantined']} quarantined "
+        f"({rows['released']} released)"
+    )
     return _report_publication(result, required=False)
 
 

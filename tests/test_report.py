@@ -12,7 +12,15 @@ import pyarrow as pa
 import pytest
 
 from akhbar.ingest.records import QUARANTINE_SCHEMA
-from akhbar.report import PLOTS, QualityReport, plot_data_uris, quality_report, reason_kind, write_report
+from akhbar.report import (
+    PLOTS,
+    QualityReport,
+    _site,
+    plot_data_uris,
+    quality_report,
+    reason_kind,
+    write_report,
+)
 from akhbar.schema import ARTICLE_SCHEMA
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -227,8 +235,8 @@ def test_duplicate_clusters(report: QualityReport) -> None:
     assert d["clusters"] == 2 and d["duplicate_rows"] == 3
     assert d["sizes"] == [{"size": 2, "clusters": 1}, {"size": 3, "clusters": 1}]
     assert d["largest"] == [
-        {"kept": "a2", "size": 3, "sources": ["alpha", "beta"]},
-        {"kept": "b4", "size": 2, "sources": ["beta"]},
+        {"kept": "a2", "size": 3, "sources": ["alpha", "beta"], "sites": ["example.org"]},
+        {"kept": "b4", "size": 2, "sources": ["beta"], "sites": ["example.org"]},
     ]
     assert d["cross_source_clusters"] == 1 and d["kept_not_released"] == 0
 
@@ -239,7 +247,9 @@ def test_duplicate_of_an_earlier_release() -> None:
         NO_QUARANTINE,
     )
     d = earlier.duplicates
-    assert d["largest"] == [{"kept": "old", "size": 3, "sources": ["alpha", "beta"]}]
+    assert d["largest"] == [
+        {"kept": "old", "size": 3, "sources": ["alpha", "beta"], "sites": ["example.org"]}
+    ]
     assert d["kept_not_released"] == 1
     assert "1 cluster kept by an article not in this release" in earlier.to_markdown()
 
@@ -400,3 +410,17 @@ def test_non_latin_source_names_get_plot_labels(tmp_path: Path) -> None:
     assert result.plot_labels() == {"okaz": "okaz", "الرياض": "S2", "عكاظ": "S3"}
     assert "Plot labels: S2 = الرياض, S3 = عكاظ" in result.to_markdown()
     assert tmp_path / PLOTS["rows_per_source"] in write_report(result, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        ("http://aawsat.com/home/article/410826/x", "aawsat.com"),
+        ("https://www.sabq.org/a", "sabq.org"),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_cluster_web_site_of_a_url(url: str | None, site: str | None) -> None:
+    """An aggregated source (SaudiNewsNet) republishes wire stories on many sites: clusters say which."""
+    assert _site(url) == site
