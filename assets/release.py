@@ -2,6 +2,7 @@
 report; its checks read the release back (GX suite) and verify the run's accounting."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +16,7 @@ from dagster import (
     AssetIn,
     AssetKey,
     Failure,
+    FreshnessPolicy,
     MetadataValue,
     Output,
     asset,
@@ -75,6 +77,10 @@ def _checks_of_this_run(context: AssetExecutionContext) -> list[dict]:
     code_version=CODE_VERSION,
     group_name="release",
     ins={"raw_articles": AssetIn(metadata={"columns": ["id"]})},  # only ids, for the accounting
+    # A daily scrape wants a daily release: stale after a day, failing after a day and a half.
+    freshness_policy=FreshnessPolicy.time_window(
+        fail_window=timedelta(hours=36), warn_window=timedelta(hours=26)
+    ),
 )
 def dataset_release(
     context: AssetExecutionContext,

@@ -9,40 +9,14 @@ from __future__ import annotations
 
 import os
 
-from dagster import (
-    AssetSelection,
-    Definitions,
-    colored_console_logger,
-    define_asset_job,
-    load_asset_checks_from_modules,
-)
+from dagster import Definitions, colored_console_logger, load_asset_checks_from_modules
 
 from assets import articles, publication, release
 from assets.io_manager import ArrowParquetIOManager
 from assets.resources import AkhbarSettings, HubSettings
+from pipelines.automation import daily_build, new_raw_files
 from pipelines.cli_logger import akhbar_progress_logger
-
-BUILD_JOB = "build_release"
-PUBLISH_JOB = "publish_release"
-
-build_release_job = define_asset_job(
-    BUILD_JOB,
-    selection=AssetSelection.assets(
-        articles.raw_articles,
-        articles.normalized_articles,
-        articles.article_fields,
-        articles.deduplicated_articles,
-        release.dataset_release,
-        publication.hub_publication,
-    ),
-    description="Raw articles to a validated, versioned Parquet release, published when a Hub repo "
-    "and token are configured.",
-)
-publish_release_job = define_asset_job(
-    PUBLISH_JOB,
-    selection=AssetSelection.assets(publication.hub_publication),
-    description="Publish an existing release (default: the latest) to the Hub.",
-)
+from pipelines.jobs import BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
 
 
 def settings_from_env() -> AkhbarSettings:
@@ -79,6 +53,8 @@ def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -
         ],
         asset_checks=load_asset_checks_from_modules([articles, release]),
         jobs=[build_release_job, publish_release_job],
+        schedules=[daily_build],
+        sensors=[new_raw_files],
         loggers={"console": colored_console_logger, "akhbar_progress": akhbar_progress_logger},
         resources={
             "akhbar": settings,
@@ -89,3 +65,5 @@ def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -
 
 
 defs = make_definitions(settings_from_env(), hub_from_env())
+
+__all__ = ["BUILD_JOB", "PUBLISH_JOB", "defs", "hub_from_env", "make_definitions", "settings_from_env"]

@@ -166,3 +166,18 @@ def sources_for_inputs(paths: list[str]) -> list[SourceConfig]:
         name = base if seen[base] == 1 else f"{base}-{seen[base]}"
         sources.append(SourceConfig(name=name, path=str(p), format=guess_format(p)))
     return sources
+
+
+def files_snapshot(sources: list[SourceConfig]) -> str:
+    """A digest of every input file of `sources` (path, size, modification time): it changes
+    when a file appears, disappears or is rewritten. Cheap (no file is read), for a sensor."""
+    import hashlib
+    import json
+
+    entries = sorted(
+        (str(path), stat.st_size, stat.st_mtime_ns)
+        for source in sources
+        for path in source.files()
+        for stat in [path.stat()]
+    )
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()

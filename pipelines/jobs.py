@@ -1,0 +1,27 @@
+"""The jobs: build_release (every asset) and publish_release (publication alone)."""
+
+from dagster import AssetSelection, define_asset_job
+
+from assets import articles, publication, release
+
+BUILD_JOB = "build_release"
+PUBLISH_JOB = "publish_release"
+
+build_release_job = define_asset_job(
+    BUILD_JOB,
+    selection=AssetSelection.assets(
+        articles.raw_articles,
+        articles.normalized_articles,
+        articles.article_fields,
+        articles.deduplicated_articles,
+        release.dataset_release,
+        publication.hub_publication,
+    ),
+    description="Raw articles to a validated, versioned Parquet release, published when a Hub repo "
+    "and token are configured.",
+)
+publish_release_job = define_asset_job(
+    PUBLISH_JOB,
+    selection=AssetSelection.assets(publication.hub_publication),
+    description="Publish an existing release (default: the latest) to the Hub.",
+)
