@@ -225,7 +225,10 @@ def evaluate_entities() -> list[Score]:
         if actual != model["sha256"]:
             raise ValueError(f"{name} does not match provenance.json (retrain with benchmarks/train_ner.py)")
     scores = []
-    for key, scheme in (("cross_validation", "contiguous"), ("cross_validation_shuffled", "shuffled")):
+    for key, scheme in (
+        ("cross_validation", "contiguous"),
+        ("cross_validation_shuffled_sentences", "shuffled sentence"),
+    ):
         cv = provenance.get(key)
         if not cv:
             continue

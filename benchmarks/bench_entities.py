@@ -6,7 +6,9 @@ Times `find_entities` end to end (tokenization, feature extraction, both CRF pas
 and proclitic stripping) over the `content` of the first N articles, twice: the first round
 starts with an empty feature cache (what a fresh worker sees), the second reuses it. Tokens
 are the tagger's own tokens (words and punctuation marks). A tokenization-only pass is timed
-as the baseline. Numbers go in notes, never in timed tests.
+as the baseline. Each pass is timed in wall-clock seconds and in CPU seconds of this process
+(`time.process_time`); on a shared machine the CPU rate is the one to compare (the speed target
+is 100k tokens per CPU-second, i.e. per core). Numbers go in notes, never in timed tests.
 """
 
 from __future__ import annotations
@@ -55,29 +57,32 @@ def main() -> None:
     default_tagger()
     load = time.perf_counter() - start
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     n_tokens = sum(len(tokenize(t)) for t in texts)
-    tok_seconds = time.perf_counter() - start
+    tok_seconds = (time.perf_counter() - start, time.process_time() - cpu)
 
     rounds = []
     labels: Counter[str] = Counter()
     for i in range(2):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         found = [find_entities(t) for t in texts]
-        rounds.append(time.perf_counter() - start)
+        rounds.append((time.perf_counter() - start, time.process_time() - cpu))
         if i == 0:
             labels.update(e.label for ents in found for e in ents)
 
     print(f"input: {args.input.name}: {len(texts)} articles, {n_tokens} tokens, {mb:.1f} MB")
     print(f"model load: {load:.2f} s")
-    print(f"{'pass':<28}{'seconds':>9}{'tokens/s':>12}{'articles/s':>12}{'MB/s':>8}")
-    for name, seconds in (
+    print(
+        f"{'pass':<28}{'wall s':>8}{'tokens/s':>12}{'articles/s':>12}{'MB/s':>8}"
+        f"{'CPU s':>8}{'tokens/CPU-s':>14}"
+    )
+    for name, (seconds, cpu_seconds) in (
         ("tokenize only (baseline)", tok_seconds),
         ("find_entities, cold cache", rounds[0]),
         ("find_entities, warm cache", rounds[1]),
     ):
         rates = f"{n_tokens / seconds:>12.0f}{len(texts) / seconds:>12.0f}{mb / seconds:>8.2f}"
-        print(f"{name:<28}{seconds:>9.2f}{rates}")
+        print(f"{name:<28}{seconds:>8.2f}{rates}{cpu_seconds:>8.2f}{n_tokens / cpu_seconds:>14.0f}")
     print("entities:", dict(labels.most_common()), f"({sum(labels.values()) / len(texts):.1f} per article)")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -15,17 +15,22 @@ from akhbar.extract.entities import (
     LABELS,
     MODEL_PATH,
     STAGE2_PATH,
+    WORD_COUNTS,
     Entity,
     EntityTagger,
     analyses,
     bio_spans,
+    count_words,
     default_tagger,
     find_entities,
+    frequency_class,
     normalize,
     proclitic_length,
+    read_word_counts,
     sentences,
     split_token,
     tokenize,
+    write_word_counts,
 )
 from tests.conftest import REPO
 
@@ -172,6 +177,26 @@ def test_bio_spans() -> None:
     assert bio_spans(tags) == [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG"), (5, 7, "ORG"), (7, 8, "PER")]
 
 
+def test_word_counts_round_trip(tmp_path: Path) -> None:
+    counts = count_words([["قال", "الرئيس", "."], ["وقال", "الرئيس", "الرئيس", "Obama"]])
+    assert counts == {"قال": 1, "الرئيس": 3, "وقال": 1}
+    path = tmp_path / WORD_COUNTS
+    write_word_counts(path, counts)
+    assert path.read_text(encoding="utf-8") == "الرئيس\t1\n"  # classes only, of forms seen twice or more
+    back = read_word_counts(path)
+    for form, count in counts.items():
+        assert frequency_class(back.get(form, 0)) == frequency_class(count)
+
+
+def test_shuffled_folds_partition_the_sentences() -> None:
+    train_ner = _train_ner()
+    folds = train_ner.shuffled_folds(103, 5, train_ner.SHUFFLE_SEED)
+    held = [[i for a, b in f for i in range(a, b)] for f in folds]
+    assert sorted(i for h in held for i in h) == list(range(103))
+    assert all(h == sorted(h) and len(h) in (20, 21) for h in held)
+    assert folds == train_ner.shuffled_folds(103, 5, train_ner.SHUFFLE_SEED)
+
+
 def _train_ner():
     spec = importlib.util.spec_from_file_location("train_ner", REPO / "benchmarks" / "train_ner.py")
     module = importlib.util.module_from_spec(spec)
@@ -183,7 +208,7 @@ def _train_ner():
 def test_model_matches_its_provenance(corpus: Path) -> None:
     """The committed models are the ones the provenance file describes, trained on this corpus."""
     provenance = json.loads((MODEL_PATH.parent / "provenance.json").read_text(encoding="utf-8"))
-    for path in (MODEL_PATH, STAGE2_PATH):
+    for path in (MODEL_PATH, STAGE2_PATH, MODEL_PATH.with_name(WORD_COUNTS)):
         assert provenance["models"][path.name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     for path in sorted(MODEL_PATH.parent.glob("gazetteer_*.tsv")):
         assert provenance["gazetteers"][path.name] == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -15,9 +15,14 @@ scores are in `resources/ner/provenance.json` (and the training script's output)
 - Arabic attaches proclitics (و ف ب ل ك and the article) to the next word, so "وبغداد",
   "لبغداد" and "بغداد" are three forms of one name. Every token gets features for each of
   its possible clitic analyses ("s=" stems), which lets evidence flow between the forms.
-- Features are computed once per distinct token string and cached as bytes (the CRF's
-  native key type), already filtered to the attributes the model knows: tagging is then a
-  few tuple concatenations per token plus crfsuite's C++ Viterbi.
+- Most names in news are names the corpus never saw. A word's frequency class in the
+  training data ("fq=", `word_counts.tsv` beside the model) lets the CRF learn from the
+  corpus's hapaxes how an unseen word behaves; word bigrams ("bg-1=", "bg+1=") and
+  hand-written cue lists (titles, verbs of saying, place and organisation head words,
+  nationality adjectives: `gazetteer_hand.tsv`) describe the contexts names come in.
+- Features are computed once per distinct token string (and word pair) and cached as bytes
+  (the CRF's native key type), already filtered to the attributes the model knows: tagging
+  is then a few tuple concatenations per token plus crfsuite's C++ Viterbi.
 
 Entity `text` drops proclitics from its first token ("والولايات المتحدة" → "الولايات
 المتحدة", "لبغداد" → "بغداد") but only when the remainder is a name the model knows better
@@ -28,6 +33,7 @@ than the whole token, so names that begin with those letters ("بغداد", "ل�
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import tempfile
@@ -40,6 +46,8 @@ import pycrfsuite
 LABELS = ("PER", "LOC", "ORG", "MISC")
 MODEL_PATH = Path(__file__).resolve().parent.parent / "resources" / "ner" / "anercorp_crf.crfsuite"
 STAGE2_PATH = MODEL_PATH.with_name("anercorp_crf_stage2.crfsuite")
+# Beside each first-pass model: how often each word form occurred in its training data.
+WORD_COUNTS = "word_counts.tsv"
 GAZETTEER_DIR = MODEL_PATH.parent
 
 # A number with inner separators stays one token ("3.5", "1,200"), so its "." never ends a
@@ -177,6 +185,9 @@ def gazetteer() -> Gazetteer:
 # Features
 
 
+_NO_PAIR: tuple[tuple[bytes, ...], tuple[bytes, ...]] = ((), ())
+
+
 @dataclass(frozen=True, slots=True)
 class _FormFeatures:
     """Attributes of one token string: its own and those it lends to its neighbours."""
@@ -190,7 +201,44 @@ class _FormFeatures:
     phrases: tuple[tuple[tuple[str, ...], str], ...]  # gazetteer phrases it may start
 
 
-def _form_features(token: str, form: str, stems: list[str], gaz: Gazetteer) -> tuple[list[str], ...]:
+def count_words(sents: Iterable[Sequence[str]]) -> dict[str, int]:
+    """Counts of the normal forms of Arabic words (what `frequency_class` buckets)."""
+    counts: dict[str, int] = {}
+    for toks in sents:
+        for token in toks:
+            form = normalize(token)
+            if _ARABIC_LETTER.search(form):
+                counts[form] = counts.get(form, 0) + 1
+    return counts
+
+
+def write_word_counts(path: Path, counts: dict[str, int]) -> None:
+    """The frequency classes (not the counts) of the forms seen at least twice, sorted."""
+    lines = sorted(f"{form}\t{frequency_class(c)}" for form, c in counts.items() if c >= 2)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def read_word_counts(path: Path) -> dict[str, int]:
+    """`write_word_counts`'s file, as counts that give back the same classes."""
+    least = {"1": 2, "2": 5, "3": 20}
+    counts = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        form, _, cls = line.partition("\t")
+        if form:
+            counts[form] = least[cls]
+    return counts
+
+
+def frequency_class(count: int) -> str:
+    """Bucket of a word form's count in the training data: "0" for forms seen at most once, so
+    the weight learnt for the corpus's hapaxes carries over to forms it never saw (unseen
+    names, most of them)."""
+    return "0" if count < 2 else "1" if count < 5 else "2" if count < 20 else "3"
+
+
+def _form_features(
+    token: str, form: str, stems: list[str], gaz: Gazetteer, counts: dict[str, int]
+) -> tuple[list[str], ...]:
     """Every attribute of a token string as text, by role: own, prev1, next1, prev2, next2
     (see `_FormFeatures`)."""
     shape = _shape(token, form)
@@ -203,16 +251,21 @@ def _form_features(token: str, form: str, stems: list[str], gaz: Gazetteer) -> t
         if core != form:  # affixes of the clitic-free stem ("والمصرية" → "مصرية")
             own += [f"cx2={core[-2:]}", f"cx3={core[-3:]}", f"cp3={core[:3]}"]
     own += [f"g={c}" for c in classes]
+    if shape.startswith("ar"):
+        own.append(f"fq={frequency_class(counts.get(form, 0))}")
     prev1 = [f"w-1={form}", *(f"s-1={s}" for s in stems[1:]), *(f"g-1={c}" for c in classes)]
     next1 = [f"w+1={form}", *(f"s+1={s}" for s in stems[1:]), *(f"g+1={c}" for c in classes)]
     return own, prev1, next1, [f"w-2={form}"], [f"w+2={form}"]
 
 
 class Featurizer:
-    """Per-token attribute tuples for crfsuite, cached per distinct token string.
+    """Per-token attribute tuples for crfsuite, cached per distinct token string, plus the
+    word-bigram attributes of neighbouring forms ("bg-1=", "bg+1=").
 
-    With `known` (the models' attribute set) every attribute no model has a weight for is
-    dropped once, when the form is first seen, instead of being looked up on every use.
+    `counts` are the word-form counts of the training data (`read_word_counts`; the training
+    script passes those of the sentences it trains on). With `known` (the models' attribute
+    set) every attribute no model has a weight for is dropped once, when the form is first
+    seen, instead of being looked up on every use.
     """
 
     _BOS1 = ("w-1=<s>",)
@@ -221,10 +274,25 @@ class Featurizer:
     _EOS2 = ("w+2=</s>",)
     _MAX_CACHE = 400_000
 
-    def __init__(self, known: frozenset[bytes] | None = None) -> None:
+    def __init__(self, counts: dict[str, int], known: frozenset[bytes] | None = None) -> None:
         self._known = None if known is None else frozenset(a.decode() for a in known)
         self._gaz = gazetteer()
+        self._counts = counts
         self._cache: dict[str, _FormFeatures] = {}
+        # "a|b" → (attributes of b, attributes of a), for the bigrams the model knows: almost
+        # every pair of a text is one the model has no weight for, so none is formatted.
+        self._bigrams: dict[str, tuple[tuple[bytes, ...], tuple[bytes, ...]]] | None = None
+        if self._known is not None:
+            bigrams: dict[str, tuple[tuple[bytes, ...], tuple[bytes, ...]]] = {}
+            for attr in sorted(self._known):
+                if attr.startswith(("bg-1=", "bg+1=")):
+                    left, right = bigrams.get(attr[5:], ((), ()))
+                    if attr[2] == "-":
+                        left = (attr.encode(),)
+                    else:
+                        right = (attr.encode(),)
+                    bigrams[attr[5:]] = (left, right)
+            self._bigrams = bigrams
         bos1, bos2, eos1, eos2 = (self._keep(b) for b in (self._BOS1, self._BOS2, self._EOS1, self._EOS2))
         # Stand-ins for the two positions before and after a sentence.
         self._pad_left = _FormFeatures((), bos1, (), bos2, (), (), ())
@@ -243,7 +311,8 @@ class Featurizer:
                 self._cache.clear()  # bounded memory on endless input; refills from the stream
             form = normalize(token)
             stems = analyses(form)
-            own, prev1, next1, prev2, next2 = map(self._keep, _form_features(token, form, stems, self._gaz))
+            roles = _form_features(token, form, stems, self._gaz, self._counts)
+            own, prev1, next1, prev2, next2 = map(self._keep, roles)
             keys = tuple(stems)
             phrases = tuple(p for k in keys for p in self._gaz.phrases.get(k, ()))
             feats = _FormFeatures(own, prev1, next1, prev2, next2, keys, phrases)
@@ -267,6 +336,18 @@ class Featurizer:
                 padded[:n], padded[1 : n + 1], feats, padded[3 : n + 3], padded[4:], strict=True
             )
         ]
+        # word bigrams: each pair of neighbours gives "bg-1=a|b" to b and "bg+1=a|b" to a
+        forms = ["<s>", *(f.keys[0] for f in feats), "</s>"]
+        joined = [f"{a}|{b}" for a, b in itertools.pairwise(forms)]
+        if self._bigrams is None:  # training: every pair
+            pairs = [((f"bg-1={j}".encode(),), (f"bg+1={j}".encode(),)) for j in joined]
+        else:
+            get = self._bigrams.get
+            pairs = [get(j, _NO_PAIR) for j in joined]
+        for i in range(n):
+            prev, nxt = pairs[i][0], pairs[i + 1][1]
+            if prev or nxt:
+                items[i] += prev + nxt
         for i, f in enumerate(feats):
             if f.phrases:
                 self._mark_phrase(items, feats, i, f.phrases)
@@ -428,7 +509,8 @@ class EntityTagger:
             self._tagger2 = pycrfsuite.Tagger()
             self._tagger2.open(str(stage2_path))
             attributes |= _read_model(self._tagger2)[0]
-        self.featurizer = Featurizer(frozenset(attributes))
+        counts = read_word_counts(model_path.with_name(WORD_COUNTS))
+        self.featurizer = Featurizer(counts, frozenset(attributes))
         # Gazetteer names (and first words of names) join the lexicon with a modest weight.
         gaz, name_classes = gazetteer(), {"LOC", "PERF", "PERL", "ORG"}
         names = [f for f, classes in gaz.words.items() if name_classes.intersection(classes)]
