@@ -11,12 +11,12 @@ import os
 
 from dagster import Definitions, colored_console_logger, load_asset_checks_from_modules
 
-from assets import articles, publication, release
+from assets import articles, release
 from assets.io_manager import ArrowParquetIOManager
 from assets.resources import AkhbarSettings, HubSettings
 from pipelines.automation import daily_build, new_raw_files
 from pipelines.cli_logger import akhbar_progress_logger
-from pipelines.jobs import BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
+from pipelines.jobs import ALL_ASSETS, BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
 
 
 def settings_from_env() -> AkhbarSettings:
@@ -43,14 +43,7 @@ def hub_from_env() -> HubSettings:
 
 def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -> Definitions:
     return Definitions(
-        assets=[
-            articles.raw_articles,
-            articles.normalized_articles,
-            articles.article_fields,
-            articles.deduplicated_articles,
-            release.dataset_release,
-            publication.hub_publication,
-        ],
+        assets=list(ALL_ASSETS),
         asset_checks=load_asset_checks_from_modules([articles, release]),
         jobs=[build_release_job, publish_release_job],
         schedules=[daily_build],

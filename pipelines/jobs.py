@@ -7,16 +7,19 @@ from assets import articles, publication, release
 BUILD_JOB = "build_release"
 PUBLISH_JOB = "publish_release"
 
+# Every asset of the pipeline, in graph order (the Definitions hold exactly these).
+ALL_ASSETS = (
+    articles.raw_articles,
+    articles.normalized_articles,
+    articles.article_fields,
+    articles.deduplicated_articles,
+    release.dataset_release,
+    publication.hub_publication,
+)
+
 build_release_job = define_asset_job(
     BUILD_JOB,
-    selection=AssetSelection.assets(
-        articles.raw_articles,
-        articles.normalized_articles,
-        articles.article_fields,
-        articles.deduplicated_articles,
-        release.dataset_release,
-        publication.hub_publication,
-    ),
+    selection=AssetSelection.assets(*ALL_ASSETS),
     description="Raw articles to a validated, versioned Parquet release, published when a Hub repo "
     "and token are configured.",
 )
