@@ -1,6 +1,7 @@
 """Article assets: raw_articles (+ raw_quarantine) -> normalized_articles -> article_fields."""
 
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -22,7 +23,8 @@ from akhbar.ingest import read_sources
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import code_fingerprint, latest_release_file
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import extract_fields, split_empty_bodies
+from akhbar.stages.extract_fields import split_empty_bodies
+from akhbar.stages.field_cache import extract_fields_cached
 from akhbar.stages.normalize_articles import normalize_articles
 from assets.gx_suites import quarantine_failing_rows, validate_frame
 from assets.metadata import preview_markdown, table_metadata
@@ -139,8 +141,15 @@ def normalized_articles(context: AssetExecutionContext, raw_articles: pa.Table):
         ),
     },
 )
-def article_fields(context: AssetExecutionContext, normalized_articles: pa.Table):
-    table, empty = split_empty_bodies(extract_fields(normalized_articles))
+def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: pa.Table):
+    extraction = extract_fields_cached(
+        normalized_articles, cache_dir=Path(akhbar.data_root) / "cache", code_version=CODE_VERSION
+    )
+    context.log.info(
+        f"extracted {extraction.extracted} articles, reused {extraction.reused} unchanged ones from "
+        "the previous run"
+    )
+    table, empty = split_empty_bodies(extraction.table)
     table, failed, by_expectation = quarantine_failing_rows(
         table, article_fields_frame(table), "article_fields", stage="fields"
     )
@@ -163,6 +172,8 @@ def article_fields(context: AssetExecutionContext, normalized_articles: pa.Table
             "caption_coverage": MetadataValue.float(round(with_captions / n, 4)),
             "quote_coverage": MetadataValue.float(round(with_quotes / n, 4)),
             "date_coverage": MetadataValue.float(round(with_dates / n, 4)),
+            "extracted": extraction.extracted,
+            "reused_from_cache": extraction.reused,
         },
     )
     yield Output(
