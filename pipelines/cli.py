@@ -59,6 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     publish = sub.add_parser("publish", help="publish a release (default: the latest) to the Hub")
     publish.add_argument("--version", help="release to publish, e.g. 1.2.0 (default: the latest)")
     common(publish)
+
+    bench = sub.add_parser(
+        "bench", help="throughput and peak RSS of the build against a floor and a naive baseline"
+    )
+    bench.add_argument(
+        "--input",
+        metavar="PATH",
+        default=str(
+            Path(__file__).resolve().parents[2] / "shared/corpus/saudinewsnet/saudinewsnet_dev.jsonl.gz"
+        ),
+        help="a JSONL(.gz) file (default: ../shared/corpus SaudiNewsNet, 26k articles)",
+    )
+    bench.add_argument("--articles", type=int, metavar="N", help="generate an N-article corpus from it first")
+    bench.add_argument(
+        "--naive-sample",
+        type=int,
+        default=2000,
+        metavar="K",
+        help="articles the naive baseline runs on, its cost extrapolated to the input (default 2000)",
+    )
+    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument(
+        "--workdir", metavar="DIR", help="keep the work files here (default: a temporary folder)"
+    )
     return parser
 
 
@@ -213,9 +237,22 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace) -> int:
+    """Not a pipeline run: benchmarks/harness.py runs `akhbar build` itself, in a subprocess."""
+    try:
+        from benchmarks.harness import run_cli
+    except ImportError:
+        print("akhbar: bench needs the repository's benchmarks/ (an editable install)", file=sys.stderr)
+        return 2
+    if not Path(args.input).is_file():
+        print(f"akhbar: input {args.input} not found (--input)", file=sys.stderr)
+        return 2
+    return run_cli(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"build": build, "publish": publish, "evaluate": evaluate}[args.command](args)
+    return {"build": build, "publish": publish, "evaluate": evaluate, "bench": bench}[args.command](args)
 
 
 if __name__ == "__main__":
