@@ -1,5 +1,5 @@
 """What the validation suites see: each stage's table plus derived per-row measures, the rows
-that failed a row-level expectation turned into quarantine rows, and the run's accounting.
+that failed a row-level expectation dropped, and the run's accounting.
 
 No Great Expectations here (it runs in `assets/`): these are plain Arrow/pandas transforms.
 Derived columns turn per-article rules GX has no expectation for ("every entity's
@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from akhbar.ingest.records import QUARANTINE_SCHEMA
 from akhbar.normalize import arabic_ratio
+from akhbar.release import sha256_file
 
 ROW = "row"  # positional index column added to every frame: how failing rows are found again
 # C0/C1 controls except tab and newline; Unicode bidi marks, embeddings, overrides, isolates.
@@ -95,8 +95,6 @@ def release_frame(release_dir: Path) -> pd.DataFrame:
     """One row per released article, read back from the release's Parquet files, with what
     its file promises: `file_has_features` (the `huggingface` features metadata) and
     `file_matches_manifest` (rows and sha256 as the manifest lists them)."""
-    import hashlib
-
     manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
     parts = []
     for entry in manifest["files"]:
@@ -104,8 +102,7 @@ def release_frame(release_dir: Path) -> pd.DataFrame:
         metadata = pq.read_metadata(path)
         has_features = b"huggingface" in (metadata.schema.to_arrow_schema().metadata or {})
         ids = pq.read_table(path, columns=["id"])["id"].to_pylist()
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        matches = sha == entry["sha256"] and len(ids) == entry["rows"]
+        matches = sha256_file(path) == entry["sha256"] and len(ids) == entry["rows"]
         parts.append(
             pd.DataFrame(
                 {
@@ -120,27 +117,6 @@ def release_frame(release_dir: Path) -> pd.DataFrame:
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame[ROW] = range(len(frame))
     return frame
-
-
-def quarantine_rows(table: pa.Table, reasons: dict[int, str], *, stage: str) -> pa.Table:
-    """Quarantine rows (QUARANTINE_SCHEMA) for the rows of `table` at the given positions."""
-    positions = sorted(reasons)
-    picked = table.take(pa.array(positions, pa.int64())).to_pylist()
-    return pa.Table.from_pylist(
-        [
-            {
-                "source": row["source"],
-                "origin": row["origin"],
-                "stage": stage,
-                "reason": reasons[position],
-                "raw_sha256": row.get("raw_sha256"),
-                "size_bytes": row.get("size_bytes"),
-                "id": row.get("id"),
-            }
-            for position, row in zip(positions, picked, strict=True)
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
 
 
 def drop_rows(table: pa.Table, positions: set[int]) -> pa.Table:

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from akhbar.quality import ROW, drop_rows, quarantine_rows
+from akhbar.ingest.records import quarantine_rows
+from akhbar.quality import ROW, drop_rows
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics calls
 

@@ -177,12 +177,11 @@ def dataset_release_suite(context: AssetCheckExecutionContext, dataset_release: 
 def release_accounting(context: AssetCheckExecutionContext, dataset_release: dict) -> AssetCheckResult:
     folder = Path(dataset_release["path"])
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    released = sum(pq.read_metadata(folder / f["path"]).num_rows for f in manifest["files"])
-    duplicates = sum(
-        pq.read_table(folder / f["path"], columns=["duplicate_of"])["duplicate_of"].null_count
-        for f in manifest["files"]
-    )
-    duplicates = released - duplicates
+    marks = [
+        pq.read_table(folder / f["path"], columns=["duplicate_of"])["duplicate_of"] for f in manifest["files"]
+    ]
+    released = sum(len(m) for m in marks)
+    duplicates = sum(len(m) - m.null_count for m in marks)
     quarantined = pq.read_metadata(folder / "quarantine.parquet").num_rows
     raw = manifest["rows"]["raw"]
     balanced = raw == released + quarantined and manifest.get("accounting", {}).get("balanced", False)

@@ -189,7 +189,7 @@ def test_release_suite_passes_on_a_release_and_names_what_breaks(
 ) -> None:
     folder = _release(seed_fields, tmp_path)
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["rows"] | {} == {"raw": 3, "released": 3, "unique": 3, "duplicates": 0, "quarantined": 0}
+    assert manifest["rows"] == {"raw": 3, "released": 3, "unique": 3, "duplicates": 0, "quarantined": 0}
     assert manifest["accounting"]["balanced"] is True
     ok = validate_frame(release_frame(folder), "dataset_release", parameters={"manifest_rows": 3})
     assert ok["success"] and ok["evaluated"] == len(load_suite_doc("dataset_release")["expectations"])

@@ -184,8 +184,9 @@ def _clean_speaker(raw: str):
         if _ROLE_START.match(word) and word.startswith("ال"):
             text = " ".join(words[:i])  # a role in apposition after the name
             break
-    titled = _TITLE_AND_NAME.search(_SPEAKER_END.sub("", text).strip()) or _TITLE_AND_NAME.search(text)
-    text = titled.group("name") if titled else _SPEAKER_END.sub("", text).strip()
+    ended = _SPEAKER_END.sub("", text).strip()
+    titled = _TITLE_AND_NAME.search(ended) or _TITLE_AND_NAME.search(text)
+    text = titled.group("name") if titled else ended
     words = text.split()
     if not words or len(words) > MAX_SPEAKER_WORDS or not re.search(r"[^\W\d_]", text):
         return _REJECT

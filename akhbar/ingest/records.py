@@ -147,3 +147,25 @@ def article_row(
         "tags": _tags_value(tags),
         "captions": [],
     }
+
+
+def quarantine_rows(table: pa.Table, reasons: dict[int, str], *, stage: str) -> pa.Table:
+    """Quarantine rows (QUARANTINE_SCHEMA) for the rows of `table` at the given positions."""
+    positions = sorted(reasons)
+    columns = [c for c in QUARANTINE_SCHEMA.names if c in table.column_names]
+    picked = table.select(columns).take(pa.array(positions, pa.int64())).to_pylist()
+    return pa.Table.from_pylist(
+        [
+            {
+                "source": row["source"],
+                "origin": row["origin"],
+                "stage": stage,
+                "reason": reasons[position],
+                "raw_sha256": row.get("raw_sha256"),
+                "size_bytes": row.get("size_bytes"),
+                "id": row.get("id"),
+            }
+            for position, row in zip(positions, picked, strict=True)
+        ],
+        schema=QUARANTINE_SCHEMA,
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import glob
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,9 +173,6 @@ def sources_for_inputs(paths: list[str]) -> list[SourceConfig]:
 def files_snapshot(sources: list[SourceConfig]) -> str:
     """A digest of every input file of `sources` (path, size, modification time): it changes
     when a file appears, disappears or is rewritten. Cheap (no file is read), for a sensor."""
-    import hashlib
-    import json
-
     entries = sorted(
         (str(path), stat.st_size, stat.st_mtime_ns)
         for source in sources

@@ -16,7 +16,7 @@ from akhbar.extract.entities import find_entities
 from akhbar.extract.quantities import find_quantities
 from akhbar.extract.quotes import find_quotes
 from akhbar.extract.structure import extract_structure
-from akhbar.ingest.records import QUARANTINE_SCHEMA
+from akhbar.ingest.records import quarantine_rows
 from akhbar.schema import ARTICLE_SCHEMA
 
 # Below this many articles a process pool costs more than it saves.
@@ -106,20 +106,6 @@ def split_empty_bodies(fields: pa.Table) -> tuple[pa.Table, pa.Table]:
     chrome is not an article, and it is accounted for, not dropped."""
     empty = pc.equal(pc.utf8_length(fields["body"]), 0)
     kept = fields.filter(pc.invert(empty))
-    gone = fields.filter(empty)
-    quarantine = pa.Table.from_pylist(
-        [
-            {
-                "source": r["source"],
-                "origin": r["origin"],
-                "stage": "fields",
-                "reason": EMPTY_BODY_REASON,
-                "raw_sha256": r["raw_sha256"],
-                "size_bytes": None,
-                "id": r["id"],
-            }
-            for r in gone.select(["source", "origin", "raw_sha256", "id"]).to_pylist()
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
+    positions = pc.indices_nonzero(empty).to_pylist()
+    quarantine = quarantine_rows(fields, dict.fromkeys(positions, EMPTY_BODY_REASON), stage="fields")
     return kept, quarantine

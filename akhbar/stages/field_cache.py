@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar.schema import ARTICLE_SCHEMA
@@ -59,23 +60,16 @@ def extract_fields_cached(
     position = {k: i for i, k in enumerate(cached[KEY].to_pylist())} if cached is not None else {}
 
     missing = [i for i, k in enumerate(keys) if k not in position]
+    present = [i for i, k in enumerate(keys) if k in position]
     fresh = extract_fields(normalized.take(pa.array(missing, pa.int64())), workers=workers)
-    reused_rows = [position[k] for k in keys if k in position]
     reused = (
-        cached.take(pa.array(reused_rows, pa.int64())).drop_columns([KEY]).cast(ARTICLE_SCHEMA)
+        cached.take(pa.array([position[keys[i]] for i in present], pa.int64())).drop_columns([KEY])
         if cached is not None
         else ARTICLE_SCHEMA.empty_table()
     )
-    # back to input order: fresh rows at their positions, reused rows at theirs
-    source_of = {i: n for n, i in enumerate(missing)}
-    order, r = [], 0
-    for i in range(len(keys)):
-        if i in source_of:
-            order.append(source_of[i])
-        else:
-            order.append(len(missing) + r)
-            r += 1
-    table = pa.concat_tables([fresh.cast(ARTICLE_SCHEMA), reused]).take(pa.array(order, pa.int64()))
+    # fresh rows then reused rows, put back in input order by their input positions
+    combined = pa.concat_tables([fresh.cast(ARTICLE_SCHEMA), reused.cast(ARTICLE_SCHEMA)])
+    table = combined.take(pc.sort_indices(pa.array(missing + present, pa.int64())))
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
@@ -84,4 +78,4 @@ def extract_fields_cached(
     for old in cache_dir.glob(f"{_CACHE_PREFIX}*.parquet"):
         if old != path:
             old.unlink()  # another code version's rows can never be reused
-    return CachedExtraction(table, reused=len(reused_rows), extracted=len(missing))
+    return CachedExtraction(table, reused=len(present), extracted=len(missing))
