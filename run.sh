@@ -3,50 +3,59 @@
 #   ./run.sh build [akhbar build options]   build a release (default input: samples/)
 #   ./run.sh test  [pytest options]         run the whole test suite
 #   ./run.sh dev                            open the Dagster UI (dagster dev)
-#   ./run.sh browser-deps                   install Chromium and chromedriver (Debian packages
-#                                           chromium, chromium-driver) for tests/test_browser.py
+#   ./run.sh system-deps                    install the Debian packages the tests drive: chromium,
+#                                           chromium-driver (tests/test_browser.py) and redis-server
+#                                           (tests/test_celery.py); `browser-deps` is the old name
 # Needs only python3 (3.11+) with pip and venv; uv is installed into .tools/.
 set -eu
 cd "$(dirname "$0")"
 
-# Debian's chromium and chromium-driver, as tests/test_browser.py drives them. Nothing to do when
-# both are there; otherwise apt-get (as root, or through sudo), quietly, failing loudly.
-browser_deps() {
-  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+# Debian's chromium and chromium-driver, as tests/test_browser.py drives them, and redis-server,
+# the Celery broker of tests/test_celery.py. Nothing to do when all three are there; otherwise
+# apt-get (as root, or through sudo) installs the missing ones, quietly, failing loudly.
+system_deps() {
+  missing=""
+  [ -x /usr/bin/chromium ] || missing="$missing chromium"
+  [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
+  [ -x /usr/bin/redis-server ] || missing="$missing redis-server"
+  if [ -z "$missing" ]; then
     return 0
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "run.sh: apt-get not found; install Chromium and its chromedriver as /usr/bin/chromium" \
-      "and /usr/bin/chromedriver (Debian packages chromium, chromium-driver)" >&2
+    echo "run.sh: apt-get not found; install /usr/bin/chromium, /usr/bin/chromedriver and" \
+      "/usr/bin/redis-server (Debian packages chromium, chromium-driver, redis-server)" >&2
     exit 1
   fi
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
     sudo=sudo
   fi
-  echo "run.sh: installing chromium and chromium-driver with apt-get" >&2
+  echo "run.sh: installing$missing with apt-get" >&2
   log=$(mktemp)
+  # $missing is unquoted on purpose: one word per package.
   if ! { $sudo apt-get update -qq \
-    && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+    && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } \
     >"$log" 2>&1; then
     cat "$log" >&2
     rm -f "$log"
-    echo "run.sh: apt-get could not install chromium and chromium-driver (output above)" >&2
+    echo "run.sh: apt-get could not install$missing (output above)" >&2
     exit 1
   fi
   rm -f "$log"
-  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-    echo "run.sh: apt-get finished but /usr/bin/chromium or /usr/bin/chromedriver is missing" >&2
-    exit 1
-  fi
+  for path in /usr/bin/chromium /usr/bin/chromedriver /usr/bin/redis-server; do
+    if [ ! -x "$path" ]; then
+      echo "run.sh: apt-get finished but $path is missing" >&2
+      exit 1
+    fi
+  done
 }
 
 command="${1:-}"
 [ $# -gt 0 ] && shift
 case "$command" in
-  browser-deps) browser_deps; exit 0 ;;
+  system-deps | browser-deps) system_deps; exit 0 ;;
   build | test | dev) ;;
-  *) echo "usage: ./run.sh build|test|dev|browser-deps [options]" >&2; exit 2 ;;
+  *) echo "usage: ./run.sh build|test|dev|system-deps [options]" >&2; exit 2 ;;
 esac
 
 UV_VERSION=0.13.9

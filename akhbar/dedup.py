@@ -147,11 +147,24 @@ def find_duplicates(
 ) -> DuplicateResult:
     """Exact and near duplicates of `table` (columns id, body; source and published_at used
     when present) among themselves and against `prior`, the index of earlier releases."""
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     if shingle_words < 1:
         raise ValueError(f"shingle_words must be >= 1, got {shingle_words}")
     current = signature_index(table, num_perm=num_perm, shingle_words=shingle_words)
+    return decide_duplicates(current, threshold=threshold, prior=prior)
+
+
+def decide_duplicates(
+    current: pa.Table, *, threshold: float = 0.8, prior: pa.Table | None = None
+) -> DuplicateResult:
+    """`find_duplicates` on index rows already computed (`signature_index` of each part of a
+    corpus, concatenated): the text is not needed any more, so a million articles are their
+    signatures (512 bytes each), not their bodies."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    num_perm, shingle_words = _index_params(current)
+    if pc.count_distinct(current["id"]).as_py() != current.num_rows:
+        raise ValueError("ids must be unique")
+    current = current.combine_chunks()
     if prior is None:
         prior = empty_index(num_perm=num_perm, shingle_words=shingle_words)
     _check_index(prior, num_perm=num_perm, shingle_words=shingle_words)
@@ -608,3 +621,12 @@ def _chunked(values: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _index_params(index: pa.Table) -> tuple[int, int]:
+    """(num_perm, shingle_words) an index was made with, from its schema metadata."""
+    stored = (index.schema.metadata or {}).get(INDEX_METADATA_KEY)
+    if stored is None:
+        raise ValueError("not a signature index: no dedup metadata in its schema")
+    params = json.loads(stored)
+    return int(params["num_perm"]), int(params["shingle_words"])

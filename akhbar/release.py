@@ -14,10 +14,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from akhbar import PIPELINE_VERSION
 from akhbar.card import render_card, template_path
+from akhbar.parts import PartSet, merge_by_id
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
@@ -52,16 +53,76 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def fingerprint_keys(table: pa.Table) -> list[str]:
+    """The input-fingerprint entries of rows (released or quarantined): source, origin, raw_sha256."""
+    return [
+        f"{s}\t{o}\t{h or ''}"
+        for s, o, h in zip(
+            table["source"].to_pylist(),
+            table["origin"].to_pylist(),
+            table["raw_sha256"].to_pylist(),
+            strict=True,
+        )
+    ]
+
+
 def input_fingerprint(*tables: pa.Table) -> str:
     """Hash of every raw input seen (released or quarantined): source, origin, raw_sha256."""
-    keys = sorted(
-        f"{s}\t{o}\t{h or ''}"
-        for t in tables
-        for s, o, h in zip(
-            t["source"].to_pylist(), t["origin"].to_pylist(), t["raw_sha256"].to_pylist(), strict=True
-        )
-    )
-    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    return _fingerprint([key for t in tables for key in fingerprint_keys(t)])
+
+
+def _fingerprint(keys: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
+
+
+class ReleaseRows(Protocol):
+    """The released rows as a stream: `num_rows` of them, in id order, with duplicate_of set."""
+
+    num_rows: int
+
+    def ordered_tables(self, rows_per_table: int) -> Iterator[pa.Table]: ...
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """ReleaseRows of a table in memory (tests, small corpora)."""
+
+    table: pa.Table
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    def ordered_tables(self, rows_per_table: int) -> Iterator[pa.Table]:
+        ordered = self.table.take(pc.sort_indices(self.table, [("id", "ascending")]))
+        for start in range(0, ordered.num_rows, rows_per_table):
+            yield ordered.slice(start, rows_per_table)
+
+
+@dataclass(frozen=True)
+class MarkedParts:
+    """ReleaseRows of a stage's parts (each sorted by id) merged in id order, with
+    `duplicate_of` taken from `marks` (id, duplicate_of: one row per article)."""
+
+    parts: PartSet
+    marks: pa.Table
+
+    @property
+    def num_rows(self) -> int:
+        return self.parts.num_rows
+
+    def ordered_tables(self, rows_per_table: int) -> Iterator[pa.Table]:
+        if self.marks.num_rows != self.parts.num_rows:
+            raise ValueError(f"{self.marks.num_rows} duplicate marks for {self.parts.num_rows} articles")
+        marks = self.marks.sort_by("id")
+        position = ARTICLE_SCHEMA.get_field_index("duplicate_of")
+        offset = 0
+        for table in merge_by_id(self.parts, rows_per_table=rows_per_table):
+            these = marks.slice(offset, table.num_rows)
+            offset += table.num_rows
+            if not these["id"].equals(table["id"]):
+                raise ValueError("duplicate marks and articles differ in ids")
+            yield table.set_column(position, ARTICLE_SCHEMA.field(position), these["duplicate_of"])
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
@@ -125,33 +186,82 @@ class ReleaseResult:
     manifest: dict[str, Any]
 
 
-def _write_data_files(table: pa.Table, data_dir: Path) -> list[dict[str, Any]]:
-    schema = schema_with_hf_metadata(ARTICLE_SCHEMA)
-    table = table.cast(ARTICLE_SCHEMA).replace_schema_metadata(schema.metadata)
-    n_files = max(1, -(-table.num_rows // ROWS_PER_FILE))
-    files = []
-    for i in range(n_files):
-        part = table.slice(i * ROWS_PER_FILE, ROWS_PER_FILE)
-        rel = f"data/train-{i:05d}-of-{n_files:05d}.parquet"
-        path = data_dir.parent / rel
-        pq.write_table(
-            part,
-            path,
-            compression="zstd",
-            compression_level=9,
-            row_group_size=ROW_GROUP_SIZE,
-            use_dictionary=True,
-            write_statistics=True,
-            store_schema=True,
+class _DataFiles:
+    """Rolling data files of ROWS_PER_FILE rows in row groups of ROW_GROUP_SIZE, written as the
+    rows stream in; each file is the same bytes whatever the sizes of the tables given."""
+
+    def __init__(self, data_dir: Path, total_rows: int) -> None:
+        self.data_dir = data_dir
+        self.n_files = max(1, -(-total_rows // ROWS_PER_FILE))
+        self.schema = schema_with_hf_metadata(ARTICLE_SCHEMA)
+        self.files: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._rows_in_file = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+
+    def _path(self) -> tuple[str, Path]:
+        rel = f"data/train-{len(self.files):05d}-of-{self.n_files:05d}.parquet"
+        return rel, self.data_dir.parent / rel
+
+    def _open(self) -> pq.ParquetWriter:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(
+                self._path()[1],
+                self.schema,
+                compression="zstd",
+                compression_level=9,
+                use_dictionary=True,
+                write_statistics=True,
+                store_schema=True,
+            )
+        return self._writer
+
+    def _flush(self, rows: int) -> None:
+        table = pa.concat_tables(self._pending).combine_chunks()
+        self._open().write_table(table.slice(0, rows), row_group_size=ROW_GROUP_SIZE)
+        rest = table.slice(rows)
+        self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def _close_file(self) -> None:
+        if self._pending_rows:
+            self._flush(self._pending_rows)
+        self._open().close()
+        self._writer = None
+        rel, path = self._path()
+        self.files.append(
+            {
+                "path": rel,
+                "rows": self._rows_in_file,
+                "bytes": path.stat().st_size,
+                "sha256": sha256_file(path),
+            }
         )
-        files.append(
-            {"path": rel, "rows": part.num_rows, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
-        )
-    return files
+        self._rows_in_file = 0
+
+    def add(self, table: pa.Table) -> None:
+        table = table.cast(ARTICLE_SCHEMA).replace_schema_metadata(self.schema.metadata)
+        while table.num_rows:
+            take = min(ROWS_PER_FILE - self._rows_in_file, table.num_rows)
+            self._pending.append(table.slice(0, take))
+            self._pending_rows += take
+            self._rows_in_file += take
+            table = table.slice(take)
+            while self._pending_rows >= ROW_GROUP_SIZE:
+                self._flush(ROW_GROUP_SIZE)
+            if self._rows_in_file == ROWS_PER_FILE:
+                self._close_file()
+
+    def finish(self) -> list[dict[str, Any]]:
+        if self._rows_in_file or not self.files:
+            if self._pending_rows == 0 and self._writer is None:
+                self._open().write_table(self.schema.empty_table())
+            self._close_file()
+        return self.files
 
 
 def build_release(
-    articles: pa.Table,
+    articles: pa.Table | ReleaseRows,
     quarantine: pa.Table,
     data_root: str | Path,
     *,
@@ -165,7 +275,9 @@ def build_release(
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
-    `articles` are rows of ARTICLE_SCHEMA (duplicates included, marked by `duplicate_of`);
+    `articles` are rows of ARTICLE_SCHEMA (duplicates included, marked by `duplicate_of`), a
+    table or a stream (`MarkedParts`) that is read once, one row group at a time: the data
+    files, the report, the card statistics and the input fingerprint are made in that pass;
     `quarantine` rows (QUARANTINE_SCHEMA) are kept in `quarantine.parquet` beside the data
     (not part of the published dataset). `accounting` (akhbar.quality.Accounting.as_dict())
     gives the raw count and goes into the manifest and card; without it raw is released +
@@ -174,25 +286,34 @@ def build_release(
     of the next release's duplicate detection. `repo_id`, when known, goes into the card's
     usage snippet.
     """
-    from akhbar.report import quality_report, write_report
+    from akhbar.report import ReportAccumulator, write_report
 
     data_root = Path(data_root).resolve()
     releases_dir = data_root / "releases"
     releases_dir.mkdir(parents=True, exist_ok=True)
-    articles = articles.take(pc.sort_indices(articles, [("id", "ascending")]))
+    rows_in = TableRows(articles) if isinstance(articles, pa.Table) else articles
     quarantine = quarantine.take(
         pc.sort_indices(
             quarantine, [("source", "ascending"), ("origin", "ascending"), ("stage", "ascending")]
         )
     )
-    input_fp = input_fingerprint(articles, quarantine)
     versions = list_releases(data_root)
     previous = load_manifest(data_root, versions[-1]) if versions else None
 
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-release-", dir=releases_dir))
     try:
         (tmp / "data").mkdir()
-        files = _write_data_files(articles, tmp / "data")
+        data_files = _DataFiles(tmp / "data", rows_in.num_rows)
+        report_parts = ReportAccumulator()
+        keys = fingerprint_keys(quarantine)
+        for table in rows_in.ordered_tables(ROW_GROUP_SIZE):
+            data_files.add(table)
+            report_parts.add(table)
+            keys += fingerprint_keys(table)
+        files = data_files.finish()
+        input_fp = _fingerprint(keys)
+        del keys
+        released = report_parts.rows
         version = next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files)
         if version is None:
             assert previous is not None
@@ -203,31 +324,31 @@ def build_release(
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
         if dedup_index is not None:
             pq.write_table(dedup_index, tmp / "dedup_index.parquet", compression="zstd")
-        duplicates = articles.num_rows - articles["duplicate_of"].null_count
+        duplicates = report_parts.duplicates
         rows = {
-            "raw": accounting["raw"] if accounting else articles.num_rows + quarantine.num_rows,
-            "released": articles.num_rows,
-            "unique": articles.num_rows - duplicates,
+            "raw": accounting["raw"] if accounting else released + quarantine.num_rows,
+            "released": released,
+            "unique": released - duplicates,
             "duplicates": duplicates,
             "quarantined": quarantine.num_rows,
         }
-        report = quality_report(articles, quarantine, checks=checks or [], accounting=rows)
+        report = report_parts.finish(quarantine, checks=checks or [], accounting=rows)
         report_files = [
             {"path": str(path.relative_to(tmp)), "sha256": sha256_file(path)}
             for path in write_report(report, tmp / "report")
         ]
-        counts = Counter(articles["source"].to_pylist())
+        counts = report_parts.source_counts()
         licenses = {s["name"]: s.get("license") or "other" for s in sources}
         source_rows = [
-            {"name": name, "license": licenses.get(name, "other"), "articles": counts[name]}
+            {"name": name, "license": licenses.get(name, "other"), "articles": counts.get(name, 0)}
             for name in sorted(set(licenses) | set(counts))
         ]
         changelog = list(previous.get("changelog", [])) if previous else []
         changelog.append(
             {
                 "version": version,
-                "articles": articles.num_rows,
-                "change": _describe_change(previous, articles.num_rows, input_fp),
+                "articles": released,
+                "change": _describe_change(previous, released, input_fp),
             }
         )
         manifest = {
@@ -261,7 +382,12 @@ def build_release(
             json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
         (tmp / "README.md").write_text(
-            render_card(manifest, articles, repo_id=repo_id, quality_summary=report.summary_markdown()),
+            render_card(
+                manifest,
+                report_parts.card_stats(),
+                repo_id=repo_id,
+                quality_summary=report.summary_markdown(),
+            ),
             encoding="utf-8",
         )
         final = releases_dir / f"v{version}"

@@ -1,9 +1,19 @@
-"""Article assets: raw_articles (+ raw_quarantine) -> normalized_articles -> article_fields."""
+"""Article assets: raw_articles (+ raw_quarantine) -> normalized_articles -> article_fields
+-> duplicate_marks (+ dedup_index).
 
+The three article stages stream: each reads its input one part at a time (at most
+`batch_rows` articles, see akhbar.parts), writes one part of output and returns the list of
+parts. A part whose key (its input rows and the code version) is already on disk was made by
+an earlier run and is reused without being computed again, row-level gate included.
+"""
+
+import json
 from collections import Counter
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dagster import (
     AssetCheckExecutionContext,
@@ -18,27 +28,91 @@ from dagster import (
     multi_asset,
 )
 
-from akhbar.dedup import find_duplicates
-from akhbar.ingest import read_sources
+from akhbar.dedup import decide_duplicates, signature_index
+from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, iter_raw_batches
+from akhbar.parts import Part, PartSet, PartWriter, collect_garbage, part_key, rows_key, write_table_atomic
+from akhbar.progress import Progress
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import code_fingerprint, latest_release_file
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import split_empty_bodies
-from akhbar.stages.field_cache import extract_fields_cached
-from akhbar.stages.normalize_articles import normalize_articles
-from assets.gx_suites import quarantine_failing_rows, validate_frame
-from assets.metadata import preview_markdown, table_metadata
+from akhbar.stages.extract_fields import extract_fields_chunk, split_empty_bodies
+from akhbar.stages.normalize_articles import (
+    NORMALIZED_SCHEMA,
+    remove_stock_paragraphs,
+    segment_articles,
+    stock_candidates_of,
+)
+from akhbar.stages.pool import map_chunks, worker_pool
+from akhbar.stock_paragraphs import find_stock
+from assets.gx_suites import quarantine_failing_rows, validate_parts
+from assets.metadata import preview_markdown
 from assets.resources import AkhbarSettings
 
 CODE_VERSION = code_fingerprint()[:16]
 GROUP = "articles"
+QUARANTINE_SIDECAR = ".quarantine.parquet"  # beside each part: the rows its gate quarantined
+CANDIDATES_SIDECAR = ".candidates.parquet"  # beside each segmented part: its stock candidates
+# Small row groups in article_fields parts: the release's k-way merge holds one per part.
+MERGE_ROW_GROUP = 256
+
+
+def _gated_part(
+    writer: PartWriter, key: str, make: Callable[[], tuple[pa.Table, pa.Table]], **options
+) -> tuple[Part, pa.Table]:
+    """The part `key` with the quarantine rows its gate produced: from disk when an earlier run
+    made it, else `make()`d (kept rows, quarantine rows) and written. The quarantine file is
+    written first, so a part on disk always has its quarantine beside it."""
+    sidecar = writer.folder / f"{key}{QUARANTINE_SIDECAR}"
+    if writer.has(key) and sidecar.is_file():
+        return writer.add_existing(key), pq.read_table(sidecar)
+    kept, quarantine = make()
+    write_table_atomic(quarantine, sidecar)
+    return writer.write(key, kept, **options), quarantine
+
+
+def _finish(writer: PartWriter) -> PartSet:
+    """The stage's parts; files of earlier runs that this run no longer lists are removed."""
+    parts = writer.finish()
+    collect_garbage(writer.folder, [p.key for p in parts.parts])
+    return parts
+
+
+def _gate(table: pa.Table, frame_of: Callable[[pa.Table], object], suite: str, stage: str):
+    kept, failed, _ = quarantine_failing_rows(table, frame_of(table), suite, stage=stage)
+    return kept, failed
+
+
+def _quarantine_by_expectation(quarantine: pa.Table) -> dict[str, int]:
+    """Rows a row-level expectation quarantined, per expectation (`expectation <name>` reasons)."""
+    counts = Counter(
+        r.removeprefix("expectation ")
+        for r in quarantine["reason"].to_pylist()
+        if r.startswith("expectation ")
+    )
+    return dict(sorted(counts.items()))
+
+
+def _concat_quarantine(tables: list[pa.Table]) -> pa.Table:
+    return pa.concat_tables([QUARANTINE_SCHEMA.empty_table(), *tables])
+
+
+def parts_metadata(parts: PartSet, preview_columns: list[str], **extra) -> dict:
+    first = parts.read_part(parts.parts[0], preview_columns) if parts.parts else None
+    return {
+        "dagster/row_count": parts.num_rows,
+        "parts": len(parts.parts),
+        "bytes_on_disk": MetadataValue.int(sum(parts.path(p).stat().st_size for p in parts.parts)),
+        "preview": MetadataValue.md(preview_markdown(first, preview_columns) if first is not None else ""),
+        **extra,
+    }
 
 
 @multi_asset(
     outs={
         "raw_articles": AssetOut(
             description="Every raw article of the configured sources, with id, origin, "
-            "raw_sha256 and source; text as the source gave it.",
+            "raw_sha256 and source; text as the source gave it. Parts of at most batch_rows "
+            "articles, never spanning two input files of a JSON/JSONL source.",
             code_version=CODE_VERSION,
             group_name=GROUP,
         ),
@@ -52,40 +126,82 @@ GROUP = "articles"
 )
 def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     sources = akhbar.sources()
+    configs = {s.name: json.dumps(asdict(s), sort_keys=True, default=str) for s in sources}
     for source in sources:
         context.log.info(f"reading source {source.name!r}: {source.format} at {source.path}")
-    batch = read_sources(sources)
-    articles, failed, by_expectation = quarantine_failing_rows(
-        batch.articles, raw_articles_frame(batch.articles), "raw_articles", stage="raw"
+    writer = PartWriter(akhbar.parts_dir("raw_articles"))
+    quarantine: list[pa.Table] = []
+    raw_bytes = 0
+    progress = Progress("read", context.log.info)
+    for batch in iter_raw_batches(sources, batch_rows=akhbar.batch_rows):
+        quarantine.append(batch.quarantine)
+        articles = batch.articles
+        if articles.num_rows == 0:
+            continue
+        # The parsed rows follow from the raw bytes, the source's declaration and the code.
+        key = part_key(
+            CODE_VERSION,
+            configs[articles["source"][0].as_py()],
+            rows_key(articles, ["id", "raw_sha256", "origin"]),
+        )
+        _part, failed = _gated_part(
+            writer, key, lambda a=articles: _gate(a, raw_articles_frame, "raw_articles", "raw")
+        )
+        quarantine.append(failed)
+        raw_bytes += int(pc.sum(articles["size_bytes"]).as_py() or 0)
+        progress.advance(articles.num_rows)
+    parts = _finish(writer)
+    quarantine_table = _concat_quarantine(quarantine)
+    reasons = Counter(r.split(":")[0] for r in quarantine_table["reason"].to_pylist())
+    context.log.info(
+        f"read {parts.num_rows} articles in {len(parts.parts)} parts ({writer.reused} reused), "
+        f"quarantined {quarantine_table.num_rows}"
     )
-    quarantine = pa.concat_tables([batch.quarantine, failed])
-    reasons = Counter(r.split(":")[0] for r in quarantine["reason"].to_pylist())
-    context.log.info(f"read {articles.num_rows} articles, quarantined {quarantine.num_rows}")
     yield Output(
-        articles,
+        parts,
         output_name="raw_articles",
         metadata={
-            **table_metadata(articles, ["id", "source", "origin", "title"]),
-            "raw_bytes": MetadataValue.int(sum(articles["size_bytes"].to_pylist())),
+            **parts_metadata(parts, ["id", "source", "origin", "title"]),
+            "parts_reused": writer.reused,
+            "raw_bytes": MetadataValue.int(raw_bytes),
             "sources": MetadataValue.json({s.name: {"path": s.path, "format": s.format} for s in sources}),
         },
     )
     yield Output(
-        quarantine,
+        quarantine_table,
         output_name="raw_quarantine",
         metadata={
-            **table_metadata(quarantine, ["source", "origin", "reason"]),
+            "dagster/row_count": quarantine_table.num_rows,
+            "preview": MetadataValue.md(preview_markdown(quarantine_table, ["source", "origin", "reason"])),
             "reasons": MetadataValue.json(dict(sorted(reasons.items()))),
-            "quarantined_by_expectation": MetadataValue.json(by_expectation),
+            "quarantined_by_expectation": MetadataValue.json(_quarantine_by_expectation(quarantine_table)),
         },
     )
+
+
+def _segmented_parts(context: AssetExecutionContext, akhbar: AkhbarSettings, raw: PartSet, pool) -> PartSet:
+    """First pass of normalization, part by part on every core: clean and segmented articles
+    and their stock-paragraph candidates, keyed like the raw part they came from."""
+    writer = PartWriter(akhbar.parts_dir("segmented_articles"))
+    progress = Progress("normalize (clean, segment)", context.log.info, total=raw.num_rows)
+    for part in raw.parts:
+        sidecar = writer.folder / f"{part.key}{CANDIDATES_SIDECAR}"
+        if writer.has(part.key) and sidecar.is_file():
+            writer.add_existing(part.key)
+        else:
+            segmented = map_chunks(segment_articles, raw.read_part(part), pool)
+            write_table_atomic(stock_candidates_of(segmented), sidecar)
+            writer.write(part.key, segmented)
+        progress.advance(part.rows)
+    return _finish(writer)
 
 
 @multi_asset(
     outs={
         "normalized_articles": AssetOut(
             description="Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
-            "rule), text cut into paragraph and media blocks.",
+            "rule), text cut into paragraph and media blocks; stock paragraphs (repeated under "
+            "many titles of one source, found over the whole corpus) removed.",
             code_version=CODE_VERSION,
             group_name=GROUP,
         ),
@@ -97,31 +213,61 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
         ),
     },
 )
-def normalized_articles(context: AssetExecutionContext, raw_articles: pa.Table):
-    table, quarantine, by_expectation = quarantine_failing_rows(
-        (normalized := normalize_articles(raw_articles)),
-        normalized_articles_frame(normalized),
-        "normalized_articles",
-        stage="normalize",
+def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
+    with worker_pool(akhbar.workers or None) as pool:
+        segmented = _segmented_parts(context, akhbar, raw_articles, pool)
+    stock = find_stock(
+        pq.read_table(segmented.folder / f"{p.key}{CANDIDATES_SIDECAR}") for p in segmented.parts
     )
-    chrome_rules = Counter(r["rule"] for lines in table["chrome"].to_pylist() for r in lines)
-    context.log.info(f"normalized {table.num_rows} articles; {quarantine.num_rows} quarantined")
+    context.log.info(f"stock paragraphs: {sum(len(v) for v in stock.values())} in {len(stock)} sources")
+    writer = PartWriter(akhbar.parts_dir("normalized_articles"))
+    quarantine: list[pa.Table] = []
+    chrome_rules: Counter = Counter()
+    progress = Progress("normalize (stock paragraphs, gate)", context.log.info, total=segmented.num_rows)
+    for part in segmented.parts:
+        table, found = remove_stock_paragraphs(segmented.read_part(part), stock)
+        # Its content follows from the raw part (and code) and the stock paragraphs it holds.
+        key = part_key(part.key, *map(str, found))
+        _written, failed = _gated_part(
+            writer,
+            key,
+            lambda t=table: _gate(t, normalized_articles_frame, "normalized_articles", "normalize"),
+        )
+        quarantine.append(failed)
+        rules = pc.struct_field(pc.list_flatten(table["chrome"]), "rule")
+        chrome_rules.update(Counter(rules.to_pylist()))
+        progress.advance(part.rows)
+    parts = _finish(writer)
+    quarantine_table = _concat_quarantine(quarantine)
+    context.log.info(f"normalized {parts.num_rows} articles; {quarantine_table.num_rows} quarantined")
     yield Output(
-        table,
+        parts,
         output_name="normalized_articles",
         metadata={
-            **table_metadata(table, ["id", "source", "title"], text_column="text"),
-            "chrome_lines_removed": MetadataValue.json(dict(sorted(chrome_rules.items()))),
+            **parts_metadata(parts, ["id", "source", "title"]),
+            "parts_reused": writer.reused,
+            "chrome_lines_removed": MetadataValue.json(
+                {str(k): int(v) for k, v in sorted(chrome_rules.items(), key=lambda kv: str(kv[0]))}
+            ),
         },
     )
     yield Output(
-        quarantine,
+        quarantine_table,
         output_name="normalized_quarantine",
         metadata={
-            **table_metadata(quarantine, ["source", "origin", "reason"]),
-            "quarantined_by_expectation": MetadataValue.json(by_expectation),
+            "dagster/row_count": quarantine_table.num_rows,
+            "preview": MetadataValue.md(preview_markdown(quarantine_table, ["source", "origin", "reason"])),
+            "quarantined_by_expectation": MetadataValue.json(_quarantine_by_expectation(quarantine_table)),
         },
     )
+
+
+def _extract_and_gate(normalized: pa.Table, pool) -> tuple[pa.Table, pa.Table]:
+    fields = map_chunks(extract_fields_chunk, normalized, pool)
+    table, empty = split_empty_bodies(fields)
+    kept, failed = _gate(table, article_fields_frame, "article_fields", "fields")
+    # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id).
+    return kept.sort_by("id"), pa.concat_tables([empty, failed])
 
 
 @multi_asset(
@@ -141,59 +287,65 @@ def normalized_articles(context: AssetExecutionContext, raw_articles: pa.Table):
         ),
     },
 )
-def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: pa.Table):
-    extraction = extract_fields_cached(
-        normalized_articles, cache_dir=Path(akhbar.data_root) / "cache", code_version=CODE_VERSION
-    )
+def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: PartSet):
+    writer = PartWriter(akhbar.parts_dir("article_fields"))
+    quarantine: list[pa.Table] = []
+    coverage = Counter()
+    progress = Progress("extract fields", context.log.info, total=normalized_articles.num_rows)
+    with worker_pool(akhbar.workers or None) as pool:
+        for part in normalized_articles.parts:
+            # A normalized part's key fixes its content, and so the fields extracted from it.
+            written, failed = _gated_part(
+                writer,
+                part.key,
+                lambda p=part: _extract_and_gate(normalized_articles.read_part(p), pool),
+                row_group_size=MERGE_ROW_GROUP,
+            )
+            quarantine.append(failed)
+            columns = writer.read(written.key, ["lead", "captions", "quotes", "dates"])
+            coverage["lead"] += columns.num_rows - columns["lead"].null_count
+            for name in ("captions", "quotes", "dates"):
+                coverage[name] += int(pc.sum(pc.greater(pc.list_value_length(columns[name]), 0)).as_py() or 0)
+            progress.advance(part.rows)
+    parts = _finish(writer)
+    quarantine_table = _concat_quarantine(quarantine)
+    n = max(parts.num_rows, 1)
     context.log.info(
-        f"extracted {extraction.extracted} articles, reused {extraction.reused} unchanged ones from "
-        "the previous run"
-    )
-    table, empty = split_empty_bodies(extraction.table)
-    table, failed, by_expectation = quarantine_failing_rows(
-        table, article_fields_frame(table), "article_fields", stage="fields"
-    )
-    quarantine = pa.concat_tables([empty, failed])
-    n = max(table.num_rows, 1)
-    with_captions = sum(1 for c in table["captions"].to_pylist() if c)
-    with_lead = table.num_rows - table["lead"].null_count
-    with_quotes = sum(1 for q in table["quotes"].to_pylist() if q)
-    with_dates = sum(1 for d in table["dates"].to_pylist() if d)
-    context.log.info(
-        f"extracted fields of {table.num_rows} articles; {empty.num_rows} without a body, "
-        f"{failed.num_rows} failed a row-level expectation"
+        f"extracted fields of {parts.num_rows} articles ({writer.written} parts extracted, "
+        f"{writer.reused} reused from an earlier run); {quarantine_table.num_rows} quarantined"
     )
     yield Output(
-        table,
+        parts,
         output_name="article_fields",
         metadata={
-            **table_metadata(table, ["id", "source", "title", "lead", "word_count"], text_column="body"),
-            "lead_coverage": MetadataValue.float(round(with_lead / n, 4)),
-            "caption_coverage": MetadataValue.float(round(with_captions / n, 4)),
-            "quote_coverage": MetadataValue.float(round(with_quotes / n, 4)),
-            "date_coverage": MetadataValue.float(round(with_dates / n, 4)),
-            "extracted": extraction.extracted,
-            "reused_from_cache": extraction.reused,
+            **parts_metadata(parts, ["id", "source", "title", "lead", "word_count"]),
+            "lead_coverage": MetadataValue.float(round(coverage["lead"] / n, 4)),
+            "caption_coverage": MetadataValue.float(round(coverage["captions"] / n, 4)),
+            "quote_coverage": MetadataValue.float(round(coverage["quotes"] / n, 4)),
+            "date_coverage": MetadataValue.float(round(coverage["dates"] / n, 4)),
+            "parts_extracted": writer.written,
+            "parts_reused": writer.reused,
         },
     )
     yield Output(
-        quarantine,
+        quarantine_table,
         output_name="fields_quarantine",
         metadata={
-            **table_metadata(quarantine, ["source", "origin", "reason"]),
-            "quarantined_by_expectation": MetadataValue.json(by_expectation),
+            "dagster/row_count": quarantine_table.num_rows,
+            "preview": MetadataValue.md(preview_markdown(quarantine_table, ["source", "origin", "reason"])),
+            "quarantined_by_expectation": MetadataValue.json(_quarantine_by_expectation(quarantine_table)),
         },
     )
 
 
 @multi_asset(
     outs={
-        "deduplicated_articles": AssetOut(
-            description="article_fields with duplicate_of set: exact duplicates (same normalized "
-            "text) and near duplicates (MinHash LSH over 5-word shingles, Jaccard >= 0.8), within "
-            "the corpus and against every earlier release; the kept article is chosen "
-            "deterministically (earlier release, then earliest published_at, longest body, "
-            "smallest id).",
+        "duplicate_marks": AssetOut(
+            description="For every article of article_fields: duplicate_of (the kept article's id, "
+            "or null) and duplicate_kind. Exact duplicates share their normalized text; near "
+            "duplicates have MinHash LSH Jaccard >= 0.8 over 5-word shingles, within the corpus and "
+            "against every earlier release; the kept article is chosen deterministically (earlier "
+            "release, then earliest published_at, longest body, smallest id).",
             code_version=CODE_VERSION,
             group_name=GROUP,
         ),
@@ -205,13 +357,24 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
         ),
     },
 )
-def deduplicated_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: pa.Table):
+def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet):
+    # Signatures part by part (reused like the parts they come from); only they meet in memory.
+    writer = PartWriter(akhbar.parts_dir("signatures"))
+    for part in article_fields.parts:
+        if writer.has(part.key):
+            writer.add_existing(part.key)
+        else:
+            writer.write(
+                part.key,
+                signature_index(article_fields.read_part(part, ["id", "source", "published_at", "body"])),
+            )
+    signatures = _finish(writer)
     prior_path = latest_release_file(akhbar.data_root, "dedup_index.parquet")
     prior = pq.read_table(prior_path) if prior_path else None
-    result = find_duplicates(article_fields, prior=prior)
-    position = article_fields.schema.get_field_index("duplicate_of")
-    table = article_fields.set_column(
-        position, article_fields.schema.field(position), result.duplicate_of.cast(pa.string())
+    current = signatures.read(schema=signature_index(ARTICLE_SCHEMA.empty_table()).schema)
+    result = decide_duplicates(current, prior=prior)
+    marks = pa.table(
+        {"id": current["id"], "duplicate_of": result.duplicate_of, "duplicate_kind": result.kind}
     )
     clusters = result.clusters.sort_by([("size", "descending"), ("kept_id", "ascending")])
     sizes = Counter(clusters["size"].to_pylist())
@@ -220,10 +383,10 @@ def deduplicated_articles(context: AssetExecutionContext, akhbar: AkhbarSettings
         f"{clusters.num_rows} clusters" + (f" (prior index of {prior.num_rows} articles)" if prior else "")
     )
     yield Output(
-        table,
-        output_name="deduplicated_articles",
+        marks,
+        output_name="duplicate_marks",
         metadata={
-            "dagster/row_count": table.num_rows,
+            "dagster/row_count": marks.num_rows,
             "exact_duplicates": result.exact_duplicates,
             "near_duplicates": result.near_duplicates,
             "clusters": clusters.num_rows,
@@ -249,6 +412,14 @@ def _results_markdown(summary: dict) -> str:
             f"{examples} |"
         )
     return "\n".join(lines)
+
+
+def _frames(parts: PartSet, frame_of: Callable, schema: pa.Schema) -> Iterator:
+    """The suite frame of each part, one at a time (an empty one for a corpus without parts)."""
+    if not parts.parts:
+        yield frame_of(schema.empty_table())
+    for table in parts.tables():
+        yield frame_of(table)
 
 
 def suite_check_result(
@@ -283,8 +454,9 @@ def suite_check_result(
     description="GX suite expectations/raw_articles.json: decoded, non-empty, size bounds, "
     "provenance. Row-level failures were quarantined by the asset; this evaluates what is kept.",
 )
-def raw_articles_suite(context: AssetCheckExecutionContext, raw_articles: pa.Table) -> AssetCheckResult:
-    return suite_check_result(context, validate_frame(raw_articles_frame(raw_articles), "raw_articles"))
+def raw_articles_suite(context: AssetCheckExecutionContext, raw_articles: PartSet) -> AssetCheckResult:
+    frames = _frames(raw_articles, raw_articles_frame, RAW_SCHEMA)
+    return suite_check_result(context, validate_parts(frames, "raw_articles"))
 
 
 @asset_check(
@@ -294,10 +466,10 @@ def raw_articles_suite(context: AssetCheckExecutionContext, raw_articles: pa.Tab
     "no U+FFFD, Arabic-script ratio.",
 )
 def normalized_articles_suite(
-    context: AssetCheckExecutionContext, normalized_articles: pa.Table
+    context: AssetCheckExecutionContext, normalized_articles: PartSet
 ) -> AssetCheckResult:
-    frame = normalized_articles_frame(normalized_articles)
-    return suite_check_result(context, validate_frame(frame, "normalized_articles"))
+    frames = _frames(normalized_articles, normalized_articles_frame, NORMALIZED_SCHEMA)
+    return suite_check_result(context, validate_parts(frames, "normalized_articles"))
 
 
 @asset_check(
@@ -307,9 +479,12 @@ def normalized_articles_suite(
     "not the body, plausible dates, entity offsets, quotes, Arabic script) plus the exact Arrow "
     "schema. Blocking: a failure stops the release.",
 )
-def article_fields_suite(context: AssetCheckExecutionContext, article_fields: pa.Table) -> AssetCheckResult:
-    summary = validate_frame(article_fields_frame(article_fields), "article_fields")
-    schema_ok = article_fields.schema.remove_metadata().equals(ARTICLE_SCHEMA)
+def article_fields_suite(context: AssetCheckExecutionContext, article_fields: PartSet) -> AssetCheckResult:
+    summary = validate_parts(_frames(article_fields, article_fields_frame, ARTICLE_SCHEMA), "article_fields")
+    schema_ok = all(
+        pq.read_schema(article_fields.path(p)).remove_metadata().equals(ARTICLE_SCHEMA)
+        for p in article_fields.parts
+    )
     summary["arrow_schema_matches"] = schema_ok
     return suite_check_result(
         context, summary, passed=summary["success"] and schema_ok, arrow_schema_matches=schema_ok

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,13 +81,15 @@ def validate_frame(
     parameters: dict[str, Any] | None = None,
     row_level_only: bool = False,
     index_column: str | None = None,
+    select: Callable[[dict[str, Any]], bool] | None = None,
 ) -> dict[str, Any]:
     """Evaluate suite `suite_name` on `frame`; return success, statistics and per-expectation
     results with unexpected counts and a few failing rows (by `id_column`).
 
     `parameters` fill the suite's {"$PARAMETER": name} values. With `row_level_only`, only
     the expectations marked meta.row_level run, with GX's COMPLETE result format, and each
-    result lists every failing row's `index_column` value under "failing_rows"."""
+    result lists every failing row's `index_column` value under "failing_rows". `select`
+    keeps only the expectations (suite JSON entries) it returns true for."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -95,7 +98,9 @@ def validate_frame(
     doc = load_suite_doc(suite_name)
     suite = gx.ExpectationSuite(name=doc["name"])
     expectations = [
-        x for x in doc["expectations"] if not row_level_only or (x.get("meta") or {}).get("row_level")
+        x
+        for x in doc["expectations"]
+        if (not row_level_only or (x.get("meta") or {}).get("row_level")) and (select is None or select(x))
     ]
     if not expectations:
         return {
@@ -203,3 +208,97 @@ def quarantine_failing_rows(
         for row in rows:
             reasons.setdefault(int(row), f"expectation {result['name']}")
     return drop_rows(table, set(reasons)), quarantine_rows(table, reasons, stage=stage), counts
+
+
+# Expectations about the corpus as a whole (uniqueness across parts, a mean, a row count): they
+# are evaluated once, on the few columns they name gathered from every part. Every other
+# expectation holds row by row and is evaluated part by part.
+CORPUS_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_be_unique",
+        "expect_column_mean_to_be_between",
+        "expect_column_median_to_be_between",
+        "expect_column_sum_to_be_between",
+        "expect_column_proportion_of_unique_values_to_be_between",
+        "expect_table_row_count_to_equal",
+        "expect_table_row_count_to_be_between",
+    }
+)
+
+
+def _is_corpus_level(expectation: dict[str, Any]) -> bool:
+    return expectation["type"] in CORPUS_EXPECTATIONS
+
+
+def validate_parts(
+    frames: Iterable[pd.DataFrame],
+    suite_name: str,
+    *,
+    id_column: str = "id",
+    parameters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """`validate_frame` over a corpus given as frames, one part at a time, with bounded memory.
+
+    Row-by-row expectations run on each frame and their results are added up (an expectation
+    passes when it passes on every part; unexpected and element counts are sums; the first
+    examples are kept). Corpus-level expectations (CORPUS_EXPECTATIONS) run once on their
+    columns gathered from every frame. The summary has the shape `validate_frame` returns."""
+    doc = load_suite_doc(suite_name)
+    corpus_columns = sorted(
+        {
+            x["kwargs"]["column"]
+            for x in doc["expectations"]
+            if _is_corpus_level(x) and "column" in x["kwargs"]
+        }
+        | {id_column}
+    )
+    merged: dict[str, dict[str, Any]] = {}
+    thin: list[pd.DataFrame] = []
+    rows = 0
+    for frame in frames:
+        rows += len(frame)
+        thin.append(frame[[c for c in corpus_columns if c in frame.columns]])
+        part = validate_frame(
+            frame,
+            suite_name,
+            id_column=id_column,
+            parameters=parameters,
+            select=lambda x: not _is_corpus_level(x),
+        )
+        for result in part["results"]:
+            merged[result["name"]] = _merge_result(merged.get(result["name"]), result)
+    corpus = validate_frame(
+        pd.concat(thin, ignore_index=True) if thin else pd.DataFrame(columns=corpus_columns),
+        suite_name,
+        id_column=id_column,
+        parameters=parameters,
+        select=_is_corpus_level,
+    )
+    by_name = merged | {r["name"]: r for r in corpus["results"]}
+    order = [expectation_name(doc["name"], x) for x in doc["expectations"]]
+    results = [by_name[name] for name in order if name in by_name]
+    successful = sum(1 for r in results if r["success"])
+    return {
+        "suite": doc["name"],
+        "success": successful == len(results),
+        "evaluated": len(results),
+        "successful": successful,
+        "failed": len(results) - successful,
+        "rows": rows,
+        "results": results,
+    }
+
+
+def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[str, Any]:
+    if total is None:
+        return dict(part)
+    merged = dict(total)
+    merged["success"] = total["success"] and part["success"]
+    for key in ("element_count", "unexpected_count"):
+        if part.get(key) is not None:
+            merged[key] = (total.get(key) or 0) + part[key]
+    if merged.get("element_count"):
+        merged["unexpected_percent"] = 100.0 * (merged.get("unexpected_count") or 0) / merged["element_count"]
+    merged["examples"] = (total["examples"] + part["examples"])[:EXAMPLES_PER_EXPECTATION]
+    merged["exception"] = total["exception"] or part["exception"]
+    return merged

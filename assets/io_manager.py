@@ -1,4 +1,5 @@
-"""Stores stage outputs under the data root: Arrow tables as Parquet, summaries as JSON."""
+"""Stores stage outputs under the data root: Arrow tables as Parquet, summaries as JSON, and
+the parts of a large stage (akhbar.parts.PartSet) as a small JSON list of its part files."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
+from akhbar.parts import PartSet
+
 
 class ArrowParquetIOManager(ConfigurableIOManager):
     """One file per asset in `base_dir`; written to a temporary name, then renamed."""
@@ -21,7 +24,12 @@ class ArrowParquetIOManager(ConfigurableIOManager):
         return Path(self.base_dir, *context.asset_key.path).with_suffix(suffix)
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
-        if isinstance(obj, pa.Table):
+        if isinstance(obj, PartSet):
+            path = self._path(context, ".parts.json")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(obj.to_json(), indent=1), encoding="utf-8")
+        elif isinstance(obj, pa.Table):
             path = self._path(context, ".parquet")
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".parquet.tmp")
@@ -36,6 +44,9 @@ class ArrowParquetIOManager(ConfigurableIOManager):
         os.replace(tmp, path)
 
     def load_input(self, context: InputContext) -> Any:
+        parts = self._path(context, ".parts.json")
+        if parts.is_file():
+            return PartSet.from_json(json.loads(parts.read_text(encoding="utf-8")))
         parquet = self._path(context, ".parquet")
         if parquet.is_file():
             # AssetIn(metadata={"columns": [...]}) loads only those columns (e.g. ids to count).

@@ -13,7 +13,6 @@ from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
-    AssetIn,
     AssetKey,
     Failure,
     FreshnessPolicy,
@@ -23,8 +22,10 @@ from dagster import (
     asset_check,
 )
 
+from akhbar.ingest import RAW_SCHEMA
+from akhbar.parts import PartSet
 from akhbar.quality import account, release_frame
-from akhbar.release import build_release
+from akhbar.release import MarkedParts, build_release
 from akhbar.report import QualityReport, plot_data_uris
 from assets.articles import (
     CODE_VERSION,
@@ -76,7 +77,6 @@ def _checks_of_this_run(context: AssetExecutionContext) -> list[dict]:
     "(report/); unchanged inputs reuse the latest version.",
     code_version=CODE_VERSION,
     group_name="release",
-    ins={"raw_articles": AssetIn(metadata={"columns": ["id"]})},  # only ids, for the accounting
     # A daily scrape wants a daily release: stale after a day, failing after a day and a half.
     freshness_policy=FreshnessPolicy.time_window(
         fail_window=timedelta(hours=36), warn_window=timedelta(hours=26)
@@ -86,17 +86,18 @@ def dataset_release(
     context: AssetExecutionContext,
     akhbar: AkhbarSettings,
     hub: HubSettings,
-    deduplicated_articles: pa.Table,
+    article_fields: PartSet,
+    duplicate_marks: pa.Table,
     dedup_index: pa.Table,
-    raw_articles: pa.Table,
+    raw_articles: PartSet,
     raw_quarantine: pa.Table,
     normalized_quarantine: pa.Table,
     fields_quarantine: pa.Table,
 ):
     checks = _checks_of_this_run(context)
     quarantine = pa.concat_tables([raw_quarantine, normalized_quarantine, fields_quarantine])
-    articles = deduplicated_articles
-    accounting = account(raw_articles["id"], raw_quarantine.num_rows, articles, quarantine)
+    raw_ids = raw_articles.read(["id"], schema=RAW_SCHEMA)["id"]
+    accounting = account(raw_ids, raw_quarantine.num_rows, duplicate_marks, quarantine)
     if not accounting.balanced:
         raise Failure(
             f"accounting does not balance: {accounting.as_dict()}; no release written",
@@ -104,7 +105,7 @@ def dataset_release(
         )
     sources = [{"name": s.name, "license": s.license} for s in akhbar.sources()]
     result = build_release(
-        articles,
+        MarkedParts(article_fields, duplicate_marks),
         quarantine,
         akhbar.data_root,
         dataset_name=akhbar.dataset_name,

@@ -24,6 +24,10 @@ class AkhbarSettings(ConfigurableResource):
     sources_file: str | None = None
     inputs: list[str] = []  # noqa: RUF012 (pydantic copies field defaults)
     dataset_name: str = "akhbar-arabic-news"
+    # Articles per part: what one stage holds in memory at a time (a few hundred MB at 5,000).
+    batch_rows: int = 5_000
+    # Processes for the per-article stages; 0: every core.
+    workers: int = 0
 
     def sources(self) -> list[SourceConfig]:
         if self.inputs:
@@ -35,6 +39,10 @@ class AkhbarSettings(ConfigurableResource):
     @property
     def stages_dir(self) -> Path:
         return Path(self.data_root) / "stages"
+
+    def parts_dir(self, stage: str) -> Path:
+        """Where a stage keeps its content-addressed parts (akhbar.parts)."""
+        return Path(self.data_root) / "parts" / stage
 
 
 class HubSettings(ConfigurableResource):

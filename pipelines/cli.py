@@ -46,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
         help="a folder of .txt articles, an .html file or folder, or a JSON/JSONL(.gz) file; repeatable",
     )
     build.add_argument("--name", default="akhbar-arabic-news", help="dataset name for the card")
+    build.add_argument(
+        "--batch-rows",
+        type=int,
+        default=5_000,
+        metavar="N",
+        help="articles per part: what a stage holds in memory at a time (default 5000)",
+    )
+    build.add_argument(
+        "--workers", type=int, default=0, metavar="N", help="processes for extraction (default: every core)"
+    )
     common(build)
 
     evaluate = sub.add_parser("evaluate", help="field-level precision, recall and F1 on the available gold")
@@ -125,7 +135,12 @@ def build(args: argparse.Namespace) -> int:
         sources_file=args.sources,
         inputs=[str(p) for p in args.input],
         dataset_name=args.name,
+        batch_rows=args.batch_rows,
+        workers=args.workers,
     )
+    if args.batch_rows < 1 or args.workers < 0:
+        print("akhbar: --batch-rows must be at least 1 and --workers at least 0", file=sys.stderr)
+        return 2
     try:
         sources = settings.sources()
         for source in sources:

@@ -21,7 +21,8 @@ from pipelines.jobs import ALL_ASSETS, BUILD_JOB, PUBLISH_JOB, build_release_job
 
 def settings_from_env() -> AkhbarSettings:
     """AKHBAR_DATA_ROOT (default `data`), AKHBAR_SOURCES (a sources.yaml; default: ./sources.yaml
-    when present, else the embedded samples), AKHBAR_DATASET_NAME."""
+    when present, else the embedded samples), AKHBAR_DATASET_NAME, AKHBAR_BATCH_ROWS (articles
+    per part, default 5000), AKHBAR_WORKERS (extraction processes, default 0: every core)."""
     sources_file = os.environ.get("AKHBAR_SOURCES") or (
         "sources.yaml" if os.path.isfile("sources.yaml") else None
     )
@@ -29,6 +30,8 @@ def settings_from_env() -> AkhbarSettings:
         data_root=os.environ.get("AKHBAR_DATA_ROOT", "data"),
         sources_file=sources_file,
         dataset_name=os.environ.get("AKHBAR_DATASET_NAME", "akhbar-arabic-news"),
+        batch_rows=int(os.environ.get("AKHBAR_BATCH_ROWS", "5000")),
+        workers=int(os.environ.get("AKHBAR_WORKERS", "0")),
     )
 
 

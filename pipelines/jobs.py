@@ -12,7 +12,7 @@ ALL_ASSETS = (
     articles.raw_articles,
     articles.normalized_articles,
     articles.article_fields,
-    articles.deduplicated_articles,
+    articles.duplicate_marks,
     release.dataset_release,
     publication.hub_publication,
 )

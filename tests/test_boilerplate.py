@@ -8,7 +8,7 @@ from akhbar.boilerplate import PARAGRAPH, is_flattened, resegment_flattened, seg
 from akhbar.extract.byline import split_byline
 from akhbar.extract.structure import Block, extract_structure
 from akhbar.profiles import load_profiles, profile_for
-from akhbar.stock_paragraphs import find_stock_paragraphs, paragraph_key, stock_positions
+from akhbar.stock_paragraphs import find_stock_paragraphs, paragraph_hash, stock_positions
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_stock_paragraphs_found_by_frequency() -> None:
     articles += [("other", "عنوان", ["افتتاحية", stock_text])]  # another source: not counted
     articles += [("site", "عنوان 0", ["افتتاحية", "متن مكرر", "متن مكرر"])]  # same title: one article
     stock = find_stock_paragraphs(articles)
-    assert stock == {("site", paragraph_key(stock_text))}
+    assert stock == {"site": frozenset({paragraph_hash(stock_text)})}
     assert stock_positions("site", ["افتتاحية", "متن", stock_text], stock) == [2]
     assert stock_positions("site", [stock_text, stock_text], stock) == [1]  # never the first
     assert stock_positions("other", ["افتتاحية", stock_text], stock) == []

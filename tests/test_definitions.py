@@ -19,10 +19,11 @@ EXPECTED_DEPS = {
     "normalized_quarantine": {"raw_articles"},
     "article_fields": {"normalized_articles"},
     "fields_quarantine": {"normalized_articles"},
-    "deduplicated_articles": {"article_fields"},
+    "duplicate_marks": {"article_fields"},
     "dedup_index": {"article_fields"},
     "dataset_release": {
-        "deduplicated_articles",
+        "article_fields",
+        "duplicate_marks",
         "dedup_index",
         "raw_articles",
         "raw_quarantine",

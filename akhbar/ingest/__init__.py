@@ -30,6 +30,7 @@ __all__ = [
     "RawBatch",
     "SourceConfig",
     "SourceConfigError",
+    "iter_raw_batches",
     "load_sources_file",
     "read_source",
     "read_sources",
@@ -65,13 +66,38 @@ def _unusable_reason(row: dict[str, Any]) -> str | None:
     return None
 
 
-def read_sources(sources: list[SourceConfig]) -> RawBatch:
-    """Read every source; the first occurrence of an id is kept, repeats are quarantined."""
-    articles: list[dict[str, Any]] = []
-    quarantine: list[dict[str, Any]] = []
+DEFAULT_BATCH_ROWS = 5_000
+
+
+def _file_of(source: SourceConfig, origin: str) -> str:
+    """The input file a record came from (`dump.jsonl#L12` -> `dump.jsonl`), for record formats;
+    text and HTML sources hold one article per file, and are batched across files."""
+    return origin.split("#", 1)[0] if source.format in ("jsonl", "json") else ""
+
+
+def iter_raw_batches(
+    sources: list[SourceConfig], *, batch_rows: int = DEFAULT_BATCH_ROWS
+) -> Iterator[RawBatch]:
+    """Read every source as a stream of batches of at most `batch_rows` articles.
+
+    A batch never spans two sources nor two files of a JSON/JSONL source, so one new file of a
+    daily scrape makes new batches of its own and leaves the others as they were. The first
+    occurrence of an id is kept, repeats are quarantined (across batches: the ids seen are
+    remembered, not the articles). Quarantine rows travel with the batch they were read in.
+    """
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be >= 1, got {batch_rows}")
     kept_origin: dict[str, str] = {}
     for source in sources:
+        articles: list[dict[str, Any]] = []
+        quarantine: list[dict[str, Any]] = []
+        current_file: str | None = None
         for row in read_source(source):
+            file = _file_of(source, row["origin"])
+            if articles and (len(articles) >= batch_rows or file != current_file):
+                yield _batch(articles, quarantine)
+                articles, quarantine = [], []
+            current_file = file
             if "reason" in row:
                 quarantine.append(row)
                 continue
@@ -91,7 +117,21 @@ def read_sources(sources: list[SourceConfig]) -> RawBatch:
                 continue
             kept_origin[row["id"]] = f"{row['source']}:{row['origin']}"
             articles.append(row)
+        if articles or quarantine:
+            yield _batch(articles, quarantine)
+
+
+def _batch(articles: list[dict[str, Any]], quarantine: list[dict[str, Any]]) -> RawBatch:
     return RawBatch(
         articles=pa.Table.from_pylist(articles, schema=RAW_SCHEMA),
         quarantine=pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),
+    )
+
+
+def read_sources(sources: list[SourceConfig]) -> RawBatch:
+    """Every source read into one batch (`iter_raw_batches` without the batching)."""
+    batches = list(iter_raw_batches(sources))
+    return RawBatch(
+        articles=pa.concat_tables([RAW_SCHEMA.empty_table(), *(b.articles for b in batches)]),
+        quarantine=pa.concat_tables([QUARANTINE_SCHEMA.empty_table(), *(b.quarantine for b in batches)]),
     )

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -18,10 +14,7 @@ from akhbar.extract.quotes import find_quotes
 from akhbar.extract.structure import extract_structure
 from akhbar.ingest.records import quarantine_rows
 from akhbar.schema import ARTICLE_SCHEMA
-
-# Below this many articles a process pool costs more than it saves.
-PARALLEL_MIN_ROWS = 2_000
-CHUNK_ROWS = 1_000
+from akhbar.stages.pool import map_chunks, worker_pool
 
 
 def extract_fields(normalized: pa.Table, *, workers: int | None = None) -> pa.Table:
@@ -31,17 +24,8 @@ def extract_fields(normalized: pa.Table, *, workers: int | None = None) -> pa.Ta
     `workers` processes (default: every core); chunks come back in order, so the output is
     the same table whatever the number of workers.
     """
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or normalized.num_rows < PARALLEL_MIN_ROWS:
-        return extract_fields_chunk(normalized)
-    # take() copies each chunk into its own buffers; a slice would pickle the whole table
-    chunks = [
-        normalized.take(pa.array(range(i, min(i + CHUNK_ROWS, normalized.num_rows))))
-        for i in range(0, normalized.num_rows, CHUNK_ROWS)
-    ]
-    # spawn, not fork: the caller (a Dagster run) may hold threads that fork would copy mid-state
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        return pa.concat_tables(pool.map(extract_fields_chunk, chunks))
+    with worker_pool(workers) as pool:
+        return map_chunks(extract_fields_chunk, normalized, pool)
 
 
 def extract_fields_chunk(normalized: pa.Table) -> pa.Table:

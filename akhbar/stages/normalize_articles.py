@@ -8,7 +8,7 @@ from akhbar.boilerplate import PARAGRAPH, resegment_flattened, segment
 from akhbar.normalize import clean_text
 from akhbar.profiles import profile_for
 from akhbar.schema import CAPTION
-from akhbar.stock_paragraphs import find_stock_paragraphs, stock_positions
+from akhbar.stock_paragraphs import find_stock, paragraph_hash, stock_candidates, stock_hash_positions
 
 BLOCK = pa.struct([("text", pa.string()), ("kind", pa.string())])
 REMOVED = pa.struct([("text", pa.string()), ("rule", pa.string())])
@@ -38,12 +38,26 @@ def _one_line(text: str | None) -> str | None:
     return (" ".join(clean_text(text).split()) or None) if text else None
 
 
+# The segmented table carries, per article, the hash of each paragraph block (in order) so the
+# second pass can remove stock paragraphs without recomputing search keys.
+PARAGRAPH_HASHES = "paragraph_hashes"
+SEGMENTED_SCHEMA = NORMALIZED_SCHEMA.append(pa.field(PARAGRAPH_HASHES, pa.list_(pa.uint64())))
+
+
 def normalize_articles(raw: pa.Table) -> pa.Table:
     """Raw articles (RAW_SCHEMA) to normalized articles (NORMALIZED_SCHEMA), same rows.
 
-    Two passes: every article is cleaned and segmented on its own, then stock paragraphs are
-    found across the whole batch and removed (`akhbar.stock_paragraphs`).
+    Two passes: every article is cleaned and segmented on its own (`segment_articles`), then
+    stock paragraphs are found across the whole batch (`stock_candidates`, `find_stock`) and
+    removed (`remove_stock_paragraphs`). The pipeline runs the same three steps part by part.
     """
+    segmented = segment_articles(raw)
+    return remove_stock_paragraphs(segmented, find_stock([stock_candidates_of(segmented)]))[0]
+
+
+def segment_articles(raw: pa.Table) -> pa.Table:
+    """First pass, article by article: clean text, site chrome removed, typed blocks
+    (SEGMENTED_SCHEMA: NORMALIZED_SCHEMA plus each paragraph block's stock hash)."""
     rows = []
     for article in raw.to_pylist():
         profile = profile_for(article["source"], article["url"])
@@ -71,25 +85,58 @@ def normalize_articles(raw: pa.Table) -> pa.Table:
                 "text": text,
                 "blocks": [{"text": b.text, "kind": b.kind} for b in segmented.blocks],
                 "chrome": [{"text": r.text, "rule": r.rule} for r in segmented.removed],
+                PARAGRAPH_HASHES: [paragraph_hash(b.text) for b in segmented.blocks if b.kind == PARAGRAPH],
             }
         )
-    _remove_stock_paragraphs(rows)
-    return pa.Table.from_pylist(rows, schema=NORMALIZED_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=SEGMENTED_SCHEMA)
 
 
-def _paragraph_texts(row: dict) -> list[str]:
-    return [b["text"] for b in row["blocks"] if b["kind"] == PARAGRAPH]
+def stock_candidates_of(segmented: pa.Table) -> pa.Table:
+    """The stock-paragraph candidates of a segmented part (see akhbar.stock_paragraphs)."""
+    return stock_candidates(
+        segmented["source"].to_pylist(),
+        segmented["title"].to_pylist(),
+        segmented[PARAGRAPH_HASHES].to_pylist(),
+    )
 
 
-def _remove_stock_paragraphs(rows: list[dict]) -> None:
-    stock = find_stock_paragraphs((r["source"], r["title"] or "", _paragraph_texts(r)) for r in rows)
-    if not stock:
-        return
-    for row in rows:
-        paragraph_blocks = [i for i, b in enumerate(row["blocks"]) if b["kind"] == PARAGRAPH]
-        drop = {paragraph_blocks[i] for i in stock_positions(row["source"], _paragraph_texts(row), stock)}
+def remove_stock_paragraphs(
+    segmented: pa.Table, stock: dict[str, frozenset[int]]
+) -> tuple[pa.Table, list[int]]:
+    """Second pass: the normalized part (NORMALIZED_SCHEMA) with stock paragraphs moved from
+    `blocks` to `chrome`, and the sorted distinct stock hashes found in it (they decide its
+    content, so they are part of its key)."""
+    hashes_column = segmented[PARAGRAPH_HASHES].to_pylist()
+    sources = segmented["source"].to_pylist()
+    hits = {
+        i
+        for i, (source, hashes) in enumerate(zip(sources, hashes_column, strict=True))
+        if stock.get(source, frozenset()).intersection(hashes[1:])
+    }
+    table = segmented.drop_columns([PARAGRAPH_HASHES])
+    if not hits:
+        return table, []
+    blocks_column = table["blocks"].to_pylist()
+    chrome_column = table["chrome"].to_pylist()
+    found: set[int] = set()
+    for i in sorted(hits):
+        blocks, hashes = blocks_column[i], hashes_column[i]
+        paragraph_blocks = [j for j, b in enumerate(blocks) if b["kind"] == PARAGRAPH]
+        positions = stock_hash_positions(hashes, stock[sources[i]])
+        found.update(hashes[k] for k in positions)
+        drop = {paragraph_blocks[k] for k in positions}
         if drop:
-            row["chrome"].extend(
-                {"text": row["blocks"][i]["text"], "rule": "stock_paragraph"} for i in sorted(drop)
-            )
-            row["blocks"] = [b for i, b in enumerate(row["blocks"]) if i not in drop]
+            chrome_column[i] = chrome_column[i] + [
+                {"text": blocks[j]["text"], "rule": "stock_paragraph"} for j in sorted(drop)
+            ]
+            blocks_column[i] = [b for j, b in enumerate(blocks) if j not in drop]
+    table = table.set_column(
+        table.schema.get_field_index("blocks"),
+        table.schema.field("blocks"),
+        pa.array(blocks_column, NORMALIZED_SCHEMA.field("blocks").type),
+    ).set_column(
+        table.schema.get_field_index("chrome"),
+        table.schema.field("chrome"),
+        pa.array(chrome_column, NORMALIZED_SCHEMA.field("chrome").type),
+    )
+    return table, sorted(found)

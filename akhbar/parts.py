@@ -1,0 +1,211 @@
+"""Stage outputs as content-addressed parts: bounded Parquet files named by the key of what
+they were made from.
+
+A stage never holds the corpus: it reads one part of its input, writes one part of output,
+and lists the parts it wrote, in order, in a `PartSet`. A part's file name is a key that
+fixes its content (a hash of the input rows it came from and the code version), so a part
+already on disk from an earlier run is reused as it is: a rerun over an unchanged corpus plus
+one new file of articles makes only the new part. Once a stage has finished, `collect_garbage`
+removes the parts of its folder that the new PartSet no longer lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+PART_SUFFIX = ".parquet"
+
+
+def part_key(*pieces: str | bytes) -> str:
+    """A part's key: SHA-256 (hex, 32 characters kept) of its pieces, NUL-separated."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def rows_key(table: pa.Table, columns: list[str]) -> str:
+    """Key of a table's rows by some identifying columns (e.g. id, raw_sha256, origin)."""
+    digest = hashlib.sha256()
+    for column in columns:
+        for value in table[column].to_pylist():
+            digest.update(b"\x01" if value is None else str(value).encode("utf-8"))
+            digest.update(b"\0")
+        digest.update(b"\x02")
+    return digest.hexdigest()[:32]
+
+
+def write_table_atomic(table: pa.Table, path: Path, **options: Any) -> None:
+    """Write Parquet to a temporary name, then rename: a part file is complete or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression=options.pop("compression", "zstd"), **options)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class PartSet:
+    """The output of a stage: `folder` holds `<key>.parquet` for every part, in `parts` order."""
+
+    folder: Path
+    parts: tuple[Part, ...] = field(default_factory=tuple)
+
+    @property
+    def num_rows(self) -> int:
+        return sum(p.rows for p in self.parts)
+
+    def path(self, part: Part | str) -> Path:
+        return self.folder / f"{part if isinstance(part, str) else part.key}{PART_SUFFIX}"
+
+    def read_part(self, part: Part | str, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.path(part), columns=columns)
+
+    def tables(self, columns: list[str] | None = None) -> Iterator[pa.Table]:
+        """Each part as a table, one at a time, in order."""
+        for part in self.parts:
+            yield self.read_part(part, columns)
+
+    def read(self, columns: list[str] | None = None, *, schema: pa.Schema | None = None) -> pa.Table:
+        """Every part as one table: for small corpora, tests and the columns of ids."""
+        tables = list(self.tables(columns))
+        if not tables:
+            if schema is None:
+                raise ValueError(f"no parts in {self.folder} and no schema to make an empty table")
+            return (
+                schema if columns is None else pa.schema([schema.field(c) for c in columns])
+            ).empty_table()
+        return pa.concat_tables(tables)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "parts": [{"key": p.key, "rows": p.rows} for p in self.parts]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PartSet:
+        return cls(Path(data["folder"]), tuple(Part(p["key"], int(p["rows"])) for p in data["parts"]))
+
+
+class PartWriter:
+    """Collects a stage's parts in order; `write` skips a part whose file already exists."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._parts: list[Part] = []
+        self.reused = 0
+        self.written = 0
+
+    def has(self, key: str) -> bool:
+        return (self.folder / f"{key}{PART_SUFFIX}").is_file()
+
+    def read(self, key: str, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.folder / f"{key}{PART_SUFFIX}", columns=columns)
+
+    def add_existing(self, key: str) -> Part:
+        """List a part already on disk (made by an earlier run from the same input)."""
+        part = Part(key, pq.read_metadata(self.folder / f"{key}{PART_SUFFIX}").num_rows)
+        self._parts.append(part)
+        self.reused += 1
+        return part
+
+    def write(self, key: str, table: pa.Table, **options: Any) -> Part:
+        path = self.folder / f"{key}{PART_SUFFIX}"
+        if not path.is_file():
+            write_table_atomic(table, path, **options)
+            self.written += 1
+        else:
+            self.reused += 1
+        part = Part(key, table.num_rows)
+        self._parts.append(part)
+        return part
+
+    def finish(self) -> PartSet:
+        return PartSet(self.folder, tuple(self._parts))
+
+
+def collect_garbage(folder: Path, keep: Iterable[str], *, suffixes: tuple[str, ...] = (PART_SUFFIX,)) -> int:
+    """Remove files of `folder` whose key (name before the first dot) is not in `keep`, and
+    leftover temporary files; returns how many were removed."""
+    keep = set(keep)
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.iterdir():
+        if not path.is_file():
+            continue
+        stale = path.name.startswith(".") and path.name.endswith(".tmp")
+        if stale or (path.name.endswith(suffixes) and path.name.split(".")[0] not in keep):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _part_batches(parts: PartSet, part: Part, batch_rows: int) -> Iterator[pa.Table]:
+    reader = pq.ParquetFile(parts.path(part))
+    for batch in reader.iter_batches(batch_size=batch_rows):
+        yield pa.Table.from_batches([batch])
+
+
+def merge_by_id(parts: PartSet, *, rows_per_table: int, batch_rows: int = 256) -> Iterator[pa.Table]:
+    """Every row of `parts`, each part already sorted by `id`, as tables of `rows_per_table`
+    rows in global id order: a k-way merge that holds one small batch per part (write parts
+    with small row groups) plus one output table, never the corpus.
+
+    The order comes from the ids alone (sorted once, in memory: tens of bytes per article);
+    the rows are then pulled from each part's stream in that order."""
+    ids = [parts.read_part(p, ["id"])["id"] for p in parts.parts]
+    for part, column in zip(parts.parts, ids, strict=True):
+        if column.num_chunks and not pc_is_sorted(column):
+            raise ValueError(f"part {part.key} of {parts.folder} is not sorted by id")
+    if not ids:
+        return
+    which = pa.chunked_array(
+        [pa.array(np.full(len(c), i, dtype=np.int32)) for i, c in enumerate(ids)], type=pa.int32()
+    )
+    every_id = pa.chunked_array([chunk for column in ids for chunk in column.chunks], type=pa.string())
+    order = pc.sort_indices(every_id)
+    part_of = which.take(order).to_numpy()
+    del ids, which, order, every_id
+    streams = [_part_batches(parts, p, batch_rows) for p in parts.parts]
+    pending: list[pa.Table | None] = [None] * len(parts.parts)
+    for start in range(0, len(part_of), rows_per_table):
+        chunk = part_of[start : start + rows_per_table]
+        pieces = []
+        for p in np.unique(chunk):
+            need = int(np.count_nonzero(chunk == p))
+            got: list[pa.Table] = []
+            while need:
+                if pending[p] is None or pending[p].num_rows == 0:
+                    pending[p] = next(streams[p])
+                take = min(need, pending[p].num_rows)
+                got.append(pending[p].slice(0, take))
+                pending[p] = pending[p].slice(take)
+                need -= take
+            pieces.append(pa.concat_tables(got))
+        # rows grouped by part, each group in id order; put them in chunk order
+        grouped = np.concatenate([np.flatnonzero(chunk == p) for p in np.unique(chunk)])
+        table = pa.concat_tables(pieces).combine_chunks()
+        yield table.take(pa.array(np.argsort(grouped, kind="stable")))
+
+
+def pc_is_sorted(column: pa.ChunkedArray) -> bool:
+    values = column.combine_chunks()
+    if len(values) < 2:
+        return True
+    return bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())

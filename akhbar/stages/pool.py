@@ -1,0 +1,51 @@
+"""Per-article stages spread over every core: one process pool for a whole stage, fed part by
+part in chunks, results back in input order.
+
+Spawned, not forked: the caller (a Dagster run) may hold threads that fork would copy
+mid-state. The pool lives as long as the stage, so its workers load the lexicons and models
+once, not once per part.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+
+import pyarrow as pa
+
+# Below this many rows a part is done on the calling process: shipping it costs more.
+PARALLEL_MIN_ROWS = 2_000
+CHUNK_ROWS = 1_000
+
+
+@contextmanager
+def worker_pool(workers: int | None = None) -> Iterator[Executor | None]:
+    """A process pool of `workers` (default: every core), or None for one worker."""
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        yield pool
+
+
+def map_chunks(
+    fn: Callable[[pa.Table], pa.Table],
+    table: pa.Table,
+    pool: Executor | None,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+) -> pa.Table:
+    """`fn` over `table` cut into chunks, on the pool when there is one and the table is large
+    enough; the chunks' results concatenated in order (same output whatever the pool)."""
+    if pool is None or table.num_rows < PARALLEL_MIN_ROWS:
+        return fn(table)
+    # take() copies each chunk into its own buffers; a slice would pickle the whole table
+    chunks = [
+        table.take(pa.array(range(i, min(i + chunk_rows, table.num_rows))))
+        for i in range(0, table.num_rows, chunk_rows)
+    ]
+    return pa.concat_tables(pool.map(fn, chunks))

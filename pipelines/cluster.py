@@ -1,0 +1,37 @@
+"""The same Definitions for a cluster: `build_release_celery` runs every asset of `build_release`
+with dagster-celery's executor, one Celery task per step, picked up by whichever
+`dagster-celery worker` listens on the broker.
+
+Load it instead of `pipelines.definitions` (`dagster dev -m pipelines.cluster`, `dagster job
+execute -m pipelines.cluster -j build_release_celery`); it needs the `celery` extra
+(dagster-celery, redis). AKHBAR_CELERY_BROKER (default `redis://127.0.0.1:6379/0`) is the broker,
+AKHBAR_CELERY_BACKEND (default: the broker) the result backend; workers must be started with the
+same two. Nothing connects at import: loading the Definitions needs no broker.
+"""
+
+from __future__ import annotations
+
+import os
+
+from dagster import AssetSelection, Definitions, define_asset_job
+from dagster_celery import celery_executor
+
+from pipelines import definitions
+from pipelines.jobs import ALL_ASSETS
+
+BUILD_CELERY_JOB = "build_release_celery"
+CELERY_BROKER = os.environ.get("AKHBAR_CELERY_BROKER") or "redis://127.0.0.1:6379/0"
+CELERY_BACKEND = os.environ.get("AKHBAR_CELERY_BACKEND") or CELERY_BROKER
+
+build_release_celery_job = define_asset_job(
+    BUILD_CELERY_JOB,
+    selection=AssetSelection.assets(*ALL_ASSETS),
+    executor_def=celery_executor.configured({"broker": CELERY_BROKER, "backend": CELERY_BACKEND}),
+    description="build_release with each step sent to a Celery worker through the broker; the data "
+    "root and DAGSTER_HOME must be storage every worker sees.",
+)
+
+# `definitions.defs`, not an imported name: Dagster refuses two Definitions at module scope.
+defs = Definitions.merge(definitions.defs, Definitions(jobs=[build_release_celery_job]))
+
+__all__ = ["BUILD_CELERY_JOB", "CELERY_BACKEND", "CELERY_BROKER", "build_release_celery_job", "defs"]

@@ -1,0 +1,225 @@
+"""Stages in parts: the k-way merge, part reuse, stock paragraphs and validation across parts,
+and incremental builds that redo only the parts whose input changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from akhbar.ingest import SourceConfig, iter_raw_batches, read_sources
+from akhbar.parts import PartWriter, collect_garbage, merge_by_id
+from akhbar.quality import article_fields_frame
+from akhbar.release import ROW_GROUP_SIZE, MarkedParts, TableRows, build_release
+from akhbar.stages.extract_fields import extract_fields
+from akhbar.stages.normalize_articles import (
+    normalize_articles,
+    remove_stock_paragraphs,
+    segment_articles,
+    stock_candidates_of,
+)
+from akhbar.stock_paragraphs import find_stock
+from assets.gx_suites import validate_frame, validate_parts
+from pipelines.cli import main
+
+SENTENCE = 'وقال الوزير أحمد العلي إن "الحكومة ستعلن خطة جديدة للنقل العام خلال الأسبوع المقبل".'
+STOCK = "للاشتراك في النشرة البريدية اليومية أرسل رسالة قصيرة إلى الرقم المخصص لذلك"
+LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+def _words(seed: int, n: int) -> str:
+    """Made-up words, different for every seed: articles that are not near duplicates."""
+    words = []
+    for k in range(n):
+        value, word = seed * 1000 + k + 28**3, ""
+        while value:
+            value, digit = divmod(value, len(LETTERS))
+            word += LETTERS[digit]
+        words.append(word)
+    return " ".join(words)
+
+
+def _record(i: int) -> dict:
+    body = "\n".join(f"{SENTENCE} {_words(i * 3 + j, 12)}." for j in range(3))
+    return {
+        "title": f"خبر رقم {i} عن النقل العام",
+        "text": f"{body}\n{STOCK}",  # the same closing paragraph under every title: stock
+        "url": f"https://example.org/news/{i}",
+        "published": f"2024-09-0{1 + i % 9}T10:00:00Z",
+    }
+
+
+def _write_day(folder: Path, name: str, numbers: range) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(_record(i), ensure_ascii=False) for i in numbers]
+    (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _table_parts(tmp_path: Path, sizes: list[int]) -> tuple[PartWriter, list[str]]:
+    ids = [f"{random.Random(7).getrandbits(64) ^ i:016x}" for i in range(sum(sizes))]
+    random.Random(3).shuffle(ids)
+    writer = PartWriter(tmp_path / "parts")
+    start = 0
+    for n, size in enumerate(sizes):
+        rows = ids[start : start + size]
+        table = pa.table(
+            {
+                "id": pa.array(rows, pa.string()),
+                "value": pa.array([int(r, 16) % 1000 for r in rows], pa.int64()),
+            }
+        ).sort_by("id")
+        writer.write(f"part{n}", table, row_group_size=7)
+        start += size
+    return writer, ids
+
+
+@pytest.mark.parametrize(
+    ("sizes", "rows_per_table", "batch_rows"),
+    [([50, 1, 0, 120, 33], 40, 5), ([10], 3, 256), ([200, 200], 1000, 16), ([0], 10, 4)],
+)
+def test_merge_by_id_streams_every_row_in_id_order(
+    tmp_path: Path, sizes: list[int], rows_per_table: int, batch_rows: int
+) -> None:
+    writer, ids = _table_parts(tmp_path, sizes)
+    tables = list(merge_by_id(writer.finish(), rows_per_table=rows_per_table, batch_rows=batch_rows))
+    assert [r for t in tables for r in t["id"].to_pylist()] == sorted(ids)
+    assert all(t.num_rows == rows_per_table for t in tables[:-1])
+    merged = pa.concat_tables(tables) if tables else None
+    if merged is not None:  # each row keeps its own values
+        assert merged["value"].to_pylist() == [int(r, 16) % 1000 for r in sorted(ids)]
+
+
+def test_merge_by_id_refuses_an_unsorted_part(tmp_path: Path) -> None:
+    writer = PartWriter(tmp_path)
+    writer.write("k", pa.table({"id": ["b", "a"]}))
+    with pytest.raises(ValueError, match="not sorted by id"):
+        list(merge_by_id(writer.finish(), rows_per_table=10))
+
+
+def test_part_writer_reuses_parts_and_garbage_goes(tmp_path: Path) -> None:
+    first = PartWriter(tmp_path)
+    first.write("aaa", pa.table({"id": ["1"]}))
+    first.write("bbb", pa.table({"id": ["2"]}))
+    (tmp_path / "bbb.quarantine.parquet").write_bytes(b"")
+    second = PartWriter(tmp_path)
+    assert second.has("aaa") and not second.has("ccc")
+    second.add_existing("aaa")
+    second.write("ccc", pa.table({"id": ["3", "4"]}))
+    parts = second.finish()
+    assert (second.reused, second.written, parts.num_rows) == (1, 1, 3)
+    assert collect_garbage(tmp_path, [p.key for p in parts.parts]) == 2  # bbb and its sidecar
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aaa.parquet", "ccc.parquet"]
+
+
+def test_stock_paragraphs_found_across_parts_as_in_one_batch(tmp_path: Path) -> None:
+    _write_day(tmp_path / "in", "day", range(7))
+    raw = read_sources([SourceConfig("d", str(tmp_path / "in"), "jsonl")]).articles
+    whole = normalize_articles(raw)
+    segmented = [segment_articles(raw.slice(i, 2)) for i in range(0, raw.num_rows, 2)]
+    stock = find_stock(stock_candidates_of(s) for s in segmented)
+    parts = [remove_stock_paragraphs(s, stock)[0] for s in segmented]
+    assert pa.concat_tables(parts).equals(whole)
+    rules = [r["rule"] for chrome in whole["chrome"].to_pylist() for r in chrome]
+    assert rules.count("stock_paragraph") == 7  # removed from every article
+
+
+def test_batches_never_span_two_files(tmp_path: Path) -> None:
+    _write_day(tmp_path / "in", "2024-09-01", range(5))
+    _write_day(tmp_path / "in", "2024-09-02", range(5, 8))
+    batches = list(iter_raw_batches([SourceConfig("d", str(tmp_path / "in"), "jsonl")], batch_rows=3))
+    files = [{o.split("#")[0] for o in b.articles["origin"].to_pylist()} for b in batches]
+    assert files == [{"2024-09-01.jsonl"}, {"2024-09-01.jsonl"}, {"2024-09-02.jsonl"}]
+    assert [b.articles.num_rows for b in batches] == [3, 2, 3]
+
+
+@pytest.fixture(scope="module")
+def fields() -> pa.Table:
+    from tests.conftest import REPO
+
+    batch = read_sources([SourceConfig("samples", str(REPO / "samples"), "text")])
+    one = extract_fields(normalize_articles(batch.articles))
+    copies = [
+        one.set_column(0, "id", pa.array([f"{k:04x}{i}" for i in one["id"].to_pylist()])) for k in range(9)
+    ]
+    return pa.concat_tables(copies)
+
+
+def test_validation_in_parts_matches_one_frame(fields: pa.Table) -> None:
+    whole = validate_frame(article_fields_frame(fields), "article_fields")
+    parts = validate_parts(
+        (article_fields_frame(fields.slice(i, 4)) for i in range(0, fields.num_rows, 4)), "article_fields"
+    )
+    assert (parts["evaluated"], parts["successful"], parts["rows"]) == (
+        whole["evaluated"],
+        whole["successful"],
+        whole["rows"],
+    )
+    assert sorted((r["name"], r["success"], r["unexpected_count"]) for r in parts["results"]) == sorted(
+        (r["name"], r["success"], r["unexpected_count"]) for r in whole["results"]
+    )
+
+
+def test_ids_repeated_across_parts_fail_the_suite(fields: pa.Table) -> None:
+    repeated = pa.concat_tables([fields.slice(0, 3), fields.slice(0, 3)])
+    summary = validate_parts((article_fields_frame(repeated.slice(i, 3)) for i in (0, 3)), "article_fields")
+    unique = next(r for r in summary["results"] if r["expectation"] == "expect_column_values_to_be_unique")
+    assert not unique["success"] and not summary["success"]
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_release_files_do_not_depend_on_how_rows_are_parted(tmp_path: Path, fields: pa.Table) -> None:
+    validation = {"suite": "article_fields", "success": True, "evaluated": 0, "successful": 0, "failed": 0}
+    validation |= {"rows": fields.num_rows, "results": []}
+    common = {"dataset_name": "t", "sources": [{"name": "samples"}], "validation": validation}
+    quarantine = read_sources([]).quarantine
+    from_table = build_release(TableRows(fields), quarantine, tmp_path / "a", **common)
+    writer = PartWriter(tmp_path / "parts")
+    for i in range(0, fields.num_rows, 5):
+        writer.write(f"p{i}", fields.slice(i, 5).sort_by("id"), row_group_size=2)
+    marks = fields.select(["id", "duplicate_of"])
+    from_parts = build_release(MarkedParts(writer.finish(), marks), quarantine, tmp_path / "b", **common)
+    assert _digests(from_table.path) == _digests(from_parts.path)
+    assert ROW_GROUP_SIZE > fields.num_rows  # one row group here; tests/test_release covers more
+
+
+def test_incremental_build_redoes_only_new_parts(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    _write_day(source, "2024-09-01", range(6))
+    args = ["--input", str(source), "--log-level", "ERROR", "--batch-rows", "4"]
+    assert main(["build", *args, "--out", str(tmp_path / "incremental")]) == 0
+    _write_day(source, "2024-09-02", range(6, 9))
+    assert main(["build", *args, "--out", str(tmp_path / "incremental")]) == 0
+    with DagsterInstance.get() as instance:
+        metadata = {
+            name: instance.get_latest_materialization_event(AssetKey(name)).asset_materialization.metadata
+            for name in ("raw_articles", "article_fields")
+        }
+    # 2024-09-01 is two parts (4 + 2 articles), unchanged; 2024-09-02 is one new part
+    assert metadata["raw_articles"]["parts"].value == 3
+    assert (
+        metadata["article_fields"]["parts_reused"].value,
+        metadata["article_fields"]["parts_extracted"].value,
+    ) == (
+        2,
+        1,
+    )
+    assert main(["build", *args, "--out", str(tmp_path / "scratch")]) == 0
+    incremental = tmp_path / "incremental" / "releases" / "v1.1.0"
+    scratch = tmp_path / "scratch" / "releases" / "v1.0.0"
+    data = {k: v for k, v in _digests(incremental).items() if k.startswith("data/")}
+    assert data == {k: v for k, v in _digests(scratch).items() if k.startswith("data/")}
+    assert (
+        len(list((tmp_path / "incremental" / "parts" / "article_fields").glob("*.parquet"))) == 6
+    )  # + sidecars
