@@ -27,6 +27,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
 # Line breaks, unified to "\n" one for one (so the number of lines never changes).
 _LINE_BREAK_CHARS = frozenset("\r\u2028\u2029")
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
@@ -226,6 +230,21 @@ def search_key(text: str) -> str:
 # Lookahead: only characters that are letters count (the block also holds signs and marks).
 _ARABIC_LETTER = re.compile(r"(?=[^\W\d_])[\u0620-\u064A\u066E-\u06D3\u06FA-\u06FF]")
 _ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+# The same two classes for the Rust regex engine (polars; no lookahead there): letters are L*,
+# Nl and No; the Arabic ranges above without their non-letters (U+0670 is a mark, U+06FD-06FE
+# symbols). Tested equal to `arabic_ratio`.
+ANY_LETTER_RUST = r"[\p{L}\p{Nl}\p{No}]"
+ARABIC_LETTER_RUST = r"[\x{0620}-\x{064A}\x{066E}\x{066F}\x{0671}-\x{06D3}\x{06FA}-\x{06FC}\x{06FF}]"
+
+
+def arabic_ratios(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """`arabic_ratio` of every text of an Arrow string column, vectorized (polars, 4-5x faster)."""
+    column = pl.Series(texts)
+    letters = column.str.count_matches(ANY_LETTER_RUST).fill_null(0).to_numpy()
+    arabic = column.str.count_matches(ARABIC_LETTER_RUST).fill_null(0).to_numpy()
+    return np.divide(arabic, letters, out=np.zeros(len(letters), dtype=np.float64), where=letters > 0)
 
 
 def arabic_ratio(text: str | None) -> float:

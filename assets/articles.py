@@ -42,7 +42,7 @@ from akhbar.stages.normalize_articles import (
     segment_articles,
     stock_candidates_of,
 )
-from akhbar.stages.pool import map_chunks, worker_pool
+from akhbar.stages.pool import PartQueue, worker_pool
 from akhbar.stock_paragraphs import find_stock
 from assets.gx_suites import quarantine_failing_rows, validate_parts
 from assets.metadata import preview_markdown
@@ -68,6 +68,51 @@ def _gated_part(
     kept, quarantine = make()
     write_table_atomic(quarantine, sidecar)
     return writer.write(key, kept, **options), quarantine
+
+
+# Parts in flight on the pool ahead of the one being gated and written.
+LOOKAHEAD = 2
+
+
+def _run_parts(
+    parts: PartSet,
+    writer: PartWriter,
+    sidecar: str,
+    queue: PartQueue,
+    finish: Callable[[pa.Table], tuple[pa.Table, pa.Table]],
+    progress: Progress,
+    **options,
+) -> list[pa.Table]:
+    """Each input part, in order, to the output part of the same key and its sidecar table:
+    from disk when an earlier run made both; else the queue's function over the input part
+    (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate), then `finish`
+    (output rows, sidecar rows) on this process. Returns every part's sidecar table."""
+    todo = [
+        p for p in parts.parts if not (writer.has(p.key) and (writer.folder / f"{p.key}{sidecar}").is_file())
+    ]
+    fresh = {p.key for p in todo}
+    upcoming = iter(todo)
+
+    def top_up() -> None:
+        while len(queue) < LOOKAHEAD and (part := next(upcoming, None)) is not None:
+            queue.submit(parts.read_part(part))
+
+    top_up()
+    sidecars = []
+    for part in parts.parts:
+        path = writer.folder / f"{part.key}{sidecar}"
+        if part.key in fresh:
+            result = queue.take()
+            top_up()
+            output, extra = finish(result)
+            write_table_atomic(extra, path)  # first: a part on disk always has its sidecar
+            writer.write(part.key, output, **options)
+        else:
+            writer.add_existing(part.key)
+            extra = pq.read_table(path)
+        sidecars.append(extra)
+        progress.advance(part.rows)
+    return sidecars
 
 
 def _finish(writer: PartWriter) -> PartSet:
@@ -179,21 +224,21 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     )
 
 
-def _segmented_parts(context: AssetExecutionContext, akhbar: AkhbarSettings, raw: PartSet, pool) -> PartSet:
+def _segmented_parts(
+    context: AssetExecutionContext, akhbar: AkhbarSettings, raw: PartSet, pool
+) -> tuple[PartSet, list[pa.Table]]:
     """First pass of normalization, part by part on every core: clean and segmented articles
-    and their stock-paragraph candidates, keyed like the raw part they came from."""
+    (keyed like the raw part they came from) and each part's stock-paragraph candidates."""
     writer = PartWriter(akhbar.parts_dir("segmented_articles"))
-    progress = Progress("normalize (clean, segment)", context.log.info, total=raw.num_rows)
-    for part in raw.parts:
-        sidecar = writer.folder / f"{part.key}{CANDIDATES_SIDECAR}"
-        if writer.has(part.key) and sidecar.is_file():
-            writer.add_existing(part.key)
-        else:
-            segmented = map_chunks(segment_articles, raw.read_part(part), pool)
-            write_table_atomic(stock_candidates_of(segmented), sidecar)
-            writer.write(part.key, segmented)
-        progress.advance(part.rows)
-    return _finish(writer)
+    candidates = _run_parts(
+        raw,
+        writer,
+        CANDIDATES_SIDECAR,
+        PartQueue(segment_articles, pool),
+        lambda segmented: (segmented, stock_candidates_of(segmented)),
+        Progress("normalize (clean, segment)", context.log.info, total=raw.num_rows),
+    )
+    return _finish(writer), candidates
 
 
 @multi_asset(
@@ -215,10 +260,8 @@ def _segmented_parts(context: AssetExecutionContext, akhbar: AkhbarSettings, raw
 )
 def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
     with worker_pool(akhbar.workers or None) as pool:
-        segmented = _segmented_parts(context, akhbar, raw_articles, pool)
-    stock = find_stock(
-        pq.read_table(segmented.folder / f"{p.key}{CANDIDATES_SIDECAR}") for p in segmented.parts
-    )
+        segmented, candidates = _segmented_parts(context, akhbar, raw_articles, pool)
+    stock = find_stock(candidates)
     context.log.info(f"stock paragraphs: {sum(len(v) for v in stock.values())} in {len(stock)} sources")
     writer = PartWriter(akhbar.parts_dir("normalized_articles"))
     quarantine: list[pa.Table] = []
@@ -262,8 +305,7 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
     )
 
 
-def _extract_and_gate(normalized: pa.Table, pool) -> tuple[pa.Table, pa.Table]:
-    fields = map_chunks(extract_fields_chunk, normalized, pool)
+def _gate_fields(fields: pa.Table) -> tuple[pa.Table, pa.Table]:
     table, empty = split_empty_bodies(fields)
     kept, failed = _gate(table, article_fields_frame, "article_fields", "fields")
     # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id).
@@ -289,24 +331,23 @@ def _extract_and_gate(normalized: pa.Table, pool) -> tuple[pa.Table, pa.Table]:
 )
 def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: PartSet):
     writer = PartWriter(akhbar.parts_dir("article_fields"))
-    quarantine: list[pa.Table] = []
-    coverage = Counter()
-    progress = Progress("extract fields", context.log.info, total=normalized_articles.num_rows)
     with worker_pool(akhbar.workers or None) as pool:
-        for part in normalized_articles.parts:
-            # A normalized part's key fixes its content, and so the fields extracted from it.
-            written, failed = _gated_part(
-                writer,
-                part.key,
-                lambda p=part: _extract_and_gate(normalized_articles.read_part(p), pool),
-                row_group_size=MERGE_ROW_GROUP,
-            )
-            quarantine.append(failed)
-            columns = writer.read(written.key, ["lead", "captions", "quotes", "dates"])
-            coverage["lead"] += columns.num_rows - columns["lead"].null_count
-            for name in ("captions", "quotes", "dates"):
-                coverage[name] += int(pc.sum(pc.greater(pc.list_value_length(columns[name]), 0)).as_py() or 0)
-            progress.advance(part.rows)
+        # A normalized part's key fixes its content, and so the fields extracted from it.
+        quarantine = _run_parts(
+            normalized_articles,
+            writer,
+            QUARANTINE_SIDECAR,
+            PartQueue(extract_fields_chunk, pool),
+            _gate_fields,
+            Progress("extract fields", context.log.info, total=normalized_articles.num_rows),
+            row_group_size=MERGE_ROW_GROUP,
+        )
+    coverage = Counter()
+    for part in writer.finish().parts:
+        columns = writer.read(part.key, ["lead", "captions", "quotes", "dates"])
+        coverage["lead"] += columns.num_rows - columns["lead"].null_count
+        for name in ("captions", "quotes", "dates"):
+            coverage[name] += int(pc.sum(pc.greater(pc.list_value_length(columns[name]), 0)).as_py() or 0)
     parts = _finish(writer)
     quarantine_table = _concat_quarantine(quarantine)
     n = max(parts.num_rows, 1)

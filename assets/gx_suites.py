@@ -166,6 +166,7 @@ def validate_frame(
                     "column": kwargs.get("column"),
                     "success": bool(r.success),
                     "element_count": detail.get("element_count"),
+                    "missing_count": detail.get("missing_count"),
                     "unexpected_count": detail.get("unexpected_count"),
                     "unexpected_percent": detail.get("unexpected_percent"),
                     "examples": [
@@ -274,6 +275,13 @@ def validate_parts(
         parameters=parameters,
         select=_is_corpus_level,
     )
+    # `mostly` is a share of the whole corpus, not of each part: decided on the added-up counts.
+    for x in doc["expectations"]:
+        total = merged.get(expectation_name(doc["name"], x))
+        mostly = x["kwargs"].get("mostly")
+        if total is not None and mostly is not None and not total["exception"]:
+            checked = (total.get("element_count") or 0) - (total.get("missing_count") or 0)
+            total["success"] = checked == 0 or 1 - (total.get("unexpected_count") or 0) / checked >= mostly
     by_name = merged | {r["name"]: r for r in corpus["results"]}
     order = [expectation_name(doc["name"], x) for x in doc["expectations"]]
     results = [by_name[name] for name in order if name in by_name]
@@ -294,7 +302,7 @@ def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[st
         return dict(part)
     merged = dict(total)
     merged["success"] = total["success"] and part["success"]
-    for key in ("element_count", "unexpected_count"):
+    for key in ("element_count", "missing_count", "unexpected_count"):
         if part.get(key) is not None:
             merged[key] = (total.get(key) or 0) + part[key]
     if merged.get("element_count"):

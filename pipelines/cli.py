@@ -83,6 +83,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--articles", type=int, metavar="N", help="generate an N-article corpus from it first")
     bench.add_argument(
+        "--articles-per-file",
+        type=int,
+        default=5_000,
+        metavar="M",
+        help="articles per daily file (YYYY-MM-DD.jsonl.gz) of a generated corpus (default 5000)",
+    )
+    bench.add_argument(
+        "--scaling",
+        metavar="N1,N2,...",
+        help="instead of the three parts: only the akhbar build on a generated corpus of each size "
+        "(e.g. 26k,100k,1M), with seconds, articles/s, peak RSS and the linearity ratio",
+    )
+    bench.add_argument(
         "--naive-sample",
         type=int,
         default=2000,

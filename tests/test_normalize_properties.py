@@ -18,11 +18,12 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akhbar.normalize import _nfc, clean_text, search_key
+from akhbar.normalize import _nfc, arabic_ratio, arabic_ratios, clean_text, search_key
 from tests.conftest import CORPUS
 
 # No example database: nothing is written into the checkout; no deadline: the suite shares
@@ -299,3 +300,17 @@ def test_real_articles_keep_indentation(articles: list[str]) -> None:
                 assert len(cleaned) - len(cleaned.lstrip(" ")) == len(raw) - len(start)
                 checked += 1
     assert checked > 1000
+
+
+@SETTINGS
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(codec="utf-8"), max_size=60)), max_size=8)
+)
+def test_arabic_ratios_vectorized_equals_arabic_ratio(texts: list[str | None]) -> None:
+    expected = [arabic_ratio(t) for t in texts]
+    assert arabic_ratios(pa.array(texts, pa.string())).tolist() == pytest.approx(expected, abs=0)
+
+
+def test_arabic_ratios_on_every_code_point_of_the_arabic_blocks() -> None:
+    texts = [chr(c) for c in range(0x0600, 0x0700)] + [chr(c) for c in range(0x08A0, 0x0900)] + ["Ⅻ½²a_1٣"]
+    assert arabic_ratios(pa.array(texts)).tolist() == [arabic_ratio(t) for t in texts]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
 
@@ -49,3 +49,39 @@ def map_chunks(
         for i in range(0, table.num_rows, chunk_rows)
     ]
     return pa.concat_tables(pool.map(fn, chunks))
+
+
+class PartQueue:
+    """Parts submitted ahead to the pool, results taken in order: while the calling process
+    gates and writes one part, the workers already run the next one."""
+
+    def __init__(
+        self, fn: Callable[[pa.Table], pa.Table], pool: Executor | None, *, chunk_rows: int = CHUNK_ROWS
+    ):
+        self.fn = fn
+        self.pool = pool
+        self.chunk_rows = chunk_rows
+        self._pending: list[list[Future] | pa.Table] = []
+
+    def submit(self, table: pa.Table) -> None:
+        if self.pool is None or table.num_rows < PARALLEL_MIN_ROWS:
+            self._pending.append(table)  # done on the calling process when taken
+            return
+        self._pending.append(
+            [
+                self.pool.submit(
+                    self.fn, table.take(pa.array(range(i, min(i + self.chunk_rows, table.num_rows))))
+                )
+                for i in range(0, table.num_rows, self.chunk_rows)
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def take(self) -> pa.Table:
+        """The result of the oldest part submitted."""
+        head = self._pending.pop(0)
+        if isinstance(head, pa.Table):
+            return self.fn(head)
+        return pa.concat_tables([future.result() for future in head])
