@@ -1,11 +1,11 @@
 """Benchmark harness: akhbar end to end against a floor and a naive baseline, on one input.
 
     .venv/bin/akhbar bench [--articles N] [--json FILE] [--naive-sample K] [--input PATH]
-    .venv/bin/python benchmarks/harness.py [same options]
+    .venv/bin/python benchmarks/harness.py [same options] [--articles-per-file M] [--scaling N1,N2,...]
 
 Parts, each in its own subprocess (so each part's peak RSS is its own, read with `os.wait4`):
 
-- **floor**: polars reads the JSONL(.gz), one vectorized regex pass over the text column
+- **floor**: polars reads the JSONL(.gz) file(s), one vectorized regex pass over the text column
   (`str.count_matches` of an Arabic letter class), a zstd Parquet write. What any pipeline pays
   to read and write the data once.
 - **naive**: a per-row Python loop, as a first script would do it: `json.loads`, CAMeL Tools
@@ -13,9 +13,9 @@ Parts, each in its own subprocess (so each part's peak RSS is its own, read with
   akhbar's `find_entities` per article, on one process. Run on the first K articles only; the
   per-article cost is extrapolated to the whole input (the output says so).
 - **akhbar**: the real `akhbar build` (the CLI's in-process Dagster `build_release` job) on a
-  sources.yaml with one jsonl source, under a temporary data root and DAGSTER_HOME, timed as a
-  whole; the per-step seconds come from the run's STEP_START / STEP_SUCCESS events in the
-  instance's event log.
+  sources.yaml with one jsonl source (the file, or the generated corpus's folder), under a
+  temporary data root and DAGSTER_HOME, timed as a whole; the per-step seconds come from the
+  run's STEP_START / STEP_SUCCESS events in the instance's event log.
 
 MB/s are always of the uncompressed input JSONL bytes (the same denominator for every part).
 Peak RSS is the largest single process of the part's tree (`ru_maxrss` from `wait4`, which
@@ -23,11 +23,27 @@ takes the maximum over the child and its reaped descendants); `tree MB` is the p
 over the part's live process tree, sampled from /proc every 0.2 s (the extraction pool's
 workers run beside the build process).
 
-`--articles N` first generates an N-article corpus from the input (`generate_corpus`): the
-input articles cycled, each copy after the first cycle with a new id and url (`?v=<cycle>`)
-and a small edit seeded by its index (two adjacent sentences swapped, one dropped or a short
-sentence inserted), written streaming as JSONL.gz. Targets (reported, never tested): akhbar
-at least 10x the naive baseline's articles/s, and at most 15x slower than the floor.
+`--articles N` first generates an N-article corpus from the input (`generate_corpus`), laid
+out as a daily scrape: one `YYYY-MM-DD.jsonl.gz` per day from 2015-01-01, `--articles-per-file`
+articles each (default 5,000); every part reads all of them. The input articles are cycled; the
+first cycle is the articles as they are, each later copy gets a new id and url (`?v=<cycle>`)
+and edits seeded by its index only (the same N gives byte-identical files): a sentence edit
+(two adjacent sentences swapped, one dropped or a short sentence inserted), about one word in
+ten of its text and one word per eight of its title replaced by a word of the same kind (with
+or without ال) among the most frequent words of the input itself. A copy's 5-word-shingle
+Jaccard to its original is ~0.3 (0.13-0.39 on a sample of SaudiNewsNet) and ~0.14 to another
+copy of the same original, well under the dedup threshold 0.8, so copies count as distinct
+articles and a large corpus is not mostly near duplicates (100k generated: 2.0% duplicates by
+`akhbar.dedup.find_duplicates`, all but 2 of them among the 26k originals themselves).
+Written streaming, one record in memory at a time (1M articles: 3.4 GB of JSON, 1.3 GB gzip,
+~3-4.5 min on 2 cores). Without `--articles`, the input file is read as it is.
+
+`--scaling 26k,100k,1M` runs the akhbar part alone on a generated corpus of each size and
+reports seconds, articles/s and peak RSS per size and the ratio of seconds per article between
+the largest and the smallest size (1.0: linear).
+
+Targets (reported, never tested): akhbar at least 10x the naive baseline's articles/s, and at
+most 15x slower than the floor.
 """
 
 from __future__ import annotations
@@ -45,7 +61,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +86,13 @@ def _progress(message: str) -> None:
 # -- corpus generation -------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])(\s+)")
+_SPACE = re.compile(r"(\s+)")
+# A replaceable word: 3+ characters of the Arabic script (letters, diacritics, tatweel,
+# presentation forms; no digits), opening / closing punctuation kept around it. Replacement words
+# are plain: letters U+0621-U+064A only.
+_ARABIC = "\u0610-\u061a\u0620-\u065f\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc"
+_WORD = re.compile(f"([\"'«(]*)([{_ARABIC}]{{3,}})([.,،؛:!?؟\"'»)]*)")
+_PLAIN = re.compile(r"[\u0621-\u064a]+")
 _INSERTS = (
     "وأضاف المصدر أن التفاصيل ستعلن لاحقا.",
     "ولم يصدر أي تعليق رسمي حتى الآن.",
@@ -74,12 +100,74 @@ _INSERTS = (
     "وذلك بحسب ما أفادت به مصادر مطلعة.",
     "ومن المتوقع أن تتضح الصورة خلال الأيام المقبلة.",
 )
+DEFAULT_ARTICLES_PER_FILE = 5_000
+FIRST_DAY = date(2015, 1, 1)
+VOCAB_ARTICLES = 2_000  # source articles the replacement vocabulary is collected from
+VOCAB_SIZE = 3_000  # most frequent words kept per class
+WORD_GAP = (8, 12)  # words from one replaced word to the next, drawn uniformly: ~1 word in 10
+DAY_FILE = re.compile(r"\d{4}-\d{2}-\d{2}\.jsonl(\.gz)?")
 
 
-def edit_text(text: str, k: int) -> str:
-    """A small deterministic edit of `text` seeded by `k`: two adjacent sentences swapped, one
-    sentence dropped, or a short sentence inserted. Never returns `text` unchanged."""
-    rng = random.Random(k)
+@dataclass(frozen=True)
+class Vocabulary:
+    """Replacement words collected from the input corpus, in two classes so that a word is
+    replaced by one of its kind: with the article ال, and without."""
+
+    definite: tuple[str, ...]
+    other: tuple[str, ...]
+
+    def pick(self, word: str, rng: random.Random) -> str:
+        pool = self.definite if word.startswith("ال") else self.other
+        at = int(rng.random() * len(pool))  # not randrange: this runs ~40 times per article
+        return pool[(at + 1) % len(pool)] if pool[at] == word else pool[at]
+
+
+def collect_vocabulary(source: Path, *, articles: int = VOCAB_ARTICLES, size: int = VOCAB_SIZE) -> Vocabulary:
+    """The `size` most frequent words of each class in the titles and texts of the first
+    `articles` articles of `source` (ties by the word): deterministic for a given input."""
+    counts: Counter[str] = Counter()
+    for i, line in enumerate(_open_lines(source)):
+        if i >= articles:
+            break
+        record = json.loads(line)
+        field = _text_field(record)
+        for text in (record.get("title"), record.get(field) if field else None):
+            if isinstance(text, str):
+                counts.update(
+                    m.group(2)
+                    for w in text.split()
+                    if (m := _WORD.fullmatch(w)) and _PLAIN.fullmatch(m.group(2))
+                )
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    definite = tuple(w for w in ranked if w.startswith("ال"))[:size]
+    other = tuple(w for w in ranked if not w.startswith("ال"))[:size]
+    if not definite and not other:
+        raise ValueError(f"{source}: no Arabic words to collect a vocabulary from")
+    return Vocabulary(definite or other, other or definite)
+
+
+def replace_words(text: str, rng: random.Random, vocab: Vocabulary, gap: tuple[int, int] = WORD_GAP) -> str:
+    """Replace every gap-th word (gap drawn uniformly in `gap` after each replacement, the
+    first one within the first gap) by a vocabulary word of its class. A word that is not 3+
+    Arabic characters (a number, a Latin word, a short particle) or is glued to the next one by
+    a line break passes its turn to the next word. Punctuation around a replaced word and all
+    whitespace are kept (words are split at single spaces, joined back with them)."""
+    words = text.split(" ")
+    low, span = gap[0], gap[1] - gap[0] + 1
+    draw = rng.random
+    i = int(draw() * min(gap[1], len(words)))  # a short text gets a replacement too
+    while i < len(words):
+        m = _WORD.fullmatch(words[i])
+        if m is None:
+            i += 1
+            continue
+        words[i] = f"{m.group(1)}{vocab.pick(m.group(2), rng)}{m.group(3)}"
+        i += low + int(draw() * span)
+    return " ".join(words)
+
+
+def edit_sentences(text: str, rng: random.Random) -> str:
+    """Two adjacent sentences swapped, one sentence dropped, or a short sentence inserted."""
     parts = _SENTENCE_END.split(text)  # sentence, separator, sentence, ...
     sentences = len(parts[::2])
     op = rng.randrange(3)
@@ -92,8 +180,37 @@ def edit_text(text: str, k: int) -> str:
     else:
         i = 2 * rng.randrange(sentences)
         parts[i] = f"{rng.choice(_INSERTS)} {parts[i]}"
-    edited = "".join(parts)
+    return "".join(parts)
+
+
+def edit_text(text: str, k: int, vocab: Vocabulary | None = None) -> str:
+    """A deterministic edit of `text` seeded by `k`: `edit_sentences`, then (with `vocab`)
+    `replace_words`, which takes the 5-word-shingle Jaccard to the original to ~0.3.
+    Never returns `text` unchanged, except a blank text: it stays blank (an inserted sentence
+    would make the copies of an empty article exact duplicates of one another)."""
+    if not text.strip():
+        return text
+    rng = random.Random(k)
+    edited = edit_sentences(text, rng)
+    if vocab is not None:
+        edited = replace_words(edited, rng, vocab)
     return edited if edited != text else f"{text} {_INSERTS[k % len(_INSERTS)]}"
+
+
+def edit_title(title: str, k: int, vocab: Vocabulary) -> str:
+    """One replaced word per started 8 replaceable words of `title` (seeded by `k`), or a
+    vocabulary word appended to a title without one; an empty title stays empty."""
+    if not title.strip():
+        return title
+    rng = random.Random(f"title-{k}")
+    parts = _SPACE.split(title)
+    words = [i for i in range(0, len(parts), 2) if _WORD.fullmatch(parts[i])]
+    if not words:
+        return f"{title} {vocab.pick('', rng)}"
+    for i in rng.sample(words, 1 + (len(words) - 1) // 8):
+        m = _WORD.fullmatch(parts[i])
+        parts[i] = f"{m.group(1)}{vocab.pick(m.group(2), rng)}{m.group(3)}"
+    return "".join(parts)
 
 
 def _open_lines(path: Path) -> Iterator[str]:
@@ -104,54 +221,118 @@ def _open_lines(path: Path) -> Iterator[str]:
                 yield line
 
 
+def input_files(path: Path) -> list[Path]:
+    """The JSONL(.gz) files of an input: the file itself, or a folder's files in name order."""
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    return sorted(f for f in path.iterdir() if f.name.endswith((".jsonl", ".jsonl.gz")) and f.is_file())
+
+
+def _input_lines(path: Path) -> Iterator[str]:
+    for file in input_files(path):
+        yield from _open_lines(file)
+
+
 def _text_field(record: dict) -> str | None:
     return next((f for f in TEXT_FIELDS if isinstance(record.get(f), str)), None)
 
 
+def generated_lines(
+    source: Path, n: int, vocab: Vocabulary, *, source_limit: int | None = None
+) -> Iterator[tuple[int, str]]:
+    """The `n` JSON lines of the generated corpus (see `generate_corpus`), one at a time, each
+    with its cycle."""
+    written = cycle = 0
+    while written < n:
+        seen = 0
+        for line in _open_lines(source):
+            if written >= n or (source_limit is not None and seen >= source_limit):
+                break
+            seen += 1
+            if cycle == 0:
+                yield cycle, line if line.endswith("\n") else line + "\n"
+            else:
+                record = json.loads(line)
+                record["id"] = f"{record.get('id') or seen}-v{cycle}"
+                if record.get("url"):
+                    record["url"] = f"{record['url']}{'&' if '?' in record['url'] else '?'}v={cycle}"
+                if isinstance(record.get("title"), str):
+                    record["title"] = edit_title(record["title"], written, vocab)
+                field = _text_field(record)
+                if field:
+                    record[field] = edit_text(record[field], written, vocab)
+                yield cycle, json.dumps(record, ensure_ascii=False) + "\n"
+            written += 1
+        if seen == 0:
+            raise ValueError(f"{source}: no articles to generate from")
+        cycle += 1
+
+
 def generate_corpus(
-    source: Path, out_dir: Path, n: int, *, source_limit: int | None = None, progress: Progress | None = None
+    source: Path,
+    out_dir: Path,
+    n: int,
+    *,
+    articles_per_file: int = DEFAULT_ARTICLES_PER_FILE,
+    source_limit: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write `n` articles to `out_dir/corpus_<n>.jsonl.gz`, cycling over the (first
-    `source_limit`) articles of `source`. The first cycle is the articles as they are; in cycle
-    c >= 1 each copy gets id `<id>-v<c>`, url `<url>?v=<c>` and `edit_text(text, k)` (k: its
-    index in the output). Streams: one source record in memory at a time."""
+    """Write `n` articles into `out_dir` as a daily scrape: `articles_per_file` articles per
+    file `YYYY-MM-DD.jsonl.gz`, one day after the other from FIRST_DAY (day files of an earlier
+    run in `out_dir` are removed first). The articles cycle over the (first `source_limit`)
+    articles of `source`: the first cycle is the articles as they are; in cycle c >= 1 each
+    copy gets id `<id>-v<c>`, url `<url>?v=<c>`, `edit_title` and `edit_text` seeded by its
+    index k in the output, with a vocabulary collected from `source` (`collect_vocabulary`).
+    The same `n` gives byte-identical files. Streams: one record in memory at a time."""
+    if n < 1 or articles_per_file < 1:
+        raise ValueError(f"articles ({n}) and articles per file ({articles_per_file}) must be >= 1")
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"corpus_{n}.jsonl.gz"
-    written = raw_bytes = 0
-    cycle = 0
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as out:
-        while written < n:
-            seen = 0
-            for line in _open_lines(source):
-                if written >= n or (source_limit is not None and seen >= source_limit):
-                    break
-                seen += 1
-                if cycle == 0:
-                    record_line = line if line.endswith("\n") else line + "\n"
-                else:
-                    record = json.loads(line)
-                    record["id"] = f"{record.get('id') or seen}-v{cycle}"
-                    if record.get("url"):
-                        record["url"] = f"{record['url']}{'&' if '?' in record['url'] else '?'}v={cycle}"
-                    field = _text_field(record)
-                    if field:
-                        record[field] = edit_text(record[field], written)
-                    record_line = json.dumps(record, ensure_ascii=False) + "\n"
-                out.write(record_line)
-                raw_bytes += len(record_line.encode("utf-8"))
-                written += 1
-                if progress and written % 100_000 == 0:
-                    progress(f"generated {written:,} / {n:,} articles")
-            if seen == 0:
-                raise ValueError(f"{source}: no articles to generate from")
-            cycle += 1
-    return {"path": str(path), "articles": written, "mb": raw_bytes / 1e6, "cycles": cycle}
+    for stale in out_dir.iterdir():
+        if DAY_FILE.fullmatch(stale.name):
+            stale.unlink()
+    vocab_articles = VOCAB_ARTICLES if source_limit is None else min(VOCAB_ARTICLES, source_limit)
+    vocab = collect_vocabulary(source, articles=vocab_articles)
+    written = raw_bytes = cycles = 0
+    files: list[str] = []
+    out = None
+    try:
+        for cycle, line in generated_lines(source, n, vocab, source_limit=source_limit):
+            if written % articles_per_file == 0:
+                if out is not None:
+                    out.close()
+                name = f"{FIRST_DAY + timedelta(days=written // articles_per_file):%Y-%m-%d}.jsonl.gz"
+                files.append(name)
+                # mtime 0 and the same file name in the header: the same n gives the same bytes
+                out = gzip.GzipFile(str(out_dir / name), "wb", compresslevel=1, mtime=0)
+            data = line.encode("utf-8")
+            out.write(data)
+            cycles = cycle + 1
+            raw_bytes += len(data)
+            written += 1
+            if progress and written % 100_000 == 0:
+                progress(f"generated {written:,} / {n:,} articles")
+    finally:
+        if out is not None:
+            out.close()
+    return {
+        "path": str(out_dir),
+        "articles": written,
+        "mb": raw_bytes / 1e6,
+        "cycles": cycles,
+        "files": len(files),
+        "articles_per_file": articles_per_file,
+        "first_file": files[0],
+        "last_file": files[-1],
+        "vocabulary": {"definite": len(vocab.definite), "other": len(vocab.other)},
+        "compressed_mb": sum((out_dir / f).stat().st_size for f in files) / 1e6,
+    }
 
 
 def input_stats(path: Path) -> dict[str, Any]:
-    """Articles (non-empty lines) and uncompressed bytes of a JSONL(.gz) file."""
+    """Articles (non-empty lines) and uncompressed bytes of a JSONL(.gz) file or folder."""
     articles = size = 0
-    for line in _open_lines(path):
+    for line in _input_lines(path):
         articles += 1
         size += len(line.encode("utf-8"))
     return {"articles": articles, "mb": size / 1e6}
@@ -164,7 +345,8 @@ def part_floor(path: str, workdir: str) -> dict[str, Any]:
     import polars as pl
 
     start = time.perf_counter()
-    df = pl.read_ndjson(path)
+    files = input_files(Path(path))
+    df = pl.read_ndjson(files[0] if len(files) == 1 else [str(f) for f in files])
     read = time.perf_counter() - start
     column = next(c for c in TEXT_FIELDS if c in df.columns)
     start = time.perf_counter()
@@ -195,7 +377,7 @@ def part_naive(path: str, workdir: str, sample: int) -> dict[str, Any]:
     rows = []
     sample_bytes = 0
     start = time.perf_counter()
-    for line in _open_lines(Path(path)):
+    for line in _input_lines(Path(path)):
         if len(rows) >= sample:
             break
         sample_bytes += len(line.encode("utf-8"))
@@ -225,6 +407,8 @@ def part_naive(path: str, workdir: str, sample: int) -> dict[str, Any]:
 
 
 def _sources_yaml(path: str, workdir: Path) -> Path:
+    """One jsonl source: the input file, or the generated corpus's folder (akhbar reads every
+    .jsonl.gz file under it, in name order)."""
     sources = workdir / "sources.yaml"
     sources.write_text(
         "sources:\n"
@@ -357,13 +541,15 @@ def run_benchmark(
     input_path: Path | None = None,
     *,
     articles: int | None = None,
+    articles_per_file: int = DEFAULT_ARTICLES_PER_FILE,
     naive_sample: int = DEFAULT_NAIVE_SAMPLE,
     workdir: Path | None = None,
     source_limit: int | None = None,
     progress: Progress = _progress,
     log_level: str = "INFO",
 ) -> dict[str, Any]:
-    """Run every part on one input (generated first with `articles`) and return the results."""
+    """Run every part on one input (generated first with `articles`, as daily files of
+    `articles_per_file`) and return the results."""
     source = Path(input_path or DEFAULT_INPUT)
     if not source.is_file():
         raise FileNotFoundError(f"input {source} not found")
@@ -376,11 +562,20 @@ def run_benchmark(
             progress(f"generating {articles:,} articles from {source.name} into {work}")
             start = time.perf_counter()
             generated = generate_corpus(
-                source, work / "corpus", articles, source_limit=source_limit, progress=progress
+                source,
+                work / "corpus",
+                articles,
+                articles_per_file=articles_per_file,
+                source_limit=source_limit,
+                progress=progress,
             )
             generated["seconds"] = time.perf_counter() - start
             path = Path(generated["path"])
             stats = {"articles": generated["articles"], "mb": generated["mb"]}
+            progress(
+                f"generated {generated['files']} daily files ({generated['first_file']} .. "
+                f"{generated['last_file']}) in {generated['seconds']:.1f} s"
+            )
         else:
             path = source
             stats = input_stats(path)
@@ -441,7 +636,9 @@ def format_report(result: dict[str, Any]) -> str:
         gen = result["generated"]
         lines.append(
             f"generated from {inp['source']} in {gen['seconds']:.1f} s ({gen['cycles']} cycles, "
-            "copies with new ids/urls and a small edit each)"
+            "copies with new ids/urls, sentence and word edits); "
+            f"{gen['files']} daily files of {gen['articles_per_file']:,} articles "
+            f"({gen['first_file']} .. {gen['last_file']}, {gen['compressed_mb']:.1f} MB gzip)"
         )
     header = f"{'part':<46}{'seconds':>10}{'articles/s':>12}{'MB/s':>9}{'CPU s':>9}"
     header += f"{'peak RSS MB':>13}{'tree MB':>9}"
@@ -502,6 +699,132 @@ def format_report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# -- scaling: the akhbar part alone at several sizes -----------------------------------------
+
+
+def parse_sizes(text: str) -> list[int]:
+    """'26368,100k,1M' -> [26368, 100000, 1000000] (k = 1,000, M = 1,000,000)."""
+    sizes = []
+    for item in text.replace("_", "").split(","):
+        item = item.strip()
+        mult = {"k": 1_000, "m": 1_000_000}.get(item[-1:].lower(), 1)
+        try:
+            size = int(item[:-1] if mult > 1 else item) * mult
+        except ValueError:
+            raise ValueError(f"--scaling: {item!r} is not a size like 50000, 100k or 1M") from None
+        if size < 1:
+            raise ValueError(f"--scaling: sizes must be >= 1, got {item!r}")
+        sizes.append(size)
+    return sorted(set(sizes))
+
+
+def run_scaling(
+    input_path: Path | None,
+    sizes: list[int],
+    *,
+    articles_per_file: int = DEFAULT_ARTICLES_PER_FILE,
+    workdir: Path | None = None,
+    source_limit: int | None = None,
+    progress: Progress = _progress,
+    log_level: str = "INFO",
+) -> dict[str, Any]:
+    """The akhbar part alone on a generated corpus of each size (smallest first): seconds,
+    articles/s and peak RSS per size, and how seconds per article grow from the smallest size
+    to the largest (1.0: linear). Each size's corpus and build output are deleted after its
+    run unless `workdir` is given."""
+    source = Path(input_path or DEFAULT_INPUT)
+    if not source.is_file():
+        raise FileNotFoundError(f"input {source} not found")
+    sizes = sorted(set(sizes))
+    if not sizes:
+        raise ValueError("no sizes to run")
+    own_workdir = workdir is None
+    work = Path(tempfile.mkdtemp(prefix="akhbar-scaling-")) if own_workdir else Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    runs = []
+    try:
+        for size in sizes:
+            size_dir = work / f"n{size}"
+            progress(f"scaling {size:,}: generating the corpus")
+            start = time.perf_counter()
+            generated = generate_corpus(
+                source,
+                size_dir / "corpus",
+                size,
+                articles_per_file=articles_per_file,
+                source_limit=source_limit,
+                progress=progress,
+            )
+            generate_seconds = time.perf_counter() - start
+            progress(f"scaling {size:,}: akhbar build")
+            akhbar = run_part("akhbar", size_dir, path=generated["path"], log_level=log_level)
+            step_seconds = sum(s["seconds"] for s in akhbar["stages"])
+            runs.append(
+                {
+                    "articles": generated["articles"],
+                    "mb": generated["mb"],
+                    "files": generated["files"],
+                    "generate_seconds": generate_seconds,
+                    "seconds": akhbar["seconds"],
+                    "step_seconds": step_seconds,
+                    **_rate(generated["articles"], generated["mb"], akhbar["seconds"]),
+                    "peak_rss_mb": akhbar["peak_rss_mb"],
+                    "peak_tree_rss_mb": akhbar["peak_tree_rss_mb"],
+                    "cpu_seconds": akhbar["cpu_seconds"],
+                    "exit_code": akhbar["exit_code"],
+                    "release_rows": akhbar["release_rows"],
+                    "stages": akhbar["stages"],
+                }
+            )
+            progress(f"scaling {size:,}: {akhbar['seconds']:.1f} s, exit code {akhbar['exit_code']}")
+            if own_workdir:
+                shutil.rmtree(size_dir, ignore_errors=True)
+    finally:
+        if own_workdir:
+            shutil.rmtree(work, ignore_errors=True)
+    small, large = runs[0], runs[-1]
+    return {
+        "input": {"source": str(source), "articles_per_file": articles_per_file},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "runs": runs,
+        # seconds per article at the largest size / at the smallest: 1.0 is linear, > 1 superlinear
+        "seconds_per_article_ratio": (large["seconds"] / large["articles"])
+        / (small["seconds"] / small["articles"]),
+        "step_seconds_per_article_ratio": (large["step_seconds"] / large["articles"])
+        / (small["step_seconds"] / small["articles"])
+        if small["step_seconds"]
+        else None,
+    }
+
+
+def format_scaling(result: dict[str, Any]) -> str:
+    header = f"{'articles':>10}{'MB':>9}{'seconds':>10}{'in steps':>10}{'articles/s':>12}"
+    header += f"{'CPU s':>9}{'peak RSS MB':>13}{'tree MB':>9}{'exit':>6}"
+    lines = [f"akhbar build scaling on corpora generated from {result['input']['source']}", header]
+    lines.append("-" * len(header))
+    for run in result["runs"]:
+        lines.append(
+            f"{run['articles']:>10,}{run['mb']:>9.1f}{run['seconds']:>10.1f}{run['step_seconds']:>10.1f}"
+            f"{run['articles_per_s']:>12.0f}{run['cpu_seconds']:>9.1f}{run['peak_rss_mb']:>13.0f}"
+            f"{run['peak_tree_rss_mb']:>9.0f}{run['exit_code']:>6}"
+        )
+    small, large = result["runs"][0], result["runs"][-1]
+    if len(result["runs"]) > 1:
+        steps = result["step_seconds_per_article_ratio"]
+        lines.append(
+            f"seconds per article at {large['articles']:,} / at {small['articles']:,}: "
+            f"{result['seconds_per_article_ratio']:.2f} end to end"
+            + (f", {steps:.2f} in the steps" if steps is not None else "")
+            + " (1.0: linear; the fixed start-up cost makes small sizes look slower)"
+        )
+    lines.append(f"machine: {result['machine']['cpus']} CPUs, Python {result['machine']['python']}")
+    return "\n".join(lines)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input",
@@ -511,6 +834,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--articles", type=int, metavar="N", help="generate an N-article corpus from the input first"
+    )
+    parser.add_argument(
+        "--articles-per-file",
+        type=int,
+        default=DEFAULT_ARTICLES_PER_FILE,
+        metavar="M",
+        help="articles per daily file of a generated corpus "
+        f"(YYYY-MM-DD.jsonl.gz from {FIRST_DAY}; default {DEFAULT_ARTICLES_PER_FILE:,})",
+    )
+    parser.add_argument(
+        "--scaling",
+        metavar="N1,N2,...",
+        help="instead of the three parts: only the akhbar build on a generated corpus of each "
+        "size (e.g. 26k,100k,1M), with seconds, articles/s, peak RSS and the linearity ratio",
     )
     parser.add_argument(
         "--naive-sample",
@@ -524,21 +861,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_cli(args: argparse.Namespace) -> int:
+    # `akhbar bench` (pipelines/cli.py) declares its own options: the newer ones may be absent.
+    per_file = getattr(args, "articles_per_file", None) or DEFAULT_ARTICLES_PER_FILE
+    scaling = getattr(args, "scaling", None)
+    workdir = Path(args.workdir) if args.workdir else None
     try:
-        result = run_benchmark(
-            Path(args.input),
-            articles=args.articles,
-            naive_sample=args.naive_sample,
-            workdir=Path(args.workdir) if args.workdir else None,
-        )
+        if scaling:
+            result = run_scaling(
+                Path(args.input), parse_sizes(scaling), articles_per_file=per_file, workdir=workdir
+            )
+            report, ok = format_scaling(result), all(r["exit_code"] == 0 for r in result["runs"])
+        else:
+            result = run_benchmark(
+                Path(args.input),
+                articles=args.articles,
+                articles_per_file=per_file,
+                naive_sample=args.naive_sample,
+                workdir=workdir,
+            )
+            report, ok = format_report(result), result["parts"]["akhbar"]["exit_code"] == 0
     except (OSError, RuntimeError, ValueError) as exc:
         print(f"akhbar bench: {exc}", file=sys.stderr)
         return 1
-    print(format_report(result))
+    print(report)
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         print(f"results written to {args.json}")
-    return 0 if result["parts"]["akhbar"]["exit_code"] == 0 else 1
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
