@@ -139,18 +139,15 @@ class PartWriter:
         return PartSet(self.folder, tuple(self._parts))
 
 
-def collect_garbage(folder: Path, keep: Iterable[str], *, suffixes: tuple[str, ...] = (PART_SUFFIX,)) -> int:
-    """Remove files of `folder` whose key (name before the first dot) is not in `keep`, and
-    leftover temporary files; returns how many were removed."""
+def collect_garbage(folder: Path, keep: Iterable[str]) -> int:
+    """Remove the files of `folder` whose key (the name before the first dot: a part and every
+    file kept beside it) is not in `keep`, and leftover temporary files; returns how many."""
     keep = set(keep)
     removed = 0
     if not folder.is_dir():
         return 0
     for path in folder.iterdir():
-        if not path.is_file():
-            continue
-        stale = path.name.startswith(".") and path.name.endswith(".tmp")
-        if stale or (path.name.endswith(suffixes) and path.name.split(".")[0] not in keep):
+        if path.is_file() and (path.name.endswith(".tmp") or path.name.split(".")[0] not in keep):
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -456,11 +456,12 @@ def _results_markdown(summary: dict) -> str:
 
 
 def _frames(parts: PartSet, frame_of: Callable, schema: pa.Schema) -> Iterator:
-    """The suite frame of each part, one at a time (an empty one for a corpus without parts)."""
+    """The suite frame of each part, built only when the part's stored results are missing (an
+    empty frame for a corpus without parts)."""
     if not parts.parts:
         yield frame_of(schema.empty_table())
-    for table in parts.tables():
-        yield frame_of(table)
+    for part in parts.parts:
+        yield parts.path(part), lambda p=part: frame_of(parts.read_part(p))
 
 
 def suite_check_result(

@@ -7,6 +7,7 @@ data for asset-check metadata and the release manifest.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from akhbar.ingest.records import quarantine_rows
 from akhbar.quality import ROW, drop_rows
@@ -231,8 +233,12 @@ def _is_corpus_level(expectation: dict[str, Any]) -> bool:
     return expectation["type"] in CORPUS_EXPECTATIONS
 
 
+# A part whose suite results may be kept beside it: (where, how to build its frame).
+CachedFrame = tuple[Path, Callable[[], pd.DataFrame]]
+
+
 def validate_parts(
-    frames: Iterable[pd.DataFrame],
+    frames: Iterable[pd.DataFrame | CachedFrame],
     suite_name: str,
     *,
     id_column: str = "id",
@@ -243,8 +249,15 @@ def validate_parts(
     Row-by-row expectations run on each frame and their results are added up (an expectation
     passes when it passes on every part; unexpected and element counts are sums; the first
     examples are kept). Corpus-level expectations (CORPUS_EXPECTATIONS) run once on their
-    columns gathered from every frame. The summary has the shape `validate_frame` returns."""
+    columns gathered from every frame. The summary has the shape `validate_frame` returns.
+
+    A frame given as (path, make) is a part that keeps its results: its row-by-row results and
+    corpus columns are stored at `path` + `.suite-<hash>.json/.parquet` (the hash of the suite
+    and parameters) and read back, not recomputed, while the part and the suite are unchanged."""
     doc = load_suite_doc(suite_name)
+    suite_hash = hashlib.sha256(
+        json.dumps([doc, parameters], sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
     corpus_columns = sorted(
         {
             x["kwargs"]["column"]
@@ -256,9 +269,8 @@ def validate_parts(
     merged: dict[str, dict[str, Any]] = {}
     thin: list[pd.DataFrame] = []
     rows = 0
-    for frame in frames:
-        rows += len(frame)
-        thin.append(frame[[c for c in corpus_columns if c in frame.columns]])
+
+    def evaluate(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
         part = validate_frame(
             frame,
             suite_name,
@@ -266,7 +278,28 @@ def validate_parts(
             parameters=parameters,
             select=lambda x: not _is_corpus_level(x),
         )
-        for result in part["results"]:
+        return part["results"], frame[[c for c in corpus_columns if c in frame.columns]]
+
+    for item in frames:
+        if isinstance(item, pd.DataFrame):
+            results, columns = evaluate(item)
+        else:
+            where, make = item
+            stored = where.with_name(f"{where.name}.suite-{suite_hash}.json")
+            stored_columns = stored.with_suffix(".parquet")
+            if stored.is_file() and stored_columns.is_file():
+                results = json.loads(stored.read_text(encoding="utf-8"))
+                columns = pq.read_table(stored_columns).to_pandas()
+            else:
+                results, columns = evaluate(make())
+                _write_atomic(
+                    stored_columns,
+                    lambda tmp, c=columns: pq.write_table(pa.Table.from_pandas(c, preserve_index=False), tmp),
+                )
+                _write_atomic(stored, lambda tmp, r=results: tmp.write_text(json.dumps(r), encoding="utf-8"))
+        rows += len(columns)
+        thin.append(columns)
+        for result in results:
             merged[result["name"]] = _merge_result(merged.get(result["name"]), result)
     corpus = validate_frame(
         pd.concat(thin, ignore_index=True) if thin else pd.DataFrame(columns=corpus_columns),
@@ -310,3 +343,9 @@ def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[st
     merged["examples"] = (total["examples"] + part["examples"])[:EXAMPLES_PER_EXPECTATION]
     merged["exception"] = total["exception"] or part["exception"]
     return merged
+
+
+def _write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(tmp)
+    os.replace(tmp, path)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster import AssetKey
 
 from pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
@@ -71,11 +72,22 @@ def test_publish_job_selects_only_publication() -> None:
     assert set(job.asset_layer.selected_asset_keys) == {AssetKey("hub_publication")}
 
 
-def test_dagster_definitions_validate(tmp_path: Path) -> None:
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+@pytest.mark.parametrize(
+    "module",
+    [
+        "pipelines.definitions",
+        "pipelines.cluster",  # the celery job's Definitions load with no broker listening
+    ],
+)
+def test_dagster_definitions_validate(tmp_path: Path, module: str) -> None:
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "AKHBAR_CELERY_BROKER": "redis://127.0.0.1:1/0",  # nothing listens there
+    }
     dagster = Path(sys.executable).parent / "dagster"
     proc = subprocess.run(
-        [str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
+        [str(dagster), "definitions", "validate", "-m", module],
         cwd=REPO,
         env=env,
         capture_output=True,

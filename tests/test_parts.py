@@ -220,6 +220,27 @@ def test_incremental_build_redoes_only_new_parts(tmp_path: Path) -> None:
     scratch = tmp_path / "scratch" / "releases" / "v1.0.0"
     data = {k: v for k, v in _digests(incremental).items() if k.startswith("data/")}
     assert data == {k: v for k, v in _digests(scratch).items() if k.startswith("data/")}
-    assert (
-        len(list((tmp_path / "incremental" / "parts" / "article_fields").glob("*.parquet"))) == 6
-    )  # + sidecars
+    # the earlier run's files that no part lists any more are gone: three parts and their sidecars
+    folder = tmp_path / "incremental" / "parts" / "article_fields"
+    assert len({path.name.split(".")[0] for path in folder.iterdir()}) == 3
+
+
+def test_stored_suite_results_are_reused_and_equal(tmp_path: Path, fields: pa.Table) -> None:
+    built: list[int] = []
+
+    def frames():
+        for i in range(0, fields.num_rows, 4):
+
+            def make(i: int = i):
+                built.append(i)
+                return article_fields_frame(fields.slice(i, 4))
+
+            yield tmp_path / f"part{i}.parquet", make
+
+    first = validate_parts(frames(), "article_fields")
+    made = len(built)
+    second = validate_parts(frames(), "article_fields")
+    assert made == -(-fields.num_rows // 4) and len(built) == made  # nothing rebuilt the second time
+    assert second == first
+    assert validate_parts(frames(), "article_fields", parameters={"other": 1}) == first
+    assert len(built) == 2 * made  # other parameters: another suite hash, evaluated again
