@@ -238,3 +238,22 @@ def test_mojibake_hidden_in_json_escapes_is_quarantined(tmp_path: Path) -> None:
     assert batch.articles.num_rows == 0
     (reason,) = batch.quarantine["reason"].to_pylist()
     assert reason.startswith("text: mojibake")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["2015-01-01.jsonl.gz", "2015-01-02.jsonl.gz"], "jsonl"),
+        (["a.ndjson.gz"], "jsonl"),
+        (["a.txt", "notes.md"], "text"),
+        (["page.html", "a.txt"], "html"),
+    ],
+)
+def test_a_folder_format_is_guessed_from_its_files(tmp_path: Path, names: list[str], expected: str) -> None:
+    from akhbar.ingest.sources import guess_format
+
+    for name in names:
+        (tmp_path / name).write_bytes(gzip.compress(b"{}\n") if name.endswith(".gz") else b"x")
+    assert guess_format(tmp_path) == expected
+    source = sources_for_inputs([str(tmp_path)])[0]
+    assert {p.name for p in source.files()} <= set(names)

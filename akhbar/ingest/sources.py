@@ -67,7 +67,7 @@ class SourceConfig:
             suffixes = {
                 "text": (".txt",),
                 "html": (".html", ".htm"),
-                "jsonl": (".jsonl", ".jsonl.gz", ".ndjson"),
+                "jsonl": (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"),
                 "json": (".json", ".json.gz"),
             }
             found = [f for f in p.rglob("*") if f.name.lower().endswith(suffixes[self.format])]
@@ -144,9 +144,14 @@ def guess_format(path: Path) -> str:
     if name.endswith((".txt", ".zip")):  # a zip archive is read as a text source of its .txt members
         return "text"
     if path.is_dir():
-        suffixes = {f.name.lower().rsplit(".", 1)[-1] for f in path.rglob("*") if f.is_file()}
-        for fmt, exts in (("html", {"html", "htm"}), ("jsonl", {"jsonl"}), ("text", {"txt"})):
-            if suffixes & exts:
+        # by the files' own names, so a folder of daily `YYYY-MM-DD.jsonl.gz` files is JSONL
+        names = {f.name.lower() for f in path.rglob("*") if f.is_file()}
+        for fmt, exts in (
+            ("html", (".html", ".htm")),
+            ("jsonl", (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")),
+            ("text", (".txt",)),
+        ):
+            if any(name.endswith(exts) for name in names):
                 return fmt
         raise SourceConfigError(f"{path}: no .txt, .html or .jsonl files inside")
     raise SourceConfigError(
