@@ -8,9 +8,11 @@ an earlier run and is reused without being computed again, row-level gate includ
 """
 
 import json
+import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -29,7 +31,7 @@ from dagster import (
 )
 
 from akhbar.dedup import decide_duplicates, signature_index
-from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, iter_raw_batches
+from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, KnownFile, SkippedFile, iter_raw_batches
 from akhbar.parts import Part, PartSet, PartWriter, collect_garbage, part_key, rows_key, write_table_atomic
 from akhbar.progress import Progress
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
@@ -115,11 +117,86 @@ def _run_parts(
     return sidecars
 
 
-def _finish(writer: PartWriter) -> PartSet:
+def _finish(writer: PartWriter, other_keys: Iterable[str] = ()) -> PartSet:
     """The stage's parts; files of earlier runs that this run no longer lists are removed."""
     parts = writer.finish()
-    collect_garbage(writer.folder, [p.key for p in parts.parts])
+    collect_garbage(writer.folder, [*(p.key for p in parts.parts), *other_keys])
     return parts
+
+
+class _FileRecords:
+    """What each JSON/JSONL input file gave (its parts, the ids it registered, its read-level
+    quarantine), kept as `<file key>.file.json` beside the raw parts. The file key is its
+    source's declaration, path, size and modification time and the code version: while they
+    hold, the next run takes the file's parts without reading it."""
+
+    def __init__(self, writer: PartWriter, configs: dict[str, str]) -> None:
+        self.writer = writer
+        self.configs = configs
+        self.keys: list[str] = []
+        self.skipped = 0
+        self._open: tuple[Path, dict] | None = None
+
+    def _key(self, source_name: str, path: Path) -> str:
+        stat = path.stat()
+        return part_key(
+            CODE_VERSION, self.configs[source_name], str(path), str(stat.st_size), str(stat.st_mtime_ns)
+        )
+
+    def _path(self, key: str) -> Path:
+        return self.writer.folder / f"{key}.file.json"
+
+    def known(self, source, path: Path) -> KnownFile | None:
+        record_path = self._path(self._key(source.name, path))
+        if not record_path.is_file():
+            return None
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if not all(
+            self.writer.has(key) and (self.writer.folder / f"{key}{QUARANTINE_SIDECAR}").is_file()
+            for key, _ in record["parts"]
+        ):
+            return None
+        return KnownFile(record["ids"], record["origins"], record)
+
+    def keep(self, source, path: Path) -> None:
+        self.keys.append(self._key(source.name, path))
+        self.skipped += 1
+
+    def add(self, batch, key: str | None) -> None:
+        """A batch read from `batch.file` (None for text and HTML sources: not recorded)."""
+        if self._open is not None and self._open[0] != batch.file:
+            self.close()
+        if batch.file is None:
+            return
+        if self._open is None:
+            self._open = (
+                batch.file,
+                {"parts": [], "ids": [], "origins": [], "quarantine": [], "raw_bytes": 0},
+            )
+        record = self._open[1]
+        if key is not None:
+            record["parts"].append([key, batch.articles.num_rows])
+        record["ids"] += batch.articles["id"].to_pylist()
+        record["origins"] += batch.articles["origin"].to_pylist()
+        record["quarantine"] += batch.quarantine.to_pylist()
+        record["raw_bytes"] += int(pc.sum(batch.articles["size_bytes"]).as_py() or 0)
+        names = batch.articles["source"].to_pylist()[:1] or batch.quarantine["source"].to_pylist()[:1]
+        if names:
+            record["source"] = names[0]
+
+    def close(self) -> None:
+        if self._open is None:
+            return
+        path, record = self._open
+        self._open = None
+        source = record.pop("source", None)
+        if source is None:
+            return
+        key = self._key(source, path)
+        self.keys.append(key)
+        tmp = self._path(key).with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, ensure_ascii=False, default=str), encoding="utf-8")
+        os.replace(tmp, self._path(key))
 
 
 def _gate(table: pa.Table, frame_of: Callable[[pa.Table], object], suite: str, stage: str):
@@ -175,27 +252,40 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     for source in sources:
         context.log.info(f"reading source {source.name!r}: {source.format} at {source.path}")
     writer = PartWriter(akhbar.parts_dir("raw_articles"))
+    files = _FileRecords(writer, configs)
     quarantine: list[pa.Table] = []
     raw_bytes = 0
     progress = Progress("read", context.log.info)
-    for batch in iter_raw_batches(sources, batch_rows=akhbar.batch_rows):
+    for batch in iter_raw_batches(sources, batch_rows=akhbar.batch_rows, known_file=files.known):
+        if isinstance(batch, SkippedFile):  # an unchanged JSON/JSONL file: its parts as they were
+            record = batch.known.handle
+            for key, rows in record["parts"]:
+                writer.add_existing(key)
+                quarantine.append(pq.read_table(writer.folder / f"{key}{QUARANTINE_SIDECAR}"))
+                progress.advance(rows)
+            quarantine.append(pa.Table.from_pylist(record["quarantine"], schema=QUARANTINE_SCHEMA))
+            raw_bytes += record["raw_bytes"]
+            files.keep(batch.source, batch.path)
+            continue
         quarantine.append(batch.quarantine)
         articles = batch.articles
-        if articles.num_rows == 0:
-            continue
-        # The parsed rows follow from the raw bytes, the source's declaration and the code.
-        key = part_key(
-            CODE_VERSION,
-            configs[articles["source"][0].as_py()],
-            rows_key(articles, ["id", "raw_sha256", "origin"]),
-        )
-        _part, failed = _gated_part(
-            writer, key, lambda a=articles: _gate(a, raw_articles_frame, "raw_articles", "raw")
-        )
-        quarantine.append(failed)
+        key = None
+        if articles.num_rows:
+            # The parsed rows follow from the raw bytes, the source's declaration and the code.
+            key = part_key(
+                CODE_VERSION,
+                configs[articles["source"][0].as_py()],
+                rows_key(articles, ["id", "raw_sha256", "origin"]),
+            )
+            _part, failed = _gated_part(
+                writer, key, lambda a=articles: _gate(a, raw_articles_frame, "raw_articles", "raw")
+            )
+            quarantine.append(failed)
         raw_bytes += int(pc.sum(articles["size_bytes"]).as_py() or 0)
+        files.add(batch, key)
         progress.advance(articles.num_rows)
-    parts = _finish(writer)
+    files.close()
+    parts = _finish(writer, files.keys)
     quarantine_table = _concat_quarantine(quarantine)
     reasons = Counter(r.split(":")[0] for r in quarantine_table["reason"].to_pylist())
     context.log.info(
@@ -208,6 +298,7 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
         metadata={
             **parts_metadata(parts, ["id", "source", "origin", "title"]),
             "parts_reused": writer.reused,
+            "files_not_read_again": files.skipped,
             "raw_bytes": MetadataValue.int(raw_bytes),
             "sources": MetadataValue.json({s.name: {"path": s.path, "format": s.format} for s in sources}),
         },

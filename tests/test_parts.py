@@ -206,8 +206,9 @@ def test_incremental_build_redoes_only_new_parts(tmp_path: Path) -> None:
             name: instance.get_latest_materialization_event(AssetKey(name)).asset_materialization.metadata
             for name in ("raw_articles", "article_fields")
         }
-    # 2024-09-01 is two parts (4 + 2 articles), unchanged; 2024-09-02 is one new part
+    # 2024-09-01 is two parts (4 + 2 articles), unchanged and not read again; 2024-09-02 is new
     assert metadata["raw_articles"]["parts"].value == 3
+    assert metadata["raw_articles"]["files_not_read_again"].value == 1
     assert (
         metadata["article_fields"]["parts_reused"].value,
         metadata["article_fields"]["parts_extracted"].value,
@@ -244,3 +245,31 @@ def test_stored_suite_results_are_reused_and_equal(tmp_path: Path, fields: pa.Ta
     assert second == first
     assert validate_parts(frames(), "article_fields", parameters={"other": 1}) == first
     assert len(built) == 2 * made  # other parameters: another suite hash, evaluated again
+
+
+def _raw_metadata() -> dict:
+    with DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(AssetKey("raw_articles"))
+        quarantine = instance.get_latest_materialization_event(AssetKey("raw_quarantine"))
+    return {**event.asset_materialization.metadata, "quarantined": quarantine.asset_materialization.metadata}
+
+
+def test_a_known_file_is_read_again_when_an_earlier_file_repeats_its_ids(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    _write_day(source, "2024-09-02", range(4))
+    args = ["--input", str(source), "--log-level", "ERROR", "--out", str(tmp_path / "out")]
+    assert main(["build", *args]) == 0
+    assert main(["build", *args]) == 0
+    assert _raw_metadata()["files_not_read_again"].value == 1
+    # a file sorted before it now holds article 3 (same url): 2024-09-02 must give it up
+    _write_day(source, "2024-09-01", range(3, 5))
+    assert main(["build", *args]) == 0
+    metadata = _raw_metadata()
+    assert metadata["files_not_read_again"].value == 0
+    assert metadata["dagster/row_count"].value == 5
+    assert metadata["quarantined"]["dagster/row_count"].value == 1
+    # touched, not changed: read again, and its parts are the ones already on disk
+    (source / "2024-09-02.jsonl").touch()
+    assert main(["build", *args]) == 0
+    metadata = _raw_metadata()
+    assert (metadata["files_not_read_again"].value, metadata["parts_reused"].value) == (1, 2)

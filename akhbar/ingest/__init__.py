@@ -6,15 +6,16 @@ an article, a row of `QUARANTINE_SCHEMA` with the reason: nothing read is droppe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from akhbar.ingest.decode import looks_like_mojibake
 from akhbar.ingest.html_pages import read_html_pages
-from akhbar.ingest.json_records import read_json_records
+from akhbar.ingest.json_records import read_json_file, read_json_records, read_jsonl
 from akhbar.ingest.records import QUARANTINE_SCHEMA, RAW_SCHEMA, quarantine_row
 from akhbar.ingest.sources import (
     SourceConfig,
@@ -27,7 +28,9 @@ from akhbar.ingest.text_files import read_text_files
 __all__ = [
     "QUARANTINE_SCHEMA",
     "RAW_SCHEMA",
+    "KnownFile",
     "RawBatch",
+    "SkippedFile",
     "SourceConfig",
     "SourceConfigError",
     "iter_raw_batches",
@@ -50,6 +53,7 @@ def read_source(source: SourceConfig) -> Iterator[dict[str, Any]]:
 class RawBatch:
     articles: pa.Table
     quarantine: pa.Table
+    file: Path | None = None  # the input file of a JSON/JSONL batch (text and HTML: None)
 
 
 def _unusable_reason(row: dict[str, Any]) -> str | None:
@@ -69,42 +73,46 @@ def _unusable_reason(row: dict[str, Any]) -> str | None:
 DEFAULT_BATCH_ROWS = 5_000
 
 
-def _file_of(source: SourceConfig, origin: str) -> str:
-    """The input file a record came from (`dump.jsonl#L12` -> `dump.jsonl`), for record formats;
-    text and HTML sources hold one article per file, and are batched across files."""
-    return origin.split("#", 1)[0] if source.format in ("jsonl", "json") else ""
+@dataclass(frozen=True)
+class KnownFile:
+    """What an earlier run read from an input file that has not changed since: the ids it
+    registered (with their origins), and the caller's handle to the parts it made."""
+
+    ids: list[str]
+    origins: list[str]
+    handle: Any
 
 
-def iter_raw_batches(
-    sources: list[SourceConfig], *, batch_rows: int = DEFAULT_BATCH_ROWS
-) -> Iterator[RawBatch]:
-    """Read every source as a stream of batches of at most `batch_rows` articles.
+@dataclass(frozen=True)
+class SkippedFile:
+    """A JSON/JSONL file not read again: its `known.handle` says where its parts are."""
 
-    A batch never spans two sources nor two files of a JSON/JSONL source, so one new file of a
-    daily scrape makes new batches of its own and leaves the others as they were. The first
-    occurrence of an id is kept, repeats are quarantined (across batches: the ids seen are
-    remembered, not the articles). Quarantine rows travel with the batch they were read in.
-    """
-    if batch_rows < 1:
-        raise ValueError(f"batch_rows must be >= 1, got {batch_rows}")
-    kept_origin: dict[str, str] = {}
-    for source in sources:
+    source: SourceConfig
+    path: Path
+    known: KnownFile
+
+
+class _Reader:
+    """The read-level checks and the ids seen so far, across every source of a run."""
+
+    def __init__(self, batch_rows: int) -> None:
+        self.batch_rows = batch_rows
+        self.kept_origin: dict[str, str] = {}
+
+    def batches(self, rows: Iterator[dict[str, Any]], file: Path | None) -> Iterator[RawBatch]:
         articles: list[dict[str, Any]] = []
         quarantine: list[dict[str, Any]] = []
-        current_file: str | None = None
-        for row in read_source(source):
-            file = _file_of(source, row["origin"])
-            if articles and (len(articles) >= batch_rows or file != current_file):
-                yield _batch(articles, quarantine)
+        for row in rows:
+            if len(articles) >= self.batch_rows:
+                yield _batch(articles, quarantine, file)
                 articles, quarantine = [], []
-            current_file = file
             if "reason" in row:
                 quarantine.append(row)
                 continue
             reason = _unusable_reason(row)
-            if reason is None and row["id"] in kept_origin:
+            if reason is None and row["id"] in self.kept_origin:
                 what = "url or record id" if row["url"] or row["source_record_id"] else "raw bytes"
-                reason = f"duplicate id {row['id']}: same {what} as {kept_origin[row['id']]}"
+                reason = f"duplicate id {row['id']}: same {what} as {self.kept_origin[row['id']]}"
             if reason:
                 quarantine.append(
                     {
@@ -115,22 +123,65 @@ def iter_raw_batches(
                     }
                 )
                 continue
-            kept_origin[row["id"]] = f"{row['source']}:{row['origin']}"
+            self.kept_origin[row["id"]] = f"{row['source']}:{row['origin']}"
             articles.append(row)
         if articles or quarantine:
-            yield _batch(articles, quarantine)
+            yield _batch(articles, quarantine, file)
+
+    def register(self, source: SourceConfig, known: KnownFile) -> bool:
+        """Take a known file's ids as read, unless one of them was seen before (then the file
+        must be read again, so that the repeat is quarantined where it now is)."""
+        if any(i in self.kept_origin for i in known.ids):
+            return False
+        self.kept_origin.update(
+            (i, f"{source.name}:{o}") for i, o in zip(known.ids, known.origins, strict=True)
+        )
+        return True
 
 
-def _batch(articles: list[dict[str, Any]], quarantine: list[dict[str, Any]]) -> RawBatch:
+def iter_raw_batches(
+    sources: list[SourceConfig],
+    *,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    known_file: Callable[[SourceConfig, Path], KnownFile | None] | None = None,
+) -> Iterator[RawBatch | SkippedFile]:
+    """Read every source as a stream of batches of at most `batch_rows` articles.
+
+    A batch never spans two sources nor two files of a JSON/JSONL source, so one new file of a
+    daily scrape makes new batches of its own and leaves the others as they were; `known_file`
+    may even spare reading a JSON/JSONL file an earlier run read (a SkippedFile comes instead).
+    The first occurrence of an id is kept, repeats are quarantined (across batches: the ids
+    seen are remembered, not the articles). Quarantine rows travel with the batch they were
+    read in.
+    """
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be >= 1, got {batch_rows}")
+    reader = _Reader(batch_rows)
+    for source in sources:
+        if source.format not in ("jsonl", "json"):
+            yield from reader.batches(read_source(source), None)
+            continue
+        root = source.root()
+        read_file = read_jsonl if source.format == "jsonl" else read_json_file
+        for path in source.files():
+            known = known_file(source, path) if known_file else None
+            if known is not None and reader.register(source, known):
+                yield SkippedFile(source, path, known)
+                continue
+            yield from reader.batches(read_file(source, path, path.relative_to(root).as_posix()), path)
+
+
+def _batch(articles: list[dict[str, Any]], quarantine: list[dict[str, Any]], file: Path | None) -> RawBatch:
     return RawBatch(
         articles=pa.Table.from_pylist(articles, schema=RAW_SCHEMA),
         quarantine=pa.Table.from_pylist(quarantine, schema=QUARANTINE_SCHEMA),
+        file=file,
     )
 
 
 def read_sources(sources: list[SourceConfig]) -> RawBatch:
     """Every source read into one batch (`iter_raw_batches` without the batching)."""
-    batches = list(iter_raw_batches(sources))
+    batches = [b for b in iter_raw_batches(sources) if isinstance(b, RawBatch)]
     return RawBatch(
         articles=pa.concat_tables([RAW_SCHEMA.empty_table(), *(b.articles for b in batches)]),
         quarantine=pa.concat_tables([QUARANTINE_SCHEMA.empty_table(), *(b.quarantine for b in batches)]),
