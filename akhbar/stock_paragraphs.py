@@ -79,6 +79,19 @@ def find_stock(
     return {source: frozenset(hashes) for source, hashes in sorted(stock.items())}
 
 
+def stock_among(candidates: pa.Table, stock: dict[str, frozenset[int]]) -> list[str]:
+    """The stock paragraphs among a part's candidates, as sorted "source:hash" strings: with
+    the part itself, they decide what removing stock paragraphs makes of it."""
+    found = {
+        f"{source}:{paragraph}"
+        for source, paragraph in zip(
+            candidates["source"].to_pylist(), candidates["paragraph"].to_pylist(), strict=True
+        )
+        if paragraph in stock.get(source, ())
+    }
+    return sorted(found)
+
+
 def stock_hash_positions(hashes: list[int], stock: frozenset[int]) -> list[int]:
     """Indexes of paragraphs (given by their hashes) to remove as stock: never the first,
     never all."""

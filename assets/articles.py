@@ -45,7 +45,7 @@ from akhbar.stages.normalize_articles import (
     stock_candidates_of,
 )
 from akhbar.stages.pool import PartQueue, worker_pool
-from akhbar.stock_paragraphs import find_stock
+from akhbar.stock_paragraphs import find_stock, stock_among
 from assets.gx_suites import quarantine_failing_rows, validate_parts
 from assets.metadata import preview_markdown
 from assets.resources import AkhbarSettings
@@ -358,17 +358,22 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
     quarantine: list[pa.Table] = []
     chrome_rules: Counter = Counter()
     progress = Progress("normalize (stock paragraphs, gate)", context.log.info, total=segmented.num_rows)
-    for part in segmented.parts:
-        table, found = remove_stock_paragraphs(segmented.read_part(part), stock)
-        # Its content follows from the raw part (and code) and the stock paragraphs it holds.
-        key = part_key(part.key, *map(str, found))
+    for part, part_candidates in zip(segmented.parts, candidates, strict=True):
+        # Its content follows from the segmented part and the stock paragraphs among its
+        # candidates: known from the candidates alone, so an unchanged part is not even read.
+        key = part_key(part.key, *stock_among(part_candidates, stock))
         _written, failed = _gated_part(
             writer,
             key,
-            lambda t=table: _gate(t, normalized_articles_frame, "normalized_articles", "normalize"),
+            lambda p=part: _gate(
+                remove_stock_paragraphs(segmented.read_part(p), stock),
+                normalized_articles_frame,
+                "normalized_articles",
+                "normalize",
+            ),
         )
         quarantine.append(failed)
-        rules = pc.struct_field(pc.list_flatten(table["chrome"]), "rule")
+        rules = pc.struct_field(pc.list_flatten(writer.read(key, ["chrome"])["chrome"]), "rule")
         chrome_rules.update(Counter(rules.to_pylist()))
         progress.advance(part.rows)
     parts = _finish(writer)

@@ -122,7 +122,7 @@ def test_stock_paragraphs_found_across_parts_as_in_one_batch(tmp_path: Path) -> 
     whole = normalize_articles(raw)
     segmented = [segment_articles(raw.slice(i, 2)) for i in range(0, raw.num_rows, 2)]
     stock = find_stock(stock_candidates_of(s) for s in segmented)
-    parts = [remove_stock_paragraphs(s, stock)[0] for s in segmented]
+    parts = [remove_stock_paragraphs(s, stock) for s in segmented]
     assert pa.concat_tables(parts).equals(whole)
     rules = [r["rule"] for chrome in whole["chrome"].to_pylist() for r in chrome]
     assert rules.count("stock_paragraph") == 7  # removed from every article

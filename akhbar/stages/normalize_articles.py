@@ -52,7 +52,7 @@ def normalize_articles(raw: pa.Table) -> pa.Table:
     removed (`remove_stock_paragraphs`). The pipeline runs the same three steps part by part.
     """
     segmented = segment_articles(raw)
-    return remove_stock_paragraphs(segmented, find_stock([stock_candidates_of(segmented)]))[0]
+    return remove_stock_paragraphs(segmented, find_stock([stock_candidates_of(segmented)]))
 
 
 def segment_articles(raw: pa.Table) -> pa.Table:
@@ -100,12 +100,9 @@ def stock_candidates_of(segmented: pa.Table) -> pa.Table:
     )
 
 
-def remove_stock_paragraphs(
-    segmented: pa.Table, stock: dict[str, frozenset[int]]
-) -> tuple[pa.Table, list[int]]:
+def remove_stock_paragraphs(segmented: pa.Table, stock: dict[str, frozenset[int]]) -> pa.Table:
     """Second pass: the normalized part (NORMALIZED_SCHEMA) with stock paragraphs moved from
-    `blocks` to `chrome`, and the sorted distinct stock hashes found in it (they decide its
-    content, so they are part of its key)."""
+    `blocks` to `chrome`."""
     hashes_column = segmented[PARAGRAPH_HASHES].to_pylist()
     sources = segmented["source"].to_pylist()
     hits = {
@@ -115,15 +112,13 @@ def remove_stock_paragraphs(
     }
     table = segmented.drop_columns([PARAGRAPH_HASHES])
     if not hits:
-        return table, []
+        return table
     blocks_column = table["blocks"].to_pylist()
     chrome_column = table["chrome"].to_pylist()
-    found: set[int] = set()
     for i in sorted(hits):
         blocks, hashes = blocks_column[i], hashes_column[i]
         paragraph_blocks = [j for j, b in enumerate(blocks) if b["kind"] == PARAGRAPH]
         positions = stock_hash_positions(hashes, stock[sources[i]])
-        found.update(hashes[k] for k in positions)
         drop = {paragraph_blocks[k] for k in positions}
         if drop:
             chrome_column[i] = chrome_column[i] + [
@@ -139,4 +134,4 @@ def remove_stock_paragraphs(
         table.schema.field("chrome"),
         pa.array(chrome_column, NORMALIZED_SCHEMA.field("chrome").type),
     )
-    return table, sorted(found)
+    return table
