@@ -164,7 +164,11 @@ def decide_duplicates(
     num_perm, shingle_words = _index_params(current)
     if pc.count_distinct(current["id"]).as_py() != current.num_rows:
         raise ValueError("ids must be unique")
-    current = current.combine_chunks()
+    # The signatures leave the table for one numpy matrix (the largest thing here: 512 bytes an
+    # article) and come back only in the saved index; don't hold `current` in the caller.
+    signature_field = current.schema.field("signature")
+    current_sigs = _signature_matrix(current, num_perm)
+    current = current.drop_columns(["signature"]).combine_chunks()
     if prior is None:
         prior = empty_index(num_perm=num_perm, shingle_words=shingle_words)
     _check_index(prior, num_perm=num_perm, shingle_words=shingle_words)
@@ -184,6 +188,8 @@ def decide_duplicates(
         "duplicate_kind",
         pc.take(frozen["duplicate_kind"], frozen_at),
     )
+    prior_sigs = _signature_matrix(prior_only, num_perm)
+    prior_only = prior_only.drop_columns(["signature"])
     nodes = pa.concat_tables([current, prior_only])
     total = nodes.num_rows
     is_prior = np.concatenate([reseen, np.ones(prior_only.num_rows, dtype=bool)])
@@ -196,7 +202,7 @@ def decide_duplicates(
     keys = nodes["exact_key"]
     key_valid = keys.is_valid().to_numpy(zero_copy_only=False)
     key_values = keys.fill_null(0).to_numpy(zero_copy_only=False).astype(_U64)
-    sigs = _SignatureRows(current, prior_only, num_perm)
+    sigs = _SignatureRows(current_sigs, prior_sigs)
 
     edges_a: list[np.ndarray] = []
     edges_b: list[np.ndarray] = []
@@ -275,9 +281,27 @@ def decide_duplicates(
     current = current.set_column(
         current.schema.get_field_index("duplicate_of"), "duplicate_of", duplicate_of
     ).set_column(current.schema.get_field_index("duplicate_kind"), "duplicate_kind", kind)
-    index = pa.concat_tables([current, prior_only]).sort_by("id").combine_chunks()
+    clusters = _clusters(current, nodes)
+    del nodes
+    ids = (
+        pa.concat_arrays([_array(current["id"]), _array(prior_only["id"])])
+        if prior_only.num_rows
+        else _array(current["id"])
+    )
+    order = pc.sort_indices(ids).to_numpy()
+    matrix = (
+        np.concatenate([current_sigs[0], prior_sigs[0]])[order]
+        if prior_only.num_rows
+        else current_sigs[0][order]
+    )
+    has = np.concatenate([current_sigs[1], prior_sigs[1]])[order]
+    index = pa.concat_tables([current, prior_only]).take(pa.array(order)).combine_chunks()
+    signature = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), num_perm, mask=pa.array(~has))
+    index = index.add_column(
+        _index_schema(num_perm, shingle_words).get_field_index("signature"), signature_field, signature
+    )
     index = index.replace_schema_metadata(_index_schema(num_perm, shingle_words).metadata)
-    return DuplicateResult(duplicate_of, kind, _clusters(current, nodes), index)
+    return DuplicateResult(duplicate_of, kind, clusters, index)
 
 
 def signature_index(table: pa.Table, *, num_perm: int = 128, shingle_words: int = 5) -> pa.Table:
@@ -455,10 +479,10 @@ def _batches(keys: list[str]) -> list[tuple[int, int]]:
 class _SignatureRows:
     """Signatures of the nodes: the table's rows, then the prior-only rows (not copied together)."""
 
-    def __init__(self, current: pa.Table, prior_only: pa.Table, num_perm: int) -> None:
-        self.n = current.num_rows
-        self.current, has_current = _signature_matrix(current, num_perm)
-        self.prior, has_prior = _signature_matrix(prior_only, num_perm)
+    def __init__(self, current: tuple[np.ndarray, np.ndarray], prior: tuple[np.ndarray, np.ndarray]) -> None:
+        self.current, has_current = current
+        self.prior, has_prior = prior
+        self.n = len(self.current)
         self.has = np.concatenate([has_current, has_prior])
 
     def take(self, nodes: np.ndarray, columns: slice = slice(None)) -> np.ndarray:

@@ -153,16 +153,18 @@ def collect_garbage(folder: Path, keep: Iterable[str]) -> int:
     return removed
 
 
-def _part_batches(parts: PartSet, part: Part, batch_rows: int) -> Iterator[pa.Table]:
+def _part_batches(parts: PartSet, part: Part) -> Iterator[pa.Table]:
+    """A part's row groups, one decoded at a time, on this thread: `iter_batches` would read
+    ahead several megabytes per file, which over hundreds of open parts is gigabytes."""
     reader = pq.ParquetFile(parts.path(part))
-    for batch in reader.iter_batches(batch_size=batch_rows):
-        yield pa.Table.from_batches([batch])
+    for index in range(reader.num_row_groups):
+        yield reader.read_row_group(index, use_threads=False)
 
 
-def merge_by_id(parts: PartSet, *, rows_per_table: int, batch_rows: int = 256) -> Iterator[pa.Table]:
+def merge_by_id(parts: PartSet, *, rows_per_table: int) -> Iterator[pa.Table]:
     """Every row of `parts`, each part already sorted by `id`, as tables of `rows_per_table`
-    rows in global id order: a k-way merge that holds one small batch per part (write parts
-    with small row groups) plus one output table, never the corpus.
+    rows in global id order: a k-way merge that holds one row group per part (write parts with
+    small row groups) plus one output table, never the corpus.
 
     The order comes from the ids alone (sorted once, in memory: tens of bytes per article);
     the rows are then pulled from each part's stream in that order."""
@@ -179,7 +181,7 @@ def merge_by_id(parts: PartSet, *, rows_per_table: int, batch_rows: int = 256) -
     order = pc.sort_indices(every_id)
     part_of = which.take(order).to_numpy()
     del ids, which, order, every_id
-    streams = [_part_batches(parts, p, batch_rows) for p in parts.parts]
+    streams = [_part_batches(parts, p) for p in parts.parts]
     pending: list[pa.Table | None] = [None] * len(parts.parts)
     for start in range(0, len(part_of), rows_per_table):
         chunk = part_of[start : start + rows_per_table]

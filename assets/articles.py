@@ -508,11 +508,11 @@ def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, arti
     signatures = _finish(writer)
     prior_path = latest_release_file(akhbar.data_root, "dedup_index.parquet")
     prior = pq.read_table(prior_path) if prior_path else None
-    current = signatures.read(schema=signature_index(ARTICLE_SCHEMA.empty_table()).schema)
-    result = decide_duplicates(current, prior=prior)
-    marks = pa.table(
-        {"id": current["id"], "duplicate_of": result.duplicate_of, "duplicate_kind": result.kind}
-    )
+    schema = signature_index(ARTICLE_SCHEMA.empty_table()).schema
+    ids = signatures.read(["id"], schema=schema)["id"]
+    # not held here: decide_duplicates moves the signatures into one matrix and frees the rest
+    result = decide_duplicates(signatures.read(schema=schema), prior=prior)
+    marks = pa.table({"id": ids, "duplicate_of": result.duplicate_of, "duplicate_kind": result.kind})
     clusters = result.clusters.sort_by([("size", "descending"), ("kept_id", "ascending")])
     sizes = Counter(clusters["size"].to_pylist())
     context.log.info(

@@ -79,14 +79,14 @@ def _table_parts(tmp_path: Path, sizes: list[int]) -> tuple[PartWriter, list[str
 
 
 @pytest.mark.parametrize(
-    ("sizes", "rows_per_table", "batch_rows"),
-    [([50, 1, 0, 120, 33], 40, 5), ([10], 3, 256), ([200, 200], 1000, 16), ([0], 10, 4)],
+    ("sizes", "rows_per_table"),
+    [([50, 1, 0, 120, 33], 40), ([10], 3), ([200, 200], 1000), ([0], 10)],
 )
 def test_merge_by_id_streams_every_row_in_id_order(
-    tmp_path: Path, sizes: list[int], rows_per_table: int, batch_rows: int
+    tmp_path: Path, sizes: list[int], rows_per_table: int
 ) -> None:
-    writer, ids = _table_parts(tmp_path, sizes)
-    tables = list(merge_by_id(writer.finish(), rows_per_table=rows_per_table, batch_rows=batch_rows))
+    writer, ids = _table_parts(tmp_path, sizes)  # row groups of 7 rows
+    tables = list(merge_by_id(writer.finish(), rows_per_table=rows_per_table))
     assert [r for t in tables for r in t["id"].to_pylist()] == sorted(ids)
     assert all(t.num_rows == rows_per_table for t in tables[:-1])
     merged = pa.concat_tables(tables) if tables else None
