@@ -67,7 +67,6 @@ near-identical texts, e.g. a daily template).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,7 +76,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from datasketch import MinHash, MinHashLSH
 
-from akhbar.normalize import search_key
+from akhbar.normalize import key_hash, search_key
 
 # Parameters a stored signature depends on; a prior index made with others is refused.
 SCHEME = "affine32"
@@ -319,10 +318,7 @@ def signature_index(table: pa.Table, *, num_perm: int = 128, shingle_words: int 
     # Rows in slices: the search keys (Python strings) of one slice at a time are alive.
     for start in range(0, n, ROW_BATCH):
         keys = [search_key(body) for body in table["body"].slice(start, ROW_BATCH).fill_null("").to_pylist()]
-        exact += [
-            int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "little") if k else None
-            for k in keys
-        ]
+        exact += [key_hash(k) if k else None for k in keys]
         stop = start + len(keys)
         sig[start:stop], has[start:stop] = compute_signatures(
             keys, num_perm=num_perm, shingle_words=shingle_words

@@ -24,6 +24,7 @@ fast path for it outside ASCII, ~25 MB/s here): each distinct character found is
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -253,3 +254,9 @@ def arabic_ratio(text: str | None) -> float:
         return 0.0
     letters = len(_ANY_LETTER.findall(text))
     return len(_ARABIC_LETTER.findall(text)) / letters if letters else 0.0
+
+
+def key_hash(key: str) -> int:
+    """64-bit hash (BLAKE2b, little-endian) of a search key: how dedup and stock paragraphs
+    compare texts without keeping them."""
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")

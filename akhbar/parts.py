@@ -54,6 +54,14 @@ def write_table_atomic(table: pa.Table, path: Path, **options: Any) -> None:
     os.replace(tmp, path)
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file to a temporary name, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 @dataclass(frozen=True)
 class Part:
     key: str
@@ -111,11 +119,20 @@ class PartWriter:
         self.reused = 0
         self.written = 0
 
-    def has(self, key: str) -> bool:
-        return (self.folder / f"{key}{PART_SUFFIX}").is_file()
+    def has(self, key: str, sidecar: str | None = None) -> bool:
+        """The part is on disk (and, given a sidecar suffix, the table kept beside it)."""
+        return (self.folder / f"{key}{PART_SUFFIX}").is_file() and (
+            sidecar is None or self.sidecar_path(key, sidecar).is_file()
+        )
+
+    def sidecar_path(self, key: str, sidecar: str) -> Path:
+        return self.folder / f"{key}{sidecar}"
 
     def read(self, key: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.folder / f"{key}{PART_SUFFIX}", columns=columns)
+
+    def read_sidecar(self, key: str, sidecar: str) -> pa.Table:
+        return pq.read_table(self.sidecar_path(key, sidecar))
 
     def add_existing(self, key: str) -> Part:
         """List a part already on disk (made by an earlier run from the same input)."""
@@ -124,7 +141,13 @@ class PartWriter:
         self.reused += 1
         return part
 
-    def write(self, key: str, table: pa.Table, **options: Any) -> Part:
+    def write(
+        self, key: str, table: pa.Table, *, sidecar: tuple[str, pa.Table] | None = None, **options: Any
+    ) -> Part:
+        """Write and list a part (a file already there is kept); a sidecar table is written
+        first, so a part on disk always has its sidecar beside it."""
+        if sidecar is not None:
+            write_table_atomic(sidecar[1], self.sidecar_path(key, sidecar[0]))
         path = self.folder / f"{key}{PART_SUFFIX}"
         if not path.is_file():
             write_table_atomic(table, path, **options)

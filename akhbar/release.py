@@ -66,12 +66,8 @@ def fingerprint_keys(table: pa.Table) -> list[str]:
     ]
 
 
-def input_fingerprint(*tables: pa.Table) -> str:
-    """Hash of every raw input seen (released or quarantined): source, origin, raw_sha256."""
-    return _fingerprint([key for t in tables for key in fingerprint_keys(t)])
-
-
 def _fingerprint(keys: list[str]) -> str:
+    """Hash of every raw input seen (released or quarantined): its fingerprint_keys, sorted."""
     return hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()
 
 

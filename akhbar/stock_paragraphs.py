@@ -13,23 +13,18 @@ of a million articles are a few arrays of integers (`stock_candidates` per part,
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 
 import polars as pl
 import pyarrow as pa
 
-from akhbar.normalize import search_key
+from akhbar.normalize import key_hash, search_key
 
 MIN_ARTICLES = 5
 MIN_WORDS = 2
 NOT_A_CANDIDATE = 0  # key of a paragraph too short to be stock
 
 CANDIDATES_SCHEMA = pa.schema([("source", pa.string()), ("paragraph", pa.uint64()), ("title", pa.uint64())])
-
-
-def key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def paragraph_key(text: str) -> str:

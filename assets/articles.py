@@ -8,7 +8,6 @@ an earlier run and is reused without being computed again, row-level gate includ
 """
 
 import json
-import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
@@ -32,7 +31,7 @@ from dagster import (
 
 from akhbar.dedup import decide_duplicates, signature_index
 from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, KnownFile, SkippedFile, iter_raw_batches
-from akhbar.parts import Part, PartSet, PartWriter, collect_garbage, part_key, rows_key, write_table_atomic
+from akhbar.parts import Part, PartSet, PartWriter, collect_garbage, part_key, rows_key, write_text_atomic
 from akhbar.progress import Progress
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import code_fingerprint, latest_release_file
@@ -64,12 +63,10 @@ def _gated_part(
     """The part `key` with the quarantine rows its gate produced: from disk when an earlier run
     made it, else `make()`d (kept rows, quarantine rows) and written. The quarantine file is
     written first, so a part on disk always has its quarantine beside it."""
-    sidecar = writer.folder / f"{key}{QUARANTINE_SIDECAR}"
-    if writer.has(key) and sidecar.is_file():
-        return writer.add_existing(key), pq.read_table(sidecar)
+    if writer.has(key, QUARANTINE_SIDECAR):
+        return writer.add_existing(key), writer.read_sidecar(key, QUARANTINE_SIDECAR)
     kept, quarantine = make()
-    write_table_atomic(quarantine, sidecar)
-    return writer.write(key, kept, **options), quarantine
+    return writer.write(key, kept, sidecar=(QUARANTINE_SIDECAR, quarantine), **options), quarantine
 
 
 # Parts in flight on the pool ahead of the one being gated and written.
@@ -89,9 +86,7 @@ def _run_parts(
     from disk when an earlier run made both; else the queue's function over the input part
     (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate), then `finish`
     (output rows, sidecar rows) on this process. Returns every part's sidecar table."""
-    todo = [
-        p for p in parts.parts if not (writer.has(p.key) and (writer.folder / f"{p.key}{sidecar}").is_file())
-    ]
+    todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
     fresh = {p.key for p in todo}
     upcoming = iter(todo)
 
@@ -102,16 +97,14 @@ def _run_parts(
     top_up()
     sidecars = []
     for part in parts.parts:
-        path = writer.folder / f"{part.key}{sidecar}"
         if part.key in fresh:
             result = queue.take()
             top_up()
             output, extra = finish(result)
-            write_table_atomic(extra, path)  # first: a part on disk always has its sidecar
-            writer.write(part.key, output, **options)
+            writer.write(part.key, output, sidecar=(sidecar, extra), **options)
         else:
             writer.add_existing(part.key)
-            extra = pq.read_table(path)
+            extra = writer.read_sidecar(part.key, sidecar)
         sidecars.append(extra)
         progress.advance(part.rows)
     return sidecars
@@ -151,10 +144,7 @@ class _FileRecords:
         if not record_path.is_file():
             return None
         record = json.loads(record_path.read_text(encoding="utf-8"))
-        if not all(
-            self.writer.has(key) and (self.writer.folder / f"{key}{QUARANTINE_SIDECAR}").is_file()
-            for key, _ in record["parts"]
-        ):
+        if not all(self.writer.has(key, QUARANTINE_SIDECAR) for key, _ in record["parts"]):
             return None
         return KnownFile(record["ids"], record["origins"], record)
 
@@ -194,9 +184,7 @@ class _FileRecords:
             return
         key = self._key(source, path)
         self.keys.append(key)
-        tmp = self._path(key).with_suffix(".tmp")
-        tmp.write_text(json.dumps(record, ensure_ascii=False, default=str), encoding="utf-8")
-        os.replace(tmp, self._path(key))
+        write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False, default=str))
 
 
 def _gate(table: pa.Table, frame_of: Callable[[pa.Table], object], suite: str, stage: str):
@@ -204,14 +192,19 @@ def _gate(table: pa.Table, frame_of: Callable[[pa.Table], object], suite: str, s
     return kept, failed
 
 
-def _quarantine_by_expectation(quarantine: pa.Table) -> dict[str, int]:
-    """Rows a row-level expectation quarantined, per expectation (`expectation <name>` reasons)."""
+def quarantine_metadata(quarantine: pa.Table) -> dict:
+    """Row count, a preview, and the rows a row-level expectation quarantined per expectation
+    (`expectation <name>` reasons)."""
     counts = Counter(
         r.removeprefix("expectation ")
         for r in quarantine["reason"].to_pylist()
         if r.startswith("expectation ")
     )
-    return dict(sorted(counts.items()))
+    return {
+        "dagster/row_count": quarantine.num_rows,
+        "preview": MetadataValue.md(preview_markdown(quarantine, ["source", "origin", "reason"])),
+        "quarantined_by_expectation": MetadataValue.json(dict(sorted(counts.items()))),
+    }
 
 
 def _concat_quarantine(tables: list[pa.Table]) -> pa.Table:
@@ -261,7 +254,7 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
             record = batch.known.handle
             for key, rows in record["parts"]:
                 writer.add_existing(key)
-                quarantine.append(pq.read_table(writer.folder / f"{key}{QUARANTINE_SIDECAR}"))
+                quarantine.append(writer.read_sidecar(key, QUARANTINE_SIDECAR))
                 progress.advance(rows)
             quarantine.append(pa.Table.from_pylist(record["quarantine"], schema=QUARANTINE_SCHEMA))
             raw_bytes += record["raw_bytes"]
@@ -307,10 +300,8 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
         quarantine_table,
         output_name="raw_quarantine",
         metadata={
-            "dagster/row_count": quarantine_table.num_rows,
-            "preview": MetadataValue.md(preview_markdown(quarantine_table, ["source", "origin", "reason"])),
+            **quarantine_metadata(quarantine_table),
             "reasons": MetadataValue.json(dict(sorted(reasons.items()))),
-            "quarantined_by_expectation": MetadataValue.json(_quarantine_by_expectation(quarantine_table)),
         },
     )
 
@@ -393,11 +384,7 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
     yield Output(
         quarantine_table,
         output_name="normalized_quarantine",
-        metadata={
-            "dagster/row_count": quarantine_table.num_rows,
-            "preview": MetadataValue.md(preview_markdown(quarantine_table, ["source", "origin", "reason"])),
-            "quarantined_by_expectation": MetadataValue.json(_quarantine_by_expectation(quarantine_table)),
-        },
+        metadata=quarantine_metadata(quarantine_table),
     )
 
 
@@ -467,11 +454,7 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
     yield Output(
         quarantine_table,
         output_name="fields_quarantine",
-        metadata={
-            "dagster/row_count": quarantine_table.num_rows,
-            "preview": MetadataValue.md(preview_markdown(quarantine_table, ["source", "origin", "reason"])),
-            "quarantined_by_expectation": MetadataValue.json(_quarantine_by_expectation(quarantine_table)),
-        },
+        metadata=quarantine_metadata(quarantine_table),
     )
 
 

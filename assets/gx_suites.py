@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from akhbar.ingest.records import quarantine_rows
+from akhbar.parts import write_table_atomic, write_text_atomic
 from akhbar.quality import ROW, drop_rows
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no usage statistics calls
@@ -292,11 +293,8 @@ def validate_parts(
                 columns = pq.read_table(stored_columns).to_pandas()
             else:
                 results, columns = evaluate(make())
-                _write_atomic(
-                    stored_columns,
-                    lambda tmp, c=columns: pq.write_table(pa.Table.from_pandas(c, preserve_index=False), tmp),
-                )
-                _write_atomic(stored, lambda tmp, r=results: tmp.write_text(json.dumps(r), encoding="utf-8"))
+                write_table_atomic(pa.Table.from_pandas(columns, preserve_index=False), stored_columns)
+                write_text_atomic(stored, json.dumps(results))
         rows += len(columns)
         thin.append(columns)
         for result in results:
@@ -343,9 +341,3 @@ def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[st
     merged["examples"] = (total["examples"] + part["examples"])[:EXAMPLES_PER_EXPECTATION]
     merged["exception"] = total["exception"] or part["exception"]
     return merged
-
-
-def _write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)

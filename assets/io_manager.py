@@ -4,7 +4,6 @@ the parts of a large stage (akhbar.parts.PartSet) as a small JSON list of its pa
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
-from akhbar.parts import PartSet
+from akhbar.parts import PartSet, write_table_atomic, write_text_atomic
 
 
 class ArrowParquetIOManager(ConfigurableIOManager):
@@ -25,23 +24,12 @@ class ArrowParquetIOManager(ConfigurableIOManager):
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         if isinstance(obj, PartSet):
-            path = self._path(context, ".parts.json")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(obj.to_json(), indent=1), encoding="utf-8")
+            write_text_atomic(self._path(context, ".parts.json"), json.dumps(obj.to_json(), indent=1))
         elif isinstance(obj, pa.Table):
-            path = self._path(context, ".parquet")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".parquet.tmp")
-            pq.write_table(obj, tmp, compression="zstd")
+            write_table_atomic(obj, self._path(context, ".parquet"))
         else:
-            path = self._path(context, ".json")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".json.tmp")
-            tmp.write_text(
-                json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str), encoding="utf-8"
-            )
-        os.replace(tmp, path)
+            text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+            write_text_atomic(self._path(context, ".json"), text)
 
     def load_input(self, context: InputContext) -> Any:
         parts = self._path(context, ".parts.json")

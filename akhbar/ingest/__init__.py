@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from akhbar.ingest.decode import looks_like_mojibake
 from akhbar.ingest.html_pages import read_html_pages
-from akhbar.ingest.json_records import read_json_file, read_json_records, read_jsonl
+from akhbar.ingest.json_records import read_json_path, read_json_records
 from akhbar.ingest.records import QUARANTINE_SCHEMA, RAW_SCHEMA, quarantine_row
 from akhbar.ingest.sources import (
     SourceConfig,
@@ -161,14 +161,12 @@ def iter_raw_batches(
         if source.format not in ("jsonl", "json"):
             yield from reader.batches(read_source(source), None)
             continue
-        root = source.root()
-        read_file = read_jsonl if source.format == "jsonl" else read_json_file
         for path in source.files():
             known = known_file(source, path) if known_file else None
             if known is not None and reader.register(source, known):
                 yield SkippedFile(source, path, known)
                 continue
-            yield from reader.batches(read_file(source, path, path.relative_to(root).as_posix()), path)
+            yield from reader.batches(read_json_path(source, path), path)
 
 
 def _batch(articles: list[dict[str, Any]], quarantine: list[dict[str, Any]], file: Path | None) -> RawBatch:

@@ -107,8 +107,12 @@ def read_json_file(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[
         yield record_to_row(source, record, f"{rel}#{index}", record_raw)
 
 
-def read_json_records(source: SourceConfig) -> Iterator[dict[str, Any]]:
-    root = source.root()
+def read_json_path(source: SourceConfig, path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of one file of a JSON or JSONL source."""
     reader = read_jsonl if source.format == "jsonl" else read_json_file
+    return reader(source, path, path.relative_to(source.root()).as_posix())
+
+
+def read_json_records(source: SourceConfig) -> Iterator[dict[str, Any]]:
     for path in source.files():
-        yield from reader(source, path, path.relative_to(root).as_posix())
+        yield from read_json_path(source, path)

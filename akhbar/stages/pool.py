@@ -41,14 +41,9 @@ def map_chunks(
 ) -> pa.Table:
     """`fn` over `table` cut into chunks, on the pool when there is one and the table is large
     enough; the chunks' results concatenated in order (same output whatever the pool)."""
-    if pool is None or table.num_rows < PARALLEL_MIN_ROWS:
-        return fn(table)
-    # take() copies each chunk into its own buffers; a slice would pickle the whole table
-    chunks = [
-        table.take(pa.array(range(i, min(i + chunk_rows, table.num_rows))))
-        for i in range(0, table.num_rows, chunk_rows)
-    ]
-    return pa.concat_tables(pool.map(fn, chunks))
+    queue = PartQueue(fn, pool, chunk_rows=chunk_rows)
+    queue.submit(table)
+    return queue.take()
 
 
 class PartQueue:
@@ -67,6 +62,7 @@ class PartQueue:
         if self.pool is None or table.num_rows < PARALLEL_MIN_ROWS:
             self._pending.append(table)  # done on the calling process when taken
             return
+        # take() copies each chunk into its own buffers; a slice would pickle the whole table
         self._pending.append(
             [
                 self.pool.submit(
