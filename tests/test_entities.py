@@ -9,6 +9,7 @@ import itertools
 import json
 from pathlib import Path
 
+import pycrfsuite
 import pytest
 
 from akhbar.extract.entities import (
@@ -18,18 +19,24 @@ from akhbar.extract.entities import (
     WORD_COUNTS,
     Entity,
     EntityTagger,
+    _FormTable,
     analyses,
     bio_spans,
     count_words,
     default_tagger,
+    document_labels,
     find_entities,
     frequency_class,
+    mention_labels,
+    needs_second_pass,
     normalize,
     proclitic_length,
     read_word_counts,
     sentences,
     split_token,
+    stacked,
     tokenize,
+    tokenize_with_breaks,
     write_word_counts,
 )
 from tests.conftest import REPO
@@ -230,3 +237,75 @@ def test_model_agrees_with_the_feature_code(corpus: Path) -> None:
         pred += tagger.tag_document([toks for toks, _ in sents[a:b]])
     rows = train_ner.scores([tags for _, tags in sents], pred)
     assert rows["micro all"][2] > 0.9, rows
+
+
+def _corpus_bodies(corpus: Path, n: int) -> list[str]:
+    path = corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [text for line in itertools.islice(fh, n) if (text := json.loads(line).get("content"))]
+
+
+class _CrfsuiteTagger:
+    """The tagger as it ran before the numpy inference: python-crfsuite's own Tagger on the
+    featurizer's attribute tuples, one sentence per call (the reference `EntityTagger` must
+    reproduce)."""
+
+    def __init__(self) -> None:
+        self.featurizer = EntityTagger().featurizer
+        self.first, self.second = pycrfsuite.Tagger(), pycrfsuite.Tagger()
+        self.first.open(str(MODEL_PATH))
+        self.second.open(str(STAGE2_PATH))
+
+    def tag_document(self, sents: list[list[str]]) -> list[list[str]]:
+        items = [self.featurizer.sequence(toks) for toks in sents]
+        tags = [self.first.tag(x) if x else [] for x in items]
+        keys = [self.featurizer.keys(toks) for toks in sents]
+        doc = document_labels(keys, tags)
+        memo: dict[str, frozenset[str]] = {}
+        out = []
+        for toks, x, y, k in zip(sents, items, tags, keys, strict=True):
+            found = mention_labels(toks, k, doc, memo)
+            out.append(self.second.tag(stacked(x, y, found)) if needs_second_pass(y, found) else y)
+        return out
+
+
+def _documents(texts: list[str]) -> list[list[list[str]]]:
+    docs = []
+    for text in texts:
+        tokens = [text[s:e] for s, e in tokenize_with_breaks(text)]
+        docs.append([tokens[a:b] for a, b in sentences(tokens)])
+    return docs
+
+
+def test_numpy_inference_equals_crfsuite_on_news(corpus: Path) -> None:
+    """Both passes, document labels and pads: the numpy tagger gives python-crfsuite's labels
+    on every sentence of 150 real articles, tagged as one batch."""
+    docs = _documents(_corpus_bodies(corpus, 150))
+    reference = _CrfsuiteTagger()
+    want = [reference.tag_document(doc) for doc in docs]
+    got = EntityTagger().tag_documents(docs)
+    assert sum(tag != "O" for doc in want for tags in doc for tag in tags) > 1000
+    assert got == want
+
+
+@pytest.mark.parametrize("batch", [1, 7, 60])
+def test_batches_do_not_change_entities(corpus: Path, batch: int) -> None:
+    """find_many over batches of any size equals find one text at a time, on a fresh tagger
+    and on one whose form table was filled by other texts first."""
+    texts = [*_corpus_bodies(corpus, 60), "", "\n\n", "."]
+    one_by_one = [find_entities(t) for t in texts]
+    tagger = EntityTagger()
+    got = [e for i in range(0, len(texts), batch) for e in tagger.find_many(texts[i : i + batch])]
+    assert got == one_by_one
+    assert tagger.find_many(list(reversed(texts))) == list(reversed(one_by_one))
+
+
+def test_form_table_starts_afresh_past_its_bound(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _corpus_bodies(corpus, 20)
+    want = EntityTagger().find_many(texts)
+    monkeypatch.setattr(_FormTable, "MAX_ROWS", 500)
+    tagger = EntityTagger()
+    got = [tagger.find_many(texts[i : i + 2]) for i in range(0, len(texts), 2)]
+    assert [e for part in got for e in part] == want
+    distinct = {t for text in texts for s, e in tokenize_with_breaks(text) for t in [text[s:e]]}
+    assert tagger._forms.size < len(distinct)  # it did start afresh between batches
