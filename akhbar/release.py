@@ -30,6 +30,9 @@ from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadat
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
 ROW_GROUP_SIZE = 10_000
+# zstd's own default level: on SaudiNewsNet's release, level 9 made files 10% smaller (54 MB
+# against 60) for four times the compression time (4.2 s against 1.0 per 26k articles).
+COMPRESSION_LEVEL = 3
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -206,7 +209,7 @@ class _DataFiles:
                 self._path()[1],
                 self.schema,
                 compression="zstd",
-                compression_level=9,
+                compression_level=COMPRESSION_LEVEL,
                 use_dictionary=True,
                 write_statistics=True,
                 store_schema=True,

@@ -10,6 +10,7 @@ an earlier run and is reused without being computed again, row-level gate includ
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from akhbar.stages.normalize_articles import (
     segment_articles,
     stock_candidates_of,
 )
-from akhbar.stages.pool import PartQueue, worker_pool
+from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, worker_pool
 from akhbar.stock_paragraphs import find_stock, stock_among
 from assets.gx_suites import quarantine_failing_rows, validate_parts
 from assets.metadata import preview_markdown
@@ -77,17 +78,20 @@ def _run_parts(
     parts: PartSet,
     writer: PartWriter,
     sidecar: str,
-    queue: PartQueue,
+    fn: Callable[[pa.Table], pa.Table],
+    pool: Executor | None,
     finish: Callable[[pa.Table], tuple[pa.Table, pa.Table]],
     progress: Progress,
     **options,
 ) -> list[pa.Table]:
     """Each input part, in order, to the output part of the same key and its sidecar table:
-    from disk when an earlier run made both; else the queue's function over the input part
-    (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate), then `finish`
-    (output rows, sidecar rows) on this process. Returns every part's sidecar table."""
+    from disk when an earlier run made both; else `fn` over the input part on the pool
+    (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate; every part,
+    the last small one too, once the work is worth shipping), then `finish` (output rows,
+    sidecar rows) on this process. Returns every part's sidecar table."""
     todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
     fresh = {p.key for p in todo}
+    queue = PartQueue(fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None)
     upcoming = iter(todo)
 
     def top_up() -> None:
@@ -316,7 +320,8 @@ def _segmented_parts(
         raw,
         writer,
         CANDIDATES_SIDECAR,
-        PartQueue(segment_articles, pool),
+        segment_articles,
+        pool,
         lambda segmented: (segmented, stock_candidates_of(segmented)),
         Progress("normalize (clean, segment)", context.log.info, total=raw.num_rows),
     )
@@ -420,7 +425,8 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
             normalized_articles,
             writer,
             QUARANTINE_SIDECAR,
-            PartQueue(extract_fields_chunk, pool),
+            extract_fields_chunk,
+            pool,
             _gate_fields,
             Progress("extract fields", context.log.info, total=normalized_articles.num_rows),
             row_group_size=MERGE_ROW_GROUP,

@@ -17,6 +17,7 @@ from akhbar.parts import PartWriter, collect_garbage, merge_by_id
 from akhbar.quality import article_fields_frame
 from akhbar.release import ROW_GROUP_SIZE, MarkedParts, TableRows, build_release
 from akhbar.stages.extract_fields import extract_fields
+from akhbar.stages.pool import chunk_bounds
 from akhbar.stages.normalize_articles import (
     normalize_articles,
     remove_stock_paragraphs,
@@ -92,6 +93,17 @@ def test_merge_by_id_streams_every_row_in_id_order(
     merged = pa.concat_tables(tables) if tables else None
     if merged is not None:  # each row keeps its own values
         assert merged["value"].to_pylist() == [int(r, 16) % 1000 for r in sorted(ids)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "chunk_rows", "workers"), [(5000, 1000, 2), (1043, 1000, 2), (1, 1000, 2), (7, 2, 3), (0, 10, 2)]
+)
+def test_chunks_cover_a_part_evenly_for_every_worker(rows: int, chunk_rows: int, workers: int) -> None:
+    bounds = chunk_bounds(rows, chunk_rows, workers)
+    assert [i for a, b in bounds for i in range(a, b)] == list(range(rows))  # in order, once each
+    sizes = [b - a for a, b in bounds]
+    assert all(0 < n <= chunk_rows for n in sizes) and (not sizes or max(sizes) - min(sizes) <= 1)
+    assert len(bounds) % workers == 0 or len(bounds) == rows
 
 
 def test_merge_by_id_refuses_an_unsorted_part(tmp_path: Path) -> None:

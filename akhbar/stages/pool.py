@@ -41,14 +41,27 @@ def map_chunks(
 ) -> pa.Table:
     """`fn` over `table` cut into chunks, on the pool when there is one and the table is large
     enough; the chunks' results concatenated in order (same output whatever the pool)."""
-    queue = PartQueue(fn, pool, chunk_rows=chunk_rows)
+    queue = PartQueue(fn, pool if table.num_rows >= PARALLEL_MIN_ROWS else None, chunk_rows=chunk_rows)
     queue.submit(table)
     return queue.take()
 
 
+def chunk_bounds(rows: int, chunk_rows: int, workers: int) -> list[tuple[int, int]]:
+    """[start, stop) of near-equal chunks of at most `chunk_rows` rows, their number a multiple
+    of `workers`: the last part of a stage keeps every worker busy to the end."""
+    if rows <= 0:
+        return []
+    count = -(-rows // chunk_rows)
+    count = -(-count // workers) * workers
+    count = min(count, rows)
+    return [(rows * i // count, rows * (i + 1) // count) for i in range(count)]
+
+
 class PartQueue:
     """Parts submitted ahead to the pool, results taken in order: while the calling process
-    gates and writes one part, the workers already run the next one."""
+    gates and writes one part, the workers already run the next one. Without a pool each part
+    is done on the calling process when taken (the caller leaves the pool out when a whole
+    stage is too small to be worth shipping: see PARALLEL_MIN_ROWS)."""
 
     def __init__(
         self, fn: Callable[[pa.Table], pa.Table], pool: Executor | None, *, chunk_rows: int = CHUNK_ROWS
@@ -59,17 +72,14 @@ class PartQueue:
         self._pending: list[list[Future] | pa.Table] = []
 
     def submit(self, table: pa.Table) -> None:
-        if self.pool is None or table.num_rows < PARALLEL_MIN_ROWS:
+        workers = getattr(self.pool, "_max_workers", 1)
+        bounds = chunk_bounds(table.num_rows, self.chunk_rows, workers)
+        if self.pool is None or not bounds:
             self._pending.append(table)  # done on the calling process when taken
             return
         # take() copies each chunk into its own buffers; a slice would pickle the whole table
         self._pending.append(
-            [
-                self.pool.submit(
-                    self.fn, table.take(pa.array(range(i, min(i + self.chunk_rows, table.num_rows))))
-                )
-                for i in range(0, table.num_rows, self.chunk_rows)
-            ]
+            [self.pool.submit(self.fn, table.take(pa.array(range(start, stop)))) for start, stop in bounds]
         )
 
     def __len__(self) -> int:
