@@ -16,14 +16,14 @@ from akhbar.ingest import SourceConfig, iter_raw_batches, read_sources
 from akhbar.parts import PartWriter, collect_garbage, merge_by_id
 from akhbar.quality import article_fields_frame
 from akhbar.release import ROW_GROUP_SIZE, MarkedParts, TableRows, build_release
-from akhbar.stages.extract_fields import extract_fields
-from akhbar.stages.pool import chunk_bounds
+from akhbar.stages.extract_fields import extract_fields, extract_fields_chunk
 from akhbar.stages.normalize_articles import (
     normalize_articles,
     remove_stock_paragraphs,
     segment_articles,
     stock_candidates_of,
 )
+from akhbar.stages.pool import PartQueue, chunk_bounds, worker_pool
 from akhbar.stock_paragraphs import find_stock
 from assets.gx_suites import validate_frame, validate_parts
 from pipelines.cli import main
@@ -104,6 +104,26 @@ def test_chunks_cover_a_part_evenly_for_every_worker(rows: int, chunk_rows: int,
     sizes = [b - a for a, b in bounds]
     assert all(0 < n <= chunk_rows for n in sizes) and (not sizes or max(sizes) - min(sizes) <= 1)
     assert len(bounds) % workers == 0 or len(bounds) == rows
+
+
+def test_parts_on_the_pool_equal_parts_on_one_process(tmp_path: Path) -> None:
+    """Two workers, small chunks, parts submitted ahead: the same fields table, in order, as the
+    calling process alone (entity tagging batches whatever rows a chunk holds)."""
+    folder = tmp_path / "in"
+    _write_day(folder, "d", range(13))
+    raw = read_sources([SourceConfig("s", str(folder / "*.jsonl"), "jsonl")]).articles
+    normalized = normalize_articles(raw)
+    parts = [normalized.slice(0, 5), normalized.slice(5, 1), normalized.slice(6)]
+    alone = PartQueue(extract_fields_chunk, None)
+    with worker_pool(2) as pool:
+        shared = PartQueue(extract_fields_chunk, pool, chunk_rows=2)
+        for part in parts:
+            alone.submit(part)
+            shared.submit(part)
+        for part in parts:
+            want, got = alone.take(), shared.take()
+            assert got.num_rows == part.num_rows
+            assert got.equals(want)
 
 
 def test_merge_by_id_refuses_an_unsorted_part(tmp_path: Path) -> None:
