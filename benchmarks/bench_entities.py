@@ -2,9 +2,12 @@
 
     .venv/bin/python benchmarks/bench_entities.py [--input PATH] [--limit N]
 
-Times `find_entities` end to end (tokenization, feature extraction, both CRF passes, offsets
-and proclitic stripping) over the `content` of the first N articles, twice: the first round
-starts with an empty feature cache (what a fresh worker sees), the second reuses it. Tokens
+Times entity finding end to end (tokenization, features, both CRF passes, offsets and
+proclitic stripping) over the `content` of the first N articles, two ways, each twice on a
+fresh tagger (the first round starts with an empty form table, what a fresh worker sees; the
+second reuses it): `find_entities` one article at a time (what the naive baseline calls),
+and `EntityTagger.find_many` over batches of `--batch` articles (what the fields stage does
+per chunk). Tokens
 are the tagger's own tokens (words and punctuation marks). A tokenization-only pass is timed
 as the baseline. Each pass is timed in wall-clock seconds and in CPU seconds of this process
 (`time.process_time`); on a shared machine the CPU rate is the one to compare (the speed target
@@ -25,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from akhbar.extract.entities import default_tagger, find_entities, tokenize  # noqa: E402
+from akhbar.extract.entities import EntityTagger, default_tagger, find_entities, tokenize  # noqa: E402
 
 DEFAULT_INPUT = REPO.parent / "shared" / "corpus" / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"
 
@@ -48,6 +51,7 @@ def main() -> None:
     )
     parser.add_argument("--input", type=Path, default=DEFAULT_INPUT)
     parser.add_argument("--limit", type=int, default=5000, help="articles (default 5000)")
+    parser.add_argument("--batch", type=int, default=1000, help="articles per find_many call (default 1000)")
     args = parser.parse_args()
 
     texts = read_contents(args.input, args.limit)
@@ -69,6 +73,15 @@ def main() -> None:
         rounds.append((time.perf_counter() - start, time.process_time() - cpu))
         if i == 0:
             labels.update(e.label for ents in found for e in ents)
+    batched = EntityTagger()
+    for _ in range(2):
+        start, cpu = time.perf_counter(), time.process_time()
+        in_batches = [
+            e for i in range(0, len(texts), args.batch) for e in batched.find_many(texts[i : i + args.batch])
+        ]
+        rounds.append((time.perf_counter() - start, time.process_time() - cpu))
+    if in_batches != found:
+        raise SystemExit("find_many disagrees with find_entities")
 
     print(f"input: {args.input.name}: {len(texts)} articles, {n_tokens} tokens, {mb:.1f} MB")
     print(f"model load: {load:.2f} s")
@@ -80,6 +93,8 @@ def main() -> None:
         ("tokenize only (baseline)", tok_seconds),
         ("find_entities, cold cache", rounds[0]),
         ("find_entities, warm cache", rounds[1]),
+        (f"find_many({args.batch}), cold", rounds[2]),
+        (f"find_many({args.batch}), warm", rounds[3]),
     ):
         rates = f"{n_tokens / seconds:>12.0f}{len(texts) / seconds:>12.0f}{mb / seconds:>8.2f}"
         print(f"{name:<28}{seconds:>8.2f}{rates}{cpu_seconds:>8.2f}{n_tokens / cpu_seconds:>14.0f}")

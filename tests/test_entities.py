@@ -288,12 +288,16 @@ def test_numpy_inference_equals_crfsuite_on_news(corpus: Path) -> None:
     assert got == want
 
 
-@pytest.mark.parametrize("batch", [1, 7, 60])
-def test_batches_do_not_change_entities(corpus: Path, batch: int) -> None:
-    """find_many over batches of any size equals find one text at a time, on a fresh tagger
-    and on one whose form table was filled by other texts first."""
+@pytest.mark.parametrize(("batch", "batch_tokens"), [(1, 60_000), (7, 60_000), (60, 60_000), (60, 300)])
+def test_batches_do_not_change_entities(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, batch: int, batch_tokens: int
+) -> None:
+    """find_many over batches of any size (and cut into token batches of any size inside)
+    equals find one text at a time, on a fresh tagger and on one whose form table was filled
+    by other texts first."""
     texts = [*_corpus_bodies(corpus, 60), "", "\n\n", "."]
     one_by_one = [find_entities(t) for t in texts]
+    monkeypatch.setattr(EntityTagger, "BATCH_TOKENS", batch_tokens)
     tagger = EntityTagger()
     got = [e for i in range(0, len(texts), batch) for e in tagger.find_many(texts[i : i + batch])]
     assert got == one_by_one

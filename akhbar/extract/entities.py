@@ -582,15 +582,37 @@ class EntityTagger:
         """Entities of `text`, in order (see `find_entities`)."""
         return self.find_many([text])[0]
 
+    # Tokens tagged together: enough sentences per numpy step to pay for its overhead, few
+    # enough that the batch's score arrays stay small (tens of MB).
+    BATCH_TOKENS = 60_000
+
     def find_many(self, texts: Sequence[str]) -> list[list[Entity]]:
-        """`find` of each text, tagged in one batch: the same entities as one at a time, faster
-        (numpy works on every sentence of the batch at once)."""
+        """`find` of each text, tagged in batches of about BATCH_TOKENS tokens: the same entities
+        as one text at a time, faster (numpy works on every sentence of a batch at once)."""
+        out: list[list[Entity]] = []
+        group: list[str] = []
+        tokenized: list[list[tuple[int, int]]] = []
+        size = 0
+        for text in texts:
+            spans = tokenize_with_breaks(text)
+            if group and size + len(spans) > self.BATCH_TOKENS:
+                out += self._find_batch(group, tokenized)
+                group, tokenized, size = [], [], 0
+            group.append(text)
+            tokenized.append(spans)
+            size += len(spans)
+        if group:
+            out += self._find_batch(group, tokenized)
+        return out
+
+    def _find_batch(
+        self, texts: Sequence[str], tokenized: Sequence[list[tuple[int, int]]]
+    ) -> list[list[Entity]]:
         sents: list[list[str]] = []
         sent_doc: list[int] = []
         starts: list[int] = []  # character offset of each sentence token, flat
         ends: list[int] = []
-        for d, text in enumerate(texts):
-            spans = tokenize_with_breaks(text)
+        for d, (text, spans) in enumerate(zip(texts, tokenized, strict=True)):
             tokens = [text[s:e] for s, e in spans]
             for a, b in sentences(tokens):
                 sents.append(tokens[a:b])
