@@ -144,10 +144,8 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, transitions: np.ndarray) ->
         k = int(active[t])
         # cand[s, i, j] = delta[s, i] + trans[i, j]; argmax over i (first maximum on ties)
         cand = delta[:k, :, None] + transitions[None, :, :]
-        best = cand.argmax(axis=1)
-        back.append(best.astype(np.int8))
-        reached = np.take_along_axis(cand, best[:, None, :], axis=1)[:, 0, :]
-        delta[:k] = reached + scores[starts_sorted[:k] + t]
+        back.append(cand.argmax(axis=1).astype(np.int8))
+        delta[:k] = cand.max(axis=1) + scores[starts_sorted[:k] + t]  # the argmax's own value
     # backtrack: each sentence starts from its best label at its own last position
     label = np.empty(len(order), dtype=np.int64)
     for t in range(longest - 1, -1, -1):

@@ -66,6 +66,8 @@ SENTENCE_END = frozenset({".", "!", "?", "؟"})
 _ABBREVIATIONS = frozenset({"د", "أ", *"ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 # At inference a line break is a token of its own that ends a sentence and is dropped.
 _TOKEN_OR_BREAK = re.compile(rf"\n|{_TOKEN.pattern}")
+# split() with it gives the gaps between tokens and the tokens themselves, alternately
+_SPLIT = re.compile(f"({_TOKEN_OR_BREAK.pattern})")
 
 _STRIP_MARKS = re.compile(f"[{_MARKS}\u0640]")
 _FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"})
@@ -561,16 +563,18 @@ class EntityTagger:
     def tag_documents(self, docs: Sequence[Sequence[Sequence[str]]]) -> list[list[list[str]]]:
         """`tag_document` of each document, all tagged in one batch."""
         sents = [list(toks) for doc in docs for toks in doc]
-        sent_doc = [d for d, doc in enumerate(docs) for _ in doc]
-        kept = [i for i, toks in enumerate(sents) if toks]
-        tags = self._tag([sents[i] for i in kept], np.asarray([sent_doc[i] for i in kept], dtype=np.int64))
-        names = np.asarray(_BIO)[tags].tolist()
+        sent_doc = np.asarray([d for d, doc in enumerate(docs) for _ in doc], dtype=np.int64)
+        kept = np.asarray([i for i, toks in enumerate(sents) if toks], dtype=np.int64)
         out: list[list[str]] = [[] for _ in sents]
-        pos = 0
-        for i in kept:
-            n = len(sents[i])
-            out[i] = names[pos : pos + n]
-            pos += n
+        if len(kept):
+            self._forms.trim()
+            rows = self._forms.rows_of([t for i in kept for t in sents[i]])
+            lengths = np.asarray([len(sents[i]) for i in kept], dtype=np.int64)
+            names = np.asarray(_BIO)[self._tag(rows, lengths, sent_doc[kept])].tolist()
+            pos = 0
+            for i, n in zip(kept.tolist(), lengths.tolist(), strict=True):
+                out[i] = names[pos : pos + n]
+                pos += n
         grouped: list[list[list[str]]] = []
         start = 0
         for doc in docs:
@@ -591,43 +595,40 @@ class EntityTagger:
         as one text at a time, faster (numpy works on every sentence of a batch at once)."""
         out: list[list[Entity]] = []
         group: list[str] = []
-        tokenized: list[list[tuple[int, int]]] = []
+        pieces: list[list[str]] = []
         size = 0
         for text in texts:
-            spans = tokenize_with_breaks(text)
-            if group and size + len(spans) > self.BATCH_TOKENS:
-                out += self._find_batch(group, tokenized)
-                group, tokenized, size = [], [], 0
+            split = _SPLIT.split(text)  # gap, token, gap, token, ..., gap
+            n = len(split) // 2
+            if group and size + n > self.BATCH_TOKENS:
+                out += self._find_batch(group, pieces)
+                group, pieces, size = [], [], 0
             group.append(text)
-            tokenized.append(spans)
-            size += len(spans)
+            pieces.append(split)
+            size += n
         if group:
-            out += self._find_batch(group, tokenized)
+            out += self._find_batch(group, pieces)
         return out
 
-    def _find_batch(
-        self, texts: Sequence[str], tokenized: Sequence[list[tuple[int, int]]]
-    ) -> list[list[Entity]]:
-        sents: list[list[str]] = []
-        sent_doc: list[int] = []
-        starts: list[int] = []  # character offset of each sentence token, flat
-        ends: list[int] = []
-        for d, (text, spans) in enumerate(zip(texts, tokenized, strict=True)):
-            tokens = [text[s:e] for s, e in spans]
-            for a, b in sentences(tokens):
-                sents.append(tokens[a:b])
-                sent_doc.append(d)
-                for s, e in spans[a:b]:
-                    starts.append(s)
-                    ends.append(e)
+    def _find_batch(self, texts: Sequence[str], pieces: Sequence[list[str]]) -> list[list[Entity]]:
         out: list[list[Entity]] = [[] for _ in texts]
-        if not sents:
+        tokens = [t for split in pieces for t in split[1::2]]
+        if not tokens:
             return out
-        tags = self._tag(sents, np.asarray(sent_doc, dtype=np.int64))
-        lengths = np.fromiter((len(t) for t in sents), dtype=np.int64, count=len(sents))
-        tokens = [t for toks in sents for t in toks]
-        token_doc = np.repeat(np.asarray(sent_doc, dtype=np.int64), lengths)
+        # character offsets of every token, from the lengths of the gaps and tokens before it
+        ends = np.concatenate(
+            [np.cumsum(np.fromiter(map(len, split), np.int64, len(split)))[1::2] for split in pieces]
+        )
+        starts = ends - np.fromiter(map(len, tokens), np.int64, len(tokens))
+        token_doc = np.repeat(np.arange(len(texts)), [len(split) // 2 for split in pieces])
+        self._forms.trim()
+        rows = self._forms.rows_of(tokens)
+        kept, lengths, sent_doc = self._forms.sentences(rows, token_doc)
+        if not len(kept):
+            return out
+        tags = self._tag(rows[kept], lengths, sent_doc)
         for i, j, label in _tag_spans(tags, lengths):
+            i, j = int(kept[i]), int(kept[j - 1]) + 1  # back to positions among all tokens
             # quotes or brackets the tagger took in at either edge are not part of the name
             while i < j and not _is_word(tokens[i]):
                 i += 1
@@ -635,18 +636,17 @@ class EntityTagger:
                 j -= 1
             if i < j:
                 d = int(token_doc[i])
-                start = starts[i] + proclitic_length(tokens[i], self.name_weight)
-                end = ends[j - 1]
+                start = int(starts[i]) + proclitic_length(tokens[i], self.name_weight)
+                end = int(ends[j - 1])
                 out[d].append(Entity(texts[d][start:end], label, start, end))
         return out
 
-    def _tag(self, sents: Sequence[Sequence[str]], sent_doc: np.ndarray) -> np.ndarray:
-        """Canonical tag ids (indexes of `_BIO`) of every token of `sents` (none empty), flat.
-        `sent_doc` numbers the document of each sentence (the second pass looks across it)."""
+    def _tag(self, rows: np.ndarray, lengths: np.ndarray, sent_doc: np.ndarray) -> np.ndarray:
+        """Canonical tag ids (indexes of `_BIO`) of the tokens of sentences of `lengths` tokens
+        (none empty) given as form-table rows, flat. `sent_doc` numbers the document of each
+        sentence (the second pass looks across it)."""
         forms = self._forms
-        forms.trim()
-        lengths = np.fromiter((len(t) for t in sents), dtype=np.int64, count=len(sents))
-        batch = forms.batch([t for toks in sents for t in toks], lengths)
+        batch = forms.batch(rows, lengths)
         first = forms.models[0]
         tags = first.canonical[viterbi(batch.scores(0), lengths, first.weights.transitions)]
         if self._stage2 is None:
@@ -655,7 +655,7 @@ class EntityTagger:
         found = forms.document_labels(batch.rows, token_doc, tags)
         # the second pass can matter only for sentences with a first-pass entity or a word
         # tagged elsewhere in the document (see `needs_second_pass`)
-        bounds = np.zeros(len(sents), dtype=np.int64)
+        bounds = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=bounds[1:])
         needed = np.logical_or.reduceat((tags != 0) | (found != 0), bounds)
         if not needed.any():
@@ -863,9 +863,31 @@ class _FormTable:
             self.size += len(new)
         return np.asarray(rows, dtype=np.int64)
 
-    def batch(self, tokens: Sequence[str], lengths: np.ndarray) -> _Batch:
-        """Rows and neighbours of a batch's tokens (sentences of `lengths` tokens, flat)."""
-        rows = self.rows_of(tokens)
+    def sentences(self, rows: np.ndarray, token_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`sentences` of every document at once, from the tokens' rows: (positions of the
+        tokens that are in a sentence, sentence lengths, each sentence's document). Line breaks
+        end a sentence and belong to none; ".", "!", "?" and "؟" end one and belong to it, but a
+        "." after an abbreviation letter does not end one."""
+        index = self.index
+
+        def among(tokens: Iterable[str]) -> np.ndarray:
+            return np.isin(rows, [index[t] for t in tokens if t in index])
+
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = token_doc[1:] != token_doc[:-1]
+        is_break = among(["\n"])
+        after_abbreviation = np.zeros(len(rows), dtype=bool)
+        after_abbreviation[1:] = among(_ABBREVIATIONS)[:-1]
+        ends = among(SENTENCE_END) & ~(among(["."]) & after_abbreviation & ~first)
+        opens = first.copy()
+        opens[1:] |= (ends | is_break)[:-1]
+        sentence = np.cumsum(opens) - 1
+        kept = np.flatnonzero(~is_break)
+        _, lengths = np.unique(sentence[kept], return_counts=True)
+        return kept, lengths, token_doc[kept][np.cumsum(lengths) - lengths]
+
+    def batch(self, rows: np.ndarray, lengths: np.ndarray) -> _Batch:
+        """Neighbours of a batch's tokens (form-table rows of sentences of `lengths` tokens, flat)."""
         sentence = np.repeat(np.arange(len(lengths)), lengths)
         at = np.arange(len(rows)) + 4 * sentence + 2
         padded = np.zeros(len(rows) + 4 * len(lengths), dtype=np.int64)
