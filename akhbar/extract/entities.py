@@ -256,7 +256,8 @@ def _form_features(
     """Every attribute of a token string as text, by role: own, prev1, next1, prev2, next2
     (see `_FormFeatures`)."""
     shape = _shape(token, form)
-    classes = sorted({c for s in stems for c in gaz.words.get(s, ())})
+    found = [classes for s in stems if (classes := gaz.words.get(s))]  # most words: none
+    classes = sorted({c for cs in found for c in cs}) if found else []
     own = ["b", f"w={form}", f"sh={shape}"]
     own += [f"s={s}" for s in stems[1:]]
     if shape.startswith("ar"):
@@ -327,7 +328,8 @@ class Featurizer:
         stems = analyses(form)
         roles = _form_features(token, form, stems, self._gaz, self._counts)
         keys = tuple(stems)
-        return roles, keys, tuple(p for k in keys for p in self._gaz.phrases.get(k, ()))
+        found = [starts for k in keys if (starts := self._gaz.phrases.get(k))]  # most words: none
+        return roles, keys, tuple(p for starts in found for p in starts) if found else ()
 
     def form_features(self, token: str) -> _FormFeatures:
         """The attributes of one token string (not cached)."""
@@ -771,7 +773,7 @@ class _FormTable:
         self._attr_ids = union
         self._state = []
         for w in weights:
-            state = np.zeros((len(union), len(w.labels)))
+            state = np.zeros((len(union) + 1, len(w.labels)))  # the last row: attributes it lacks
             rows = [union[a.decode()] for a in w.attributes]
             state[rows] = w.state[list(w.attributes.values())]
             self._state.append(state)
@@ -818,20 +820,22 @@ class _FormTable:
             described = [featurizer.text_features(t) for t in tokens]
         else:
             described = [(roles, (), ()) for roles in featurizer.PAD_ROLES]
+        # Each role's attribute ids, an unknown attribute as the zero row (the last one), and a
+        # zero row closing every role so that none is empty: then one reduceat sums them all.
+        zero = len(ids)
+        get = ids.get
         flat: list[int] = []
-        owner: list[int] = []
-        for row, (roles, _, _) in enumerate(described):
-            for r, attrs in enumerate(roles):
-                for a in attrs:
-                    i = ids.get(a)
-                    if i is not None:
-                        flat.append(i)
-                        owner.append(row * 5 + r)
+        bounds: list[int] = []
+        for roles, _, _ in described:
+            for attrs in roles:
+                bounds.append(len(flat))
+                flat.extend(map(get, attrs, itertools.repeat(zero, len(attrs))))
+                flat.append(zero)
         stop = start + len(described)
+        flat_ids = np.asarray(flat, dtype=np.int64)
+        starts = np.asarray(bounds, dtype=np.int64)
         for state, roles in zip(self._state, self.roles, strict=True):
-            summed = np.zeros((len(described) * 5, state.shape[1]))
-            np.add.at(summed, np.asarray(owner, dtype=np.int64), state[np.asarray(flat, dtype=np.int64)])
-            summed = summed.reshape(len(described), 5, -1)
+            summed = np.add.reduceat(state[flat_ids], starts, axis=0).reshape(len(described), 5, -1)
             for r in range(5):
                 roles[r][start:stop] = summed[:, r]
         key_ids = self._key_ids
