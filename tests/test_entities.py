@@ -313,3 +313,22 @@ def test_form_table_starts_afresh_past_its_bound(corpus: Path, monkeypatch: pyte
     assert [e for part in got for e in part] == want
     distinct = {t for text in texts for s, e in tokenize_with_breaks(text) for t in [text[s:e]]}
     assert tagger._forms.size < len(distinct)  # it did start afresh between batches
+
+
+def test_attribute_ids_are_the_featurizers_attributes(corpus: Path) -> None:
+    """The form table finds attribute ids without writing attributes out; they are the ids of
+    exactly the attributes `_form_features` writes (unknown ones as the zero row), by role."""
+    tagger = EntityTagger()
+    table = tagger._forms
+    ids, zero = table._attr_ids, len(table._attr_ids)
+    words = {
+        t for text in _corpus_bodies(corpus, 30) for s, e in tokenize_with_breaks(text) for t in [text[s:e]]
+    }
+    words |= {"3.5", "Obama", "OBAMA", "=", "ـ", "\n", "والولايات", "للعراق", "كاليفورنيا"}
+    for word in sorted(words):
+        roles, keys, phrases = tagger.featurizer.text_features(word)
+        got_roles, got_keys, got_phrases = table._attributes.of(word)
+        assert [sorted(r) for r in got_roles] == [sorted(ids.get(a, zero) for a in role) for role in roles], (
+            word
+        )
+        assert (got_keys, got_phrases) == (keys, phrases)

@@ -41,7 +41,7 @@ import itertools
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -729,6 +729,78 @@ class _Batch:
         return out
 
 
+class _AttributeIds:
+    """The ids of the attributes `_form_features` gives a token string, by role, found without
+    writing the attributes out: each attribute family ("w=", "s-1=", …) is a dict from value to
+    id. An attribute no model knows is the id `len(ids)` (a row of zeros), so every role keeps
+    its place and none is empty. The crfsuite differential test and a direct comparison with
+    `_form_features` keep the two in step."""
+
+    def __init__(self, ids: dict[str, int], featurizer: Featurizer) -> None:
+        family: dict[str, dict[str, int]] = {}
+        for attr, i in ids.items():
+            prefix, sep, value = attr.partition("=")
+            if sep:
+                family.setdefault(prefix, {})[value] = i
+        self.zero = zero = len(ids)
+        self._b = ids.get("b", zero)
+
+        def get(prefix: str) -> Callable[[str, int], int]:
+            return family.get(prefix, {}).get
+
+        self._w, self._w1, self._wn1, self._w2, self._wn2 = map(get, ("w", "w-1", "w+1", "w-2", "w+2"))
+        self._s, self._s1, self._sn1 = map(get, ("s", "s-1", "s+1"))
+        self._g, self._g1, self._gn1 = map(get, ("g", "g-1", "g+1"))
+        self._sh, self._fq = get("sh"), get("fq")
+        self._p2, self._p3, self._x2, self._x3 = map(get, ("p2", "p3", "x2", "x3"))
+        self._cx2, self._cx3, self._cp3 = map(get, ("cx2", "cx3", "cp3"))
+        self._gaz = featurizer._gaz
+        self._counts = featurizer._counts
+
+    def of(
+        self, token: str
+    ) -> tuple[list[list[int]], tuple[str, ...], tuple[tuple[tuple[str, ...], str], ...]]:
+        """(attribute ids by role: own, prev1, next1, prev2, next2; clitic analyses; gazetteer
+        phrases) of a token string: `Featurizer.text_features` in ids."""
+        z = self.zero
+        form = normalize(token)
+        stems = analyses(form)
+        shape = _shape(token, form)
+        gaz = self._gaz
+        found = [classes for s in stems if (classes := gaz.words.get(s))]
+        classes = sorted({c for cs in found for c in cs}) if found else []
+        rest = stems[1:]
+        own = [self._b, self._w(form, z), self._sh(shape, z)]
+        if rest:
+            own += [self._s(s, z) for s in rest]
+        arabic = shape.startswith("ar")
+        if arabic:
+            own += [
+                self._p2(form[:2], z),
+                self._p3(form[:3], z),
+                self._x2(form[-2:], z),
+                self._x3(form[-3:], z),
+            ]
+            core = stems[-1]
+            if core != form:
+                own += [self._cx2(core[-2:], z), self._cx3(core[-3:], z), self._cp3(core[:3], z)]
+        prev1 = [self._w1(form, z)]
+        next1 = [self._wn1(form, z)]
+        if rest:
+            prev1 += [self._s1(s, z) for s in rest]
+            next1 += [self._sn1(s, z) for s in rest]
+        if classes:
+            own += [self._g(c, z) for c in classes]
+            prev1 += [self._g1(c, z) for c in classes]
+            next1 += [self._gn1(c, z) for c in classes]
+        if arabic:
+            own.append(self._fq(frequency_class(self._counts.get(form, 0)), z))
+        keys = tuple(stems)
+        starts = [p for k in keys if (p := gaz.phrases.get(k))]
+        phrases = tuple(p for ps in starts for p in ps) if starts else ()
+        return [own, prev1, next1, [self._w2(form, z)], [self._wn2(form, z)]], keys, phrases
+
+
 class _FormTable:
     """What tagging needs of each distinct token string, one row each: its state-score vectors
     in each role (its own attributes; those it lends its previous and next word, at distance
@@ -771,6 +843,7 @@ class _FormTable:
             for attr in w.attributes:
                 union.setdefault(attr.decode(), len(union))
         self._attr_ids = union
+        self._attributes = _AttributeIds(union, featurizer)
         self._state = []
         for w in weights:
             state = np.zeros((len(union) + 1, len(w.labels)))  # the last row: attributes it lacks
@@ -815,22 +888,23 @@ class _FormTable:
 
     def _fill(self, start: int, tokens: Sequence[str]) -> None:
         """Rows start.. for new token strings (the two pads when `tokens` is empty)."""
-        featurizer, ids = self._featurizer, self._attr_ids
+        zero = len(self._attr_ids)
         if tokens:
-            described = [featurizer.text_features(t) for t in tokens]
+            described = [self._attributes.of(t) for t in tokens]
         else:
-            described = [(roles, (), ()) for roles in featurizer.PAD_ROLES]
-        # Each role's attribute ids, an unknown attribute as the zero row (the last one), and a
-        # zero row closing every role so that none is empty: then one reduceat sums them all.
-        zero = len(ids)
-        get = ids.get
+            get = self._attr_ids.get
+            described = [
+                ([[*(get(a, zero) for a in attrs), zero] for attrs in roles], (), ())
+                for roles in self._featurizer.PAD_ROLES
+            ]
+        # Each role's attribute ids (an unknown attribute is the zero row, the last one; no role
+        # is empty), summed for every role of every new row by one reduceat.
         flat: list[int] = []
         bounds: list[int] = []
         for roles, _, _ in described:
             for attrs in roles:
                 bounds.append(len(flat))
-                flat.extend(map(get, attrs, itertools.repeat(zero, len(attrs))))
-                flat.append(zero)
+                flat.extend(attrs)
         stop = start + len(described)
         flat_ids = np.asarray(flat, dtype=np.int64)
         starts = np.asarray(bounds, dtype=np.int64)
