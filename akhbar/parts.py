@@ -11,6 +11,8 @@ removes the parts of its folder that the new PartSet no longer lists.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -46,12 +48,30 @@ def rows_key(table: pa.Table, columns: list[str]) -> str:
     return digest.hexdigest()[:32]
 
 
+# Row groups of tables written whole (the dedup index, quarantines): Parquet encodes a row
+# group at a time, so one row group of a million signatures would take another ~1 GB to write.
+TABLE_ROW_GROUP = 65_536
+
+
 def write_table_atomic(table: pa.Table, path: Path, **options: Any) -> None:
     """Write Parquet to a temporary name, then rename: a part file is complete or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    options.setdefault("row_group_size", TABLE_ROW_GROUP)
     pq.write_table(table, tmp, compression=options.pop("compression", "zstd"), **options)
     os.replace(tmp, path)
+
+
+def release_free_memory() -> None:
+    """Give memory that earlier steps freed back to the OS before a large step: a run's steps
+    share one process, and both Arrow's allocator and glibc's malloc keep freed pages for
+    reuse, which a million-article run would otherwise carry from step to step."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def write_text_atomic(path: Path, text: str) -> None:

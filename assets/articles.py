@@ -32,7 +32,16 @@ from dagster import (
 
 from akhbar.dedup import decide_duplicates, signature_index
 from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, KnownFile, SkippedFile, iter_raw_batches
-from akhbar.parts import Part, PartSet, PartWriter, collect_garbage, part_key, rows_key, write_text_atomic
+from akhbar.parts import (
+    Part,
+    PartSet,
+    PartWriter,
+    collect_garbage,
+    part_key,
+    release_free_memory,
+    rows_key,
+    write_text_atomic,
+)
 from akhbar.progress import Progress
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import code_fingerprint, latest_release_file
@@ -484,6 +493,7 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
     },
 )
 def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet):
+    release_free_memory()  # what the article stages freed, before the signatures meet in memory
     # Signatures part by part (reused like the parts they come from); only they meet in memory.
     writer = PartWriter(akhbar.parts_dir("signatures"))
     for part in article_fields.parts:

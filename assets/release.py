@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from akhbar.ingest import RAW_SCHEMA
-from akhbar.parts import PartSet
+from akhbar.parts import PartSet, release_free_memory
 from akhbar.quality import account, release_frame
 from akhbar.release import MarkedParts, build_release
 from akhbar.report import QualityReport, plot_data_uris
@@ -94,6 +94,7 @@ def dataset_release(
     normalized_quarantine: pa.Table,
     fields_quarantine: pa.Table,
 ):
+    release_free_memory()  # what dedup freed, before the merge
     checks = _checks_of_this_run(context)
     quarantine = pa.concat_tables([raw_quarantine, normalized_quarantine, fields_quarantine])
     raw_ids = raw_articles.read(["id"], schema=RAW_SCHEMA)["id"]
