@@ -270,7 +270,7 @@ def build_release(
     repo_id: str | None = None,
     accounting: dict[str, Any] | None = None,
     checks: list[dict[str, Any]] | None = None,
-    dedup_index: pa.Table | None = None,
+    dedup_index: pa.Table | Path | None = None,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
@@ -281,9 +281,10 @@ def build_release(
     (not part of the published dataset). `accounting` (akhbar.quality.Accounting.as_dict())
     gives the raw count and goes into the manifest and card; without it raw is released +
     quarantined. `checks` (name, passed, evaluated, failed) go into the quality report written
-    to `report/`. `dedup_index` (akhbar.dedup) is saved as `dedup_index.parquet`, the prior
-    of the next release's duplicate detection. `repo_id`, when known, goes into the card's
-    usage snippet.
+    to `report/`. `dedup_index` (akhbar.dedup; a table, or a Parquet file of it, copied as it
+    is: 600 MB of signatures at 1M articles need not pass through memory) is saved as
+    `dedup_index.parquet`, the prior of the next release's duplicate detection. `repo_id`,
+    when known, goes into the card's usage snippet.
     """
     from akhbar.report import ReportAccumulator, write_report
 
@@ -321,7 +322,9 @@ def build_release(
                 previous["version"], releases_dir / f"v{previous['version']}", False, previous
             )
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
-        if dedup_index is not None:
+        if isinstance(dedup_index, Path):
+            shutil.copyfile(dedup_index, tmp / "dedup_index.parquet")
+        elif dedup_index is not None:
             pq.write_table(
                 dedup_index, tmp / "dedup_index.parquet", compression="zstd", row_group_size=TABLE_ROW_GROUP
             )

@@ -37,9 +37,11 @@ class ArrowParquetIOManager(ConfigurableIOManager):
             return PartSet.from_json(json.loads(parts.read_text(encoding="utf-8")))
         parquet = self._path(context, ".parquet")
         if parquet.is_file():
+            wanted = context.definition_metadata or {}
+            if wanted.get("as_file"):  # AssetIn(metadata={"as_file": True}): the file, not loaded
+                return parquet
             # AssetIn(metadata={"columns": [...]}) loads only those columns (e.g. ids to count).
-            columns = (context.definition_metadata or {}).get("columns")
-            return pq.read_table(parquet, columns=columns)
+            return pq.read_table(parquet, columns=wanted.get("columns"))
         as_json = self._path(context, ".json")
         if as_json.is_file():
             return json.loads(as_json.read_text(encoding="utf-8"))
