@@ -288,12 +288,7 @@ def decide_duplicates(
         else _array(current["id"])
     )
     order = pc.sort_indices(ids).to_numpy()
-    matrix = (
-        np.concatenate([current_sigs[0], prior_sigs[0]])[order]
-        if prior_only.num_rows
-        else current_sigs[0][order]
-    )
-    has = np.concatenate([current_sigs[1], prior_sigs[1]])[order]
+    matrix, has = sigs.take(order), sigs.has[order]  # nodes are the table's rows, then prior_only's
     index = pa.concat_tables([current, prior_only]).take(pa.array(order)).combine_chunks()
     signature = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), num_perm, mask=pa.array(~has))
     index = index.add_column(

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from akhbar import PIPELINE_VERSION
 from akhbar.card import render_card, template_path
-from akhbar.parts import TABLE_ROW_GROUP, PartSet, merge_by_id
+from akhbar.parts import PartSet, merge_by_id, write_table_atomic
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
@@ -324,10 +324,8 @@ def build_release(
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
         if isinstance(dedup_index, Path):
             shutil.copyfile(dedup_index, tmp / "dedup_index.parquet")
-        elif dedup_index is not None:
-            pq.write_table(
-                dedup_index, tmp / "dedup_index.parquet", compression="zstd", row_group_size=TABLE_ROW_GROUP
-            )
+        elif dedup_index is not None:  # written as the IO manager writes the file copied above
+            write_table_atomic(dedup_index, tmp / "dedup_index.parquet")
         duplicates = report_parts.duplicates
         rows = {
             "raw": accounting["raw"] if accounting else released + quarantine.num_rows,

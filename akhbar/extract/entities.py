@@ -38,15 +38,12 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pycrfsuite
 
 from akhbar.extract.crf import CRFWeights, viterbi
 
@@ -308,10 +305,10 @@ class Featurizer:
                         right = (attr.encode(),)
                     bigrams[attr[5:]] = (left, right)
             self._bigrams = bigrams
-        bos1, bos2, eos1, eos2 = (self._keep(b) for b in (self._BOS1, self._BOS2, self._EOS1, self._EOS2))
         # Stand-ins for the two positions before and after a sentence.
-        self._pad_left = _FormFeatures((), bos1, (), bos2, (), (), ())
-        self._pad_right = _FormFeatures((), (), eos1, (), eos2, (), ())
+        self._pad_left, self._pad_right = (
+            _FormFeatures(*map(self._keep, roles), (), ()) for roles in self.PAD_ROLES
+        )
 
     def _keep(self, attrs: Iterable[str]) -> tuple[bytes, ...]:
         known = self._known
@@ -539,13 +536,11 @@ class EntityTagger:
     """
 
     def __init__(self, model_path: Path = MODEL_PATH, stage2_path: Path | None = STAGE2_PATH) -> None:
-        tagger = pycrfsuite.Tagger()
-        tagger.open(str(model_path))
-        attributes, name_weight = _read_model(tagger)
         models = [CRFWeights.read(model_path)]
         if stage2_path is not None:
             models.append(CRFWeights.read(stage2_path))
-            attributes |= set(models[1].attributes)
+        attributes = {a for m in models for a in m.attributes}
+        name_weight = _name_weights(models[0])
         counts = read_word_counts(model_path.with_name(WORD_COUNTS))
         self.featurizer = Featurizer(counts, frozenset(attributes))
         self._forms = _FormTable(self.featurizer, models)
@@ -677,13 +672,20 @@ _TAG_BEGINS = np.array([False] + [p == "B" for _ in LABELS for p in "BI"])
 _LABEL_SETS = 1 << len(LABELS)  # document labels of a token as a bit mask (bit k: LABELS[k])
 
 
+def _sentence_edges(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For the tokens of sentences of `lengths` tokens, flat: which open and which close one."""
+    ends = np.cumsum(lengths)
+    first = np.zeros(int(ends[-1]) if len(ends) else 0, dtype=bool)
+    last = first.copy()
+    first[ends - lengths] = True
+    last[ends - 1] = True
+    return first, last
+
+
 def _tag_spans(tags: np.ndarray, lengths: np.ndarray) -> list[tuple[int, int, str]]:
     """`bio_spans` of every sentence at once, as flat token ranges (a stray I- opens a span)."""
     label = _TAG_LABEL[tags]
-    first = np.zeros(len(tags), dtype=bool)
-    first[np.cumsum(lengths) - lengths] = True
-    last = np.zeros(len(tags), dtype=bool)
-    last[np.cumsum(lengths) - 1] = True
+    first, last = _sentence_edges(lengths)
     begins = _TAG_BEGINS[tags]
     prev = np.concatenate(([0], label[:-1]))
     nxt = np.concatenate((label[1:], [0]))
@@ -836,7 +838,6 @@ class _FormTable:
         self._pair_right = [
             w.score_rows([tuple(x for attrs in codes[p] for x in attrs[1]) for p in ordered]) for w in weights
         ]
-        self._marks: dict[str, list[np.ndarray]] = {}
         # every attribute either model knows -> one id, and each model's weights on those ids
         union: dict[str, int] = {}
         for w in weights:
@@ -973,10 +974,7 @@ class _FormTable:
         padded[ends] = 1
         padded[ends + 1] = 1
         padded[at] = rows
-        first = np.zeros(len(rows), dtype=bool)
-        first[np.cumsum(lengths) - lengths] = True
-        last = np.zeros(len(rows), dtype=bool)
-        last[np.cumsum(lengths) - 1] = True
+        first, last = _sentence_edges(lengths)
         extras = self._bigrams(padded, at) + self._phrase_marks(padded, at, rows)
         return _Batch(self, padded, at, rows, first, last, extras)
 
@@ -1021,11 +1019,9 @@ class _FormTable:
         return [(np.asarray(tokens, dtype=np.int64), rows_by_model)]
 
     def _mark(self, attr: str) -> list[np.ndarray]:
-        got = self._marks.get(attr)
-        if got is None:
-            known = self._featurizer._keep((attr,))
-            got = self._marks[attr] = [m.weights.score_rows([known])[0] for m in self.models]
-        return got
+        """One attribute's weights under each model (zeros for an attribute a model lacks)."""
+        row = self._attr_ids.get(attr, len(self._attr_ids))
+        return [state[row] for state in self._state]
 
     def document_labels(self, rows: np.ndarray, token_doc: np.ndarray, tags: np.ndarray) -> np.ndarray:
         """For each token, the labels (bit mask) the first pass gave to any mention of any of its
@@ -1143,39 +1139,23 @@ def _cuts(form: str) -> list[tuple[int, str, bool]]:
     return [(cut, rest, elided) for cut, rest, elided in out if len(form) - cut >= 2 and len(rest) >= 3]
 
 
-def _read_model(tagger: pycrfsuite.Tagger) -> tuple[set[bytes], dict[str, float]]:
-    """The model's attribute keys, and for each whole word form the largest weight its "w="
-    attribute gives the first token of an entity (the lexicon of `proclitic_length`).
+def _name_weights(weights: CRFWeights) -> dict[str, float]:
+    """For each whole word form, the largest weight its "w=" attribute gives the first token of
+    an entity (the lexicon of `proclitic_length`), to six decimals as crfsuite's model dump
+    prints them (the weights this lexicon was tuned on); forms with no positive weight are left
+    out.
 
     Only "w=" counts: an "s=" stem attribute fires on every form it may be cut from, so "s=غداد"
     can carry the weight of "بغداد" and would make "غداد" look like a name.
     """
-    attributes: set[bytes] = set()
+    begins = [i for i, label in enumerate(weights.labels) if label.startswith("B-")]
     name_weight: dict[str, float] = {}
-    fd, name = tempfile.mkstemp(suffix=".txt")
-    try:
-        os.close(fd)
-        tagger.dump(name)
-        with open(name, encoding="utf-8") as fh:
-            section = ""
-            for line in fh:
-                line = line.strip(" \n")
-                if line.endswith("= {") or line == "}":
-                    section = line.split(" ", 1)[0]
-                elif section == "ATTRIBUTES":
-                    attributes.add(line.split(": ", 1)[1].encode())
-                elif section == "STATE_FEATURES":
-                    # (0) w=بغداد --> B-LOC: 3.141593
-                    attr_label, _, weight = line.rpartition(": ")
-                    attr, _, label = attr_label.partition(") ")[2].rpartition(" --> ")
-                    if label.startswith("B-") and attr[:2] == "w=":
-                        value = float(weight)
-                        form = attr[2:]
-                        if value > name_weight.get(form, 0.0):
-                            name_weight[form] = value
-    finally:
-        os.unlink(name)
-    return attributes, name_weight
+    for attr, row in weights.attributes.items():
+        if attr[:2] == b"w=":
+            value = float(f"{weights.state[row, begins].max():f}")
+            if value > 0.0:
+                name_weight[attr[2:].decode()] = value
+    return name_weight
 
 
 @functools.cache

@@ -72,11 +72,10 @@ class PartQueue:
         self._pending: list[list[Future] | pa.Table] = []
 
     def submit(self, table: pa.Table) -> None:
-        workers = getattr(self.pool, "_max_workers", 1)
-        bounds = chunk_bounds(table.num_rows, self.chunk_rows, workers)
-        if self.pool is None or not bounds:
+        if self.pool is None or table.num_rows == 0:
             self._pending.append(table)  # done on the calling process when taken
             return
+        bounds = chunk_bounds(table.num_rows, self.chunk_rows, getattr(self.pool, "_max_workers", 1))
         # take() copies each chunk into its own buffers; a slice would pickle the whole table
         self._pending.append(
             [self.pool.submit(self.fn, table.take(pa.array(range(start, stop)))) for start, stop in bounds]
