@@ -141,22 +141,23 @@ class PartWriter:
 
     def has(self, key: str, sidecar: str | None = None) -> bool:
         """The part is on disk (and, given a sidecar suffix, the table kept beside it)."""
-        return (self.folder / f"{key}{PART_SUFFIX}").is_file() and (
-            sidecar is None or self.sidecar_path(key, sidecar).is_file()
-        )
+        return self.path(key).is_file() and (sidecar is None or self.sidecar_path(key, sidecar).is_file())
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}{PART_SUFFIX}"
 
     def sidecar_path(self, key: str, sidecar: str) -> Path:
         return self.folder / f"{key}{sidecar}"
 
     def read(self, key: str, columns: list[str] | None = None) -> pa.Table:
-        return pq.read_table(self.folder / f"{key}{PART_SUFFIX}", columns=columns)
+        return pq.read_table(self.path(key), columns=columns)
 
     def read_sidecar(self, key: str, sidecar: str) -> pa.Table:
         return pq.read_table(self.sidecar_path(key, sidecar))
 
     def add_existing(self, key: str) -> Part:
         """List a part already on disk (made by an earlier run from the same input)."""
-        part = Part(key, pq.read_metadata(self.folder / f"{key}{PART_SUFFIX}").num_rows)
+        part = Part(key, pq.read_metadata(self.path(key)).num_rows)
         self._parts.append(part)
         self.reused += 1
         return part
@@ -168,7 +169,7 @@ class PartWriter:
         first, so a part on disk always has its sidecar beside it."""
         if sidecar is not None:
             write_table_atomic(sidecar[1], self.sidecar_path(key, sidecar[0]))
-        path = self.folder / f"{key}{PART_SUFFIX}"
+        path = self.path(key)
         if not path.is_file():
             write_table_atomic(table, path, **options)
             self.written += 1

@@ -14,6 +14,7 @@ from concurrent.futures import Executor
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -55,7 +56,7 @@ from akhbar.stages.normalize_articles import (
 )
 from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, worker_pool
 from akhbar.stock_paragraphs import find_stock, stock_among
-from assets.gx_suites import quarantine_failing_rows, validate_parts
+from assets.gx_suites import quarantine_failing_rows, store_part_results, validate_parts
 from assets.metadata import preview_markdown
 from assets.resources import AkhbarSettings
 
@@ -68,14 +69,15 @@ MERGE_ROW_GROUP = 256
 
 
 def _gated_part(
-    writer: PartWriter, key: str, make: Callable[[], tuple[pa.Table, pa.Table]], **options
+    writer: PartWriter, key: str, make: Callable[[Path], tuple[pa.Table, pa.Table]], **options
 ) -> tuple[Part, pa.Table]:
     """The part `key` with the quarantine rows its gate produced: from disk when an earlier run
-    made it, else `make()`d (kept rows, quarantine rows) and written. The quarantine file is
-    written first, so a part on disk always has its quarantine beside it."""
+    made it, else `make(path)`d (kept rows, quarantine rows; the path the part will have) and
+    written. The quarantine file is written first, so a part on disk always has its quarantine
+    beside it."""
     if writer.has(key, QUARANTINE_SIDECAR):
         return writer.add_existing(key), writer.read_sidecar(key, QUARANTINE_SIDECAR)
-    kept, quarantine = make()
+    kept, quarantine = make(writer.path(key))
     return writer.write(key, kept, sidecar=(QUARANTINE_SIDECAR, quarantine), **options), quarantine
 
 
@@ -89,7 +91,7 @@ def _run_parts(
     sidecar: str,
     fn: Callable[[pa.Table], pa.Table],
     pool: Executor | None,
-    finish: Callable[[pa.Table], tuple[pa.Table, pa.Table]],
+    finish: Callable[[pa.Table, Path], tuple[pa.Table, pa.Table]],
     progress: Progress,
     **options,
 ) -> list[pa.Table]:
@@ -97,7 +99,8 @@ def _run_parts(
     from disk when an earlier run made both; else `fn` over the input part on the pool
     (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate; every part,
     the last small one too, once the work is worth shipping), then `finish` (output rows,
-    sidecar rows) on this process. Returns every part's sidecar table."""
+    sidecar rows; given the path the output part will have) on this process. Returns every
+    part's sidecar table."""
     todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
     fresh = {p.key for p in todo}
     queue = PartQueue(fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None)
@@ -113,7 +116,7 @@ def _run_parts(
         if part.key in fresh:
             result = queue.take()
             top_up()
-            output, extra = finish(result)
+            output, extra = finish(result, writer.path(part.key))
             writer.write(part.key, output, sidecar=(sidecar, extra), **options)
         else:
             writer.add_existing(part.key)
@@ -200,8 +203,16 @@ class _FileRecords:
         write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False, default=str))
 
 
-def _gate(table: pa.Table, frame_of: Callable[[pa.Table], object], suite: str, stage: str):
-    kept, failed, _ = quarantine_failing_rows(table, frame_of(table), suite, stage=stage)
+def _gate(table: pa.Table, frame_of: Callable[[pa.Table], pd.DataFrame], suite: str, stage: str, where: Path):
+    """(kept rows, quarantined rows) of a part that will be written at `where`.
+
+    The part's share of the suite is evaluated here too and kept beside the part, so the
+    suite's check does not read the part and build its frame again: on the gate's own frame
+    when no row failed (the kept rows are then the same table), else on the kept rows' frame.
+    In article_fields this runs while the workers extract the next parts."""
+    frame = frame_of(table)
+    kept, failed, _ = quarantine_failing_rows(table, frame, suite, stage=stage)
+    store_part_results(where, frame if failed.num_rows == 0 else frame_of(kept), suite)
     return kept, failed
 
 
@@ -284,7 +295,9 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
                 rows_key(articles, ["id", "raw_sha256", "origin"]),
             )
             _part, failed = _gated_part(
-                writer, key, lambda a=articles: _gate(a, raw_articles_frame, "raw_articles", "raw")
+                writer,
+                key,
+                lambda where, a=articles: _gate(a, raw_articles_frame, "raw_articles", "raw", where),
             )
             quarantine.append(failed)
         raw_bytes += int(pc.sum(articles["size_bytes"]).as_py() or 0)
@@ -331,7 +344,7 @@ def _segmented_parts(
         CANDIDATES_SIDECAR,
         segment_articles,
         pool,
-        lambda segmented: (segmented, stock_candidates_of(segmented)),
+        lambda segmented, _where: (segmented, stock_candidates_of(segmented)),
         Progress("normalize (clean, segment)", context.log.info, total=raw.num_rows),
     )
     return _finish(writer), candidates
@@ -370,11 +383,12 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
         _written, failed = _gated_part(
             writer,
             key,
-            lambda p=part: _gate(
+            lambda where, p=part: _gate(
                 remove_stock_paragraphs(segmented.read_part(p), stock),
                 normalized_articles_frame,
                 "normalized_articles",
                 "normalize",
+                where,
             ),
         )
         quarantine.append(failed)
@@ -402,11 +416,12 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
     )
 
 
-def _gate_fields(fields: pa.Table) -> tuple[pa.Table, pa.Table]:
+def _gate_fields(fields: pa.Table, where: Path) -> tuple[pa.Table, pa.Table]:
     table, empty = split_empty_bodies(fields)
-    kept, failed = _gate(table, article_fields_frame, "article_fields", "fields")
-    # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id).
-    return kept.sort_by("id"), pa.concat_tables([empty, failed])
+    # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id). Sorted
+    # before the gate, so the kept rows are the gate's table, in the order they are written.
+    kept, failed = _gate(table.sort_by("id"), article_fields_frame, "article_fields", "fields", where)
+    return kept, pa.concat_tables([empty, failed])
 
 
 @multi_asset(

@@ -47,6 +47,13 @@ def _context():
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every in-memory batch under 1 GB (an md5 over pandas' hash of every cell,
+    # kept as the batch marker "pandas_data_fingerprint"). Nothing here reads that marker, and
+    # on these text columns it was 6% of a build (4.4 s of 71 on SaudiNewsNet). The engine
+    # reads the threshold at each batch: zero turns the fingerprint off.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     # In-memory stores and no data-docs site: validation leaves nothing on disk.
     config = DataContextConfig(
@@ -238,6 +245,71 @@ def _is_corpus_level(expectation: dict[str, Any]) -> bool:
 CachedFrame = tuple[Path, Callable[[], pd.DataFrame]]
 
 
+class _PartSuite:
+    """What a suite evaluates part by part: every expectation that holds row by row, and the
+    corpus-level expectations' columns to gather. A part's results can be kept beside it at
+    `path` + `.suite-<hash>.json/.parquet` (the hash of the suite and parameters)."""
+
+    def __init__(self, suite_name: str, *, id_column: str, parameters: dict[str, Any] | None) -> None:
+        self.name = suite_name
+        self.id_column = id_column
+        self.parameters = parameters
+        self.doc = load_suite_doc(suite_name)
+        self.hash = hashlib.sha256(
+            json.dumps([self.doc, parameters], sort_keys=True, default=str).encode()
+        ).hexdigest()[:12]
+        self.corpus_columns = sorted(
+            {
+                x["kwargs"]["column"]
+                for x in self.doc["expectations"]
+                if _is_corpus_level(x) and "column" in x["kwargs"]
+            }
+            | {id_column}
+        )
+
+    def evaluate(self, frame: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+        part = validate_frame(
+            frame,
+            self.name,
+            id_column=self.id_column,
+            parameters=self.parameters,
+            select=lambda x: not _is_corpus_level(x),
+        )
+        return part["results"], frame[[c for c in self.corpus_columns if c in frame.columns]]
+
+    def stored_at(self, where: Path) -> tuple[Path, Path]:
+        results = where.with_name(f"{where.name}.suite-{self.hash}.json")
+        return results, results.with_suffix(".parquet")
+
+    def store(self, where: Path, frame: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
+        results, columns = self.evaluate(frame)
+        results_path, columns_path = self.stored_at(where)
+        write_table_atomic(pa.Table.from_pandas(columns, preserve_index=False), columns_path)
+        write_text_atomic(results_path, json.dumps(results))
+        return results, columns
+
+    def stored(self, where: Path) -> tuple[list[dict[str, Any]], pd.DataFrame] | None:
+        results_path, columns_path = self.stored_at(where)
+        if not (results_path.is_file() and columns_path.is_file()):
+            return None
+        return json.loads(results_path.read_text(encoding="utf-8")), pq.read_table(columns_path).to_pandas()
+
+
+def store_part_results(
+    where: Path,
+    frame: pd.DataFrame,
+    suite_name: str,
+    *,
+    id_column: str = "id",
+    parameters: dict[str, Any] | None = None,
+) -> None:
+    """Evaluate the part's share of suite `suite_name` on `frame` (the suite frame of the part
+    stored, or about to be stored, at `where`) and keep it beside the part, as `validate_parts`
+    does. An asset step that already holds a part's frame (its gate built it) calls this, so the
+    suite's check reads the results instead of reading the part and building its frame again."""
+    _PartSuite(suite_name, id_column=id_column, parameters=parameters).store(where, frame)
+
+
 def validate_parts(
     frames: Iterable[pd.DataFrame | CachedFrame],
     suite_name: str,
@@ -254,47 +326,21 @@ def validate_parts(
 
     A frame given as (path, make) is a part that keeps its results: its row-by-row results and
     corpus columns are stored at `path` + `.suite-<hash>.json/.parquet` (the hash of the suite
-    and parameters) and read back, not recomputed, while the part and the suite are unchanged."""
-    doc = load_suite_doc(suite_name)
-    suite_hash = hashlib.sha256(
-        json.dumps([doc, parameters], sort_keys=True, default=str).encode()
-    ).hexdigest()[:12]
-    corpus_columns = sorted(
-        {
-            x["kwargs"]["column"]
-            for x in doc["expectations"]
-            if _is_corpus_level(x) and "column" in x["kwargs"]
-        }
-        | {id_column}
-    )
+    and parameters; `store_part_results` writes the same files) and read back, not recomputed,
+    while the part and the suite are unchanged."""
+    part_suite = _PartSuite(suite_name, id_column=id_column, parameters=parameters)
+    doc = part_suite.doc
+    corpus_columns = part_suite.corpus_columns
     merged: dict[str, dict[str, Any]] = {}
     thin: list[pd.DataFrame] = []
     rows = 0
 
-    def evaluate(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
-        part = validate_frame(
-            frame,
-            suite_name,
-            id_column=id_column,
-            parameters=parameters,
-            select=lambda x: not _is_corpus_level(x),
-        )
-        return part["results"], frame[[c for c in corpus_columns if c in frame.columns]]
-
     for item in frames:
         if isinstance(item, pd.DataFrame):
-            results, columns = evaluate(item)
+            results, columns = part_suite.evaluate(item)
         else:
             where, make = item
-            stored = where.with_name(f"{where.name}.suite-{suite_hash}.json")
-            stored_columns = stored.with_suffix(".parquet")
-            if stored.is_file() and stored_columns.is_file():
-                results = json.loads(stored.read_text(encoding="utf-8"))
-                columns = pq.read_table(stored_columns).to_pandas()
-            else:
-                results, columns = evaluate(make())
-                write_table_atomic(pa.Table.from_pandas(columns, preserve_index=False), stored_columns)
-                write_text_atomic(stored, json.dumps(results))
+            results, columns = part_suite.stored(where) or part_suite.store(where, make())
         rows += len(columns)
         thin.append(columns)
         for result in results:

@@ -9,12 +9,13 @@ import random
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterInstance
 
 from akhbar.ingest import SourceConfig, iter_raw_batches, read_sources
 from akhbar.parts import PartWriter, collect_garbage, merge_by_id
-from akhbar.quality import article_fields_frame
+from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import ROW_GROUP_SIZE, MarkedParts, TableRows, build_release
 from akhbar.stages.extract_fields import extract_fields, extract_fields_chunk
 from akhbar.stages.normalize_articles import (
@@ -25,7 +26,8 @@ from akhbar.stages.normalize_articles import (
 )
 from akhbar.stages.pool import PartQueue, chunk_bounds, worker_pool
 from akhbar.stock_paragraphs import find_stock
-from assets.gx_suites import validate_frame, validate_parts
+from assets.articles import _gate
+from assets.gx_suites import _PartSuite, validate_frame, validate_parts
 from pipelines.cli import main
 
 SENTENCE = 'وقال الوزير أحمد العلي إن "الحكومة ستعلن خطة جديدة للنقل العام خلال الأسبوع المقبل".'
@@ -277,6 +279,58 @@ def test_stored_suite_results_are_reused_and_equal(tmp_path: Path, fields: pa.Ta
     assert second == first
     assert validate_parts(frames(), "article_fields", parameters={"other": 1}) == first
     assert len(built) == 2 * made  # other parameters: another suite hash, evaluated again
+
+
+@pytest.mark.parametrize("failing_rows", [0, 2])
+def test_the_gate_keeps_the_part_suite_results_the_check_would_compute(
+    tmp_path: Path, fields: pa.Table, failing_rows: int
+) -> None:
+    lead = fields["lead"].to_pylist()
+    body = fields["body"].to_pylist()
+    for i in range(failing_rows):  # the lead equals the body: a row-level failure
+        lead[i] = body[i]
+    table = fields.set_column(fields.schema.get_field_index("lead"), "lead", pa.array(lead, pa.string()))
+    where = tmp_path / "part.parquet"
+    kept, failed = _gate(table, article_fields_frame, "article_fields", "fields", where)
+    assert (kept.num_rows, failed.num_rows) == (fields.num_rows - failing_rows, failing_rows)
+    pq.write_table(kept, where)
+    suite = _PartSuite("article_fields", id_column="id", parameters=None)
+    stored = suite.stored(where)
+    assert stored is not None
+    results, columns = suite.evaluate(article_fields_frame(pq.read_table(where)))
+    assert stored[0] == json.loads(json.dumps(results))
+    assert stored[1].equals(columns.reset_index(drop=True))
+
+
+def test_a_builds_stored_suite_results_equal_each_parts_own(tmp_path: Path) -> None:
+    source = tmp_path / "in"
+    _write_day(source, "2024-09-01", range(6))
+    with (source / "2024-09-01.jsonl").open("a", encoding="utf-8") as f:  # too short a title: fields' gate
+        f.write(json.dumps(_record(6) | {"title": "خ"}, ensure_ascii=False) + "\n")
+    args = ["--input", str(source), "--log-level", "ERROR", "--batch-rows", "4"]
+    args += ["--out", str(tmp_path / "out")]
+    assert main(["build", *args]) == 0
+    stages = {
+        "raw_articles": raw_articles_frame,
+        "normalized_articles": normalized_articles_frame,
+        "article_fields": article_fields_frame,
+    }
+    for stage, frame_of in stages.items():
+        suite = _PartSuite(stage, id_column="id", parameters=None)
+        part_files = [
+            p for p in (tmp_path / "out" / "parts" / stage).glob("*.parquet") if p.name.count(".") == 1
+        ]
+        assert len(part_files) == 2, stage
+        for path in part_files:
+            stored = suite.stored(path)
+            assert stored is not None, path
+            results, columns = suite.evaluate(frame_of(pq.read_table(path)))
+            assert stored[0] == json.loads(json.dumps(results)), path
+            assert stored[1].equals(columns.reset_index(drop=True)), path
+    quarantined = pq.read_table(tmp_path / "out" / "stages" / "fields_quarantine.parquet")["reason"]
+    assert [r.split("(")[0] for r in quarantined.to_pylist()] == [
+        "expectation article_fields.expect_column_value_lengths_to_be_between"
+    ]
 
 
 def _raw_metadata() -> dict:

@@ -28,8 +28,13 @@ _MAX_WORDS = 9
 _ORDINAL = re.compile(r"^(?:أولا|أولاً|اولا|ثانيا|ثانياً|ثالثا|ثالثاً|رابعا|رابعاً|خامسا|خامساً|\d+)\s*[-–—.)]")
 
 
+# Compiled once, not left to re's cache, which quotes' per-speaker patterns keep turning over.
+_SEPARATOR = re.compile(_SEP)
+_AGENCY = re.compile(rf"(?:^|\W)(?:{_AGENCIES})(?:\W|$)")
+
+
 def _has_attribution(text: str) -> bool:
-    return bool(re.search(_SEP, text) or re.search(rf"(?:^|\W)(?:{_AGENCIES})(?:\W|$)", text) or ":" in text)
+    return bool(_SEPARATOR.search(text) or _AGENCY.search(text) or ":" in text)
 
 
 def split_byline(paragraph: str) -> tuple[str | None, str | None]:

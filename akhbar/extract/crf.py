@@ -140,12 +140,17 @@ def viterbi(scores: np.ndarray, lengths: np.ndarray, transitions: np.ndarray) ->
     active = np.searchsorted(-lengths_sorted, -np.arange(longest), side="left")
     back: list[np.ndarray] = [np.empty((0, n_labels), dtype=np.int8)]
     delta = scores[starts_sorted].copy()
+    # cand[s, j, i] = delta[s, i] + trans[i, j]: the previous label i on the last axis, where
+    # numpy's argmax is fastest (a third faster than reducing over the middle axis)
+    to_from = np.ascontiguousarray(transitions.T)
+    cand_buffer = np.empty((len(order), n_labels, n_labels), dtype=np.result_type(scores, transitions))
     for t in range(1, longest):
         k = int(active[t])
-        # cand[s, i, j] = delta[s, i] + trans[i, j]; argmax over i (first maximum on ties)
-        cand = delta[:k, :, None] + transitions[None, :, :]
-        back.append(cand.argmax(axis=1).astype(np.int8))
-        delta[:k] = cand.max(axis=1) + scores[starts_sorted[:k] + t]  # the argmax's own value
+        cand = np.add(delta[:k, None, :], to_from[None, :, :], out=cand_buffer[:k])
+        best = cand.argmax(axis=2)  # first maximum on ties
+        back.append(best.astype(np.int8))
+        kept = np.take_along_axis(cand, best[:, :, None], axis=2)[:, :, 0]
+        delta[:k] = kept + scores[starts_sorted[:k] + t]
     # backtrack: each sentence starts from its best label at its own last position
     label = np.empty(len(order), dtype=np.int64)
     for t in range(longest - 1, -1, -1):
