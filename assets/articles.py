@@ -31,7 +31,7 @@ from dagster import (
     multi_asset,
 )
 
-from akhbar.dedup import decide_duplicates, signature_index
+from akhbar.dedup import decide_duplicates, signature_index, signature_index_of_file
 from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, KnownFile, SkippedFile, iter_raw_batches
 from akhbar.parts import (
     Part,
@@ -54,7 +54,7 @@ from akhbar.stages.normalize_articles import (
     segment_articles,
     stock_candidates_of,
 )
-from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, worker_pool
+from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, start_worker_server, worker_pool
 from akhbar.stock_paragraphs import find_stock, stock_among
 from assets.gx_suites import quarantine_failing_rows, store_part_results, validate_parts
 from assets.metadata import preview_markdown
@@ -268,6 +268,9 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     configs = {s.name: json.dumps(asdict(s), sort_keys=True, default=str) for s in sources}
     for source in sources:
         context.log.info(f"reading source {source.name!r}: {source.format} at {source.path}")
+    # The next stages' workers fork from a server that loads the stages and models meanwhile,
+    # on the core this step's reading leaves idle.
+    start_worker_server(akhbar.workers or None)
     writer = PartWriter(akhbar.parts_dir("raw_articles"))
     files = _FileRecords(writer, configs)
     quarantine: list[pa.Table] = []
@@ -509,16 +512,21 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
 )
 def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet):
     release_free_memory()  # what the article stages freed, before the signatures meet in memory
-    # Signatures part by part (reused like the parts they come from); only they meet in memory.
+    # Signatures part by part (reused like the parts they come from), a part per worker; only
+    # they meet in memory.
     writer = PartWriter(akhbar.parts_dir("signatures"))
-    for part in article_fields.parts:
-        if writer.has(part.key):
-            writer.add_existing(part.key)
-        else:
-            writer.write(
-                part.key,
-                signature_index(article_fields.read_part(part, ["id", "source", "published_at", "body"])),
-            )
+    todo = [p for p in article_fields.parts if not writer.has(p.key)]
+    parallel = len(todo) > 1 and sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS
+    with worker_pool((akhbar.workers or None) if parallel else 1) as pool:
+        computed = (pool.map if pool else map)(
+            signature_index_of_file, [str(article_fields.path(p)) for p in todo]
+        )
+        fresh = {p.key for p in todo}
+        for part in article_fields.parts:
+            if part.key in fresh:
+                writer.write(part.key, next(computed))
+            else:
+                writer.add_existing(part.key)
     signatures = _finish(writer)
     prior_path = latest_release_file(akhbar.data_root, "dedup_index.parquet")
     prior = pq.read_table(prior_path) if prior_path else None

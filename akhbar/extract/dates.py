@@ -1,4 +1,4 @@
-"""Calendar dates mentioned in Arabic news text, normalized: `find_dates(text, published_at)`.
+r"""Calendar dates mentioned in Arabic news text, normalized: `find_dates(text, published_at)`.
 
 dateparser's `search_dates` finds neither date of the seed ("في 18 شباط/فبراير الماضي",
 "وفي 27 شباط/فبراير،"): Levantine month names, dual forms and year-less dates are the norm in

@@ -1,9 +1,12 @@
 """Per-article stages spread over every core: one process pool for a whole stage, fed part by
 part in chunks, results back in input order.
 
-Spawned, not forked: the caller (a Dagster run) may hold threads that fork would copy
-mid-state. The pool lives as long as the stage, so its workers load the lexicons and models
-once, not once per part.
+Workers fork from multiprocessing's fork server, a process started from scratch that has
+imported the stages and loaded the entity models (WORKER_PRELOAD): a pool is up at once, the
+models' arrays are shared until written, and `start_worker_server` can start it early, while
+a run's single-threaded reading leaves a core idle. Not forked from the caller: a Dagster run
+may hold threads that fork would copy mid-state. The pool lives as long as the stage, so its
+workers keep what they learn (the tagger's table of words) from part to part.
 """
 
 from __future__ import annotations
@@ -12,13 +15,33 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
+from multiprocessing.context import BaseContext
 
 import pyarrow as pa
 
 # Below this many rows a part is done on the calling process: shipping it costs more.
 PARALLEL_MIN_ROWS = 2_000
 CHUNK_ROWS = 1_000
+
+
+# Imported by the fork server before it forks any worker.
+WORKER_PRELOAD = "akhbar.stages.worker_preload"
+
+
+def _fork_server() -> BaseContext:
+    context = get_context("forkserver")
+    context.set_forkserver_preload([WORKER_PRELOAD])
+    return context
+
+
+def start_worker_server(workers: int | None = None) -> None:
+    """Start the process workers fork from, unless `workers` (default: every core) is one or it
+    is running; returns at once (the server imports WORKER_PRELOAD on its own core, and the
+    first pool waits for it if need be)."""
+    if (workers or os.cpu_count() or 1) > 1:
+        _fork_server()
+        forkserver.ensure_running()
 
 
 @contextmanager
@@ -28,7 +51,7 @@ def worker_pool(workers: int | None = None) -> Iterator[Executor | None]:
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_server()) as pool:
         yield pool
 
 
