@@ -84,3 +84,18 @@ def test_replacement_character_and_mojibake_fail_the_suite(seed_fields: pa.Table
     )
     assert "expect_column_values_to_not_match_regex:body" in failed
     assert failed["expect_column_values_to_not_match_regex:body"]["examples"][0]["id"] == "bad"
+
+
+def test_gx_batches_are_not_fingerprinted() -> None:
+    # akhbar turns GX's per-batch md5 over every cell off (assets.gx_suites._context); were GX
+    # to rename the threshold it reads, the assignment would silently do nothing.
+    import pandas as pd
+    from great_expectations.core.batch_spec import RuntimeDataBatchSpec
+    from great_expectations.execution_engine import PandasExecutionEngine
+
+    from assets.gx_suites import _context
+
+    _context()
+    frame = pd.DataFrame({"text": ["نص", "آخر"]})
+    _, markers = PandasExecutionEngine().get_batch_data_and_markers(RuntimeDataBatchSpec(batch_data=frame))
+    assert "pandas_data_fingerprint" not in markers

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from akhbar.dedup import SIGNATURE_INPUT, signature_index, signature_index_of_file
 from akhbar.ingest import SourceConfig, iter_raw_batches, read_sources
 from akhbar.parts import PartWriter, collect_garbage, merge_by_id
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
@@ -126,6 +127,33 @@ def test_parts_on_the_pool_equal_parts_on_one_process(tmp_path: Path) -> None:
             want, got = alone.take(), shared.take()
             assert got.num_rows == part.num_rows
             assert got.equals(want)
+
+
+def _worker_state(_: int) -> tuple[bool, int]:
+    import sys
+
+    from akhbar.extract.entities import default_tagger
+
+    return "akhbar.stages.extract_fields" in sys.modules, default_tagger.cache_info().currsize
+
+
+def test_workers_start_with_the_stages_and_models_loaded() -> None:
+    # The fork server skips a preload module that fails to import: this is what would show it.
+    with worker_pool(2) as pool:
+        assert list(pool.map(_worker_state, range(2))) == [(True, 1), (True, 1)]
+
+
+def test_signatures_of_part_files_on_the_pool_equal_the_tables_own(tmp_path: Path, fields: pa.Table) -> None:
+    writer = PartWriter(tmp_path)
+    paths = []
+    for i in range(0, fields.num_rows, 4):
+        writer.write(f"p{i}", fields.slice(i, 4))
+        paths.append(str(writer.path(f"p{i}")))
+    with worker_pool(2) as pool:
+        on_pool = list(pool.map(signature_index_of_file, paths))
+    for i, index in zip(range(0, fields.num_rows, 4), on_pool, strict=True):
+        assert index.equals(signature_index(fields.slice(i, 4).select(SIGNATURE_INPUT)))
+        assert index["signature"].null_count < index.num_rows  # bodies long enough to be signed
 
 
 def test_merge_by_id_refuses_an_unsorted_part(tmp_path: Path) -> None:
