@@ -56,7 +56,7 @@ from akhbar.stages.normalize_articles import (
 )
 from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, start_worker_server, worker_pool
 from akhbar.stock_paragraphs import find_stock, stock_among
-from assets.gx_suites import quarantine_failing_rows, store_part_results, validate_parts
+from assets.gx_suites import gate_part, validate_parts
 from assets.metadata import preview_markdown
 from assets.resources import AkhbarSettings
 
@@ -204,16 +204,11 @@ class _FileRecords:
 
 
 def _gate(table: pa.Table, frame_of: Callable[[pa.Table], pd.DataFrame], suite: str, stage: str, where: Path):
-    """(kept rows, quarantined rows) of a part that will be written at `where`.
-
-    The part's share of the suite is evaluated here too and kept beside the part, so the
-    suite's check does not read the part and build its frame again: on the gate's own frame
-    when no row failed (the kept rows are then the same table), else on the kept rows' frame.
-    In article_fields this runs while the workers extract the next parts."""
-    frame = frame_of(table)
-    kept, failed, _ = quarantine_failing_rows(table, frame, suite, stage=stage)
-    store_part_results(where, frame if failed.num_rows == 0 else frame_of(kept), suite)
-    return kept, failed
+    """(kept rows, quarantined rows) of a part that will be written at `where`; its share of the
+    suite is kept beside it for the suite's check (see `gate_part`). In article_fields this
+    runs while the workers extract the next parts."""
+    kept, quarantined, _ = gate_part(table, frame_of, suite, stage=stage, where=where)
+    return kept, quarantined
 
 
 def quarantine_metadata(quarantine: pa.Table) -> dict:

@@ -92,6 +92,7 @@ def validate_frame(
     row_level_only: bool = False,
     index_column: str | None = None,
     select: Callable[[dict[str, Any]], bool] | None = None,
+    failing_rows: bool = False,
 ) -> dict[str, Any]:
     """Evaluate suite `suite_name` on `frame`; return success, statistics and per-expectation
     results with unexpected counts and a few failing rows (by `id_column`).
@@ -99,7 +100,8 @@ def validate_frame(
     `parameters` fill the suite's {"$PARAMETER": name} values. With `row_level_only`, only
     the expectations marked meta.row_level run, with GX's COMPLETE result format, and each
     result lists every failing row's `index_column` value under "failing_rows". `select`
-    keeps only the expectations (suite JSON entries) it returns true for."""
+    keeps only the expectations (suite JSON entries) it returns true for. `failing_rows` lists
+    them (COMPLETE format) whatever expectations run; the examples are the same either way."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -146,7 +148,7 @@ def validate_frame(
     )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result_format: dict[str, Any] = {
-        "result_format": "COMPLETE" if row_level_only else "SUMMARY",
+        "result_format": "COMPLETE" if row_level_only or failing_rows else "SUMMARY",
         "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
     }
     index_columns = [c for c in (id_column, index_column) if c and c in frame.columns]
@@ -165,7 +167,7 @@ def validate_frame(
         row = {
             "name": expectation_name(doc["name"], {"type": r.expectation_config.type, "kwargs": kwargs}),
             "failing_rows": [e[index_column] for e in detail.get("unexpected_index_list") or []]
-            if row_level_only and index_column
+            if (row_level_only or failing_rows) and index_column
             else None,
         }
         results.append(
@@ -201,16 +203,16 @@ def validate_frame(
     }
 
 
-def quarantine_failing_rows(
-    table: pa.Table, frame: pd.DataFrame, suite_name: str, *, stage: str
+def _quarantine(
+    table: pa.Table, results: list[dict[str, Any]], row_level: set[str], *, stage: str
 ) -> tuple[pa.Table, pa.Table, dict[str, int]]:
-    """Run the suite's row-level expectations on `frame` (built from `table`, with the ROW
-    column) and move every failing row to quarantine rows whose reason names the first
-    expectation it failed. Returns (kept rows, quarantine rows, failing rows per expectation)."""
-    summary = validate_frame(frame, suite_name, row_level_only=True, index_column=ROW)
+    """Every row failing a row-level expectation (named in `row_level`) moved to quarantine rows
+    whose reason names the first expectation it failed."""
     reasons: dict[int, str] = {}
     counts: dict[str, int] = {}
-    for result in summary["results"]:
+    for result in results:
+        if result["name"] not in row_level:
+            continue
         rows = result["failing_rows"] or []
         if result["exception"]:
             raise RuntimeError(f"{result['name']} could not be evaluated: {result['exception']}")
@@ -219,6 +221,46 @@ def quarantine_failing_rows(
         for row in rows:
             reasons.setdefault(int(row), f"expectation {result['name']}")
     return drop_rows(table, set(reasons)), quarantine_rows(table, reasons, stage=stage), counts
+
+
+def _row_level_names(doc: dict[str, Any]) -> set[str]:
+    return {
+        expectation_name(doc["name"], x)
+        for x in doc["expectations"]
+        if (x.get("meta") or {}).get("row_level")
+    }
+
+
+def gate_part(
+    table: pa.Table,
+    frame_of: Callable[[pa.Table], pd.DataFrame],
+    suite_name: str,
+    *,
+    stage: str,
+    where: Path,
+) -> tuple[pa.Table, pa.Table, dict[str, int]]:
+    """The row-level gate of a part that will be written at `where`, and its share of the
+    suite kept beside it (as `store_part_results` does), so the suite's check reads it instead
+    of reading the part and building its frame again. Returns (kept rows, quarantined rows,
+    failing rows per expectation); a row's quarantine reason names the first row-level
+    expectation it failed.
+
+    One GX validation does both while no row fails, the usual case: every expectation that
+    holds row by row runs on the part's frame, listing failing rows, and the kept rows are then
+    the whole part. When rows fail, the share is evaluated again on the kept rows' frame."""
+    frame = frame_of(table)
+    part_suite = _PartSuite(suite_name, id_column="id", parameters=None)
+    summary = validate_frame(
+        frame, suite_name, index_column=ROW, failing_rows=True, select=lambda x: not _is_corpus_level(x)
+    )
+    row_level = _row_level_names(part_suite.doc)
+    kept, quarantined, counts = _quarantine(table, summary["results"], row_level, stage=stage)
+    if quarantined.num_rows:
+        part_suite.store(where, frame_of(kept))
+    else:
+        results = [r | {"failing_rows": None} for r in summary["results"]]
+        part_suite.keep(where, results, part_suite.columns_of(frame))
+    return kept, quarantined, counts
 
 
 # Expectations about the corpus as a whole (uniqueness across parts, a mean, a row count): they
@@ -275,7 +317,10 @@ class _PartSuite:
             parameters=self.parameters,
             select=lambda x: not _is_corpus_level(x),
         )
-        return part["results"], frame[[c for c in self.corpus_columns if c in frame.columns]]
+        return part["results"], self.columns_of(frame)
+
+    def columns_of(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[[c for c in self.corpus_columns if c in frame.columns]]
 
     def stored_at(self, where: Path) -> tuple[Path, Path]:
         results = where.with_name(f"{where.name}.suite-{self.hash}.json")
@@ -283,10 +328,13 @@ class _PartSuite:
 
     def store(self, where: Path, frame: pd.DataFrame) -> tuple[list[dict[str, Any]], pd.DataFrame]:
         results, columns = self.evaluate(frame)
+        self.keep(where, results, columns)
+        return results, columns
+
+    def keep(self, where: Path, results: list[dict[str, Any]], columns: pd.DataFrame) -> None:
         results_path, columns_path = self.stored_at(where)
         write_table_atomic(pa.Table.from_pandas(columns, preserve_index=False), columns_path)
         write_text_atomic(results_path, json.dumps(results))
-        return results, columns
 
     def stored(self, where: Path) -> tuple[list[dict[str, Any]], pd.DataFrame] | None:
         results_path, columns_path = self.stored_at(where)

@@ -309,15 +309,16 @@ def test_stored_suite_results_are_reused_and_equal(tmp_path: Path, fields: pa.Ta
     assert len(built) == 2 * made  # other parameters: another suite hash, evaluated again
 
 
-@pytest.mark.parametrize("failing_rows", [0, 2])
+@pytest.mark.parametrize(("failing_rows", "english_bodies"), [(0, 0), (2, 0), (0, 1), (2, 1)])
 def test_the_gate_keeps_the_part_suite_results_the_check_would_compute(
-    tmp_path: Path, fields: pa.Table, failing_rows: int
+    tmp_path: Path, fields: pa.Table, failing_rows: int, english_bodies: int
 ) -> None:
-    lead = fields["lead"].to_pylist()
-    body = fields["body"].to_pylist()
-    for i in range(failing_rows):  # the lead equals the body: a row-level failure
-        lead[i] = body[i]
-    table = fields.set_column(fields.schema.get_field_index("lead"), "lead", pa.array(lead, pa.string()))
+    rows = fields.to_pylist()
+    for row in rows[:failing_rows]:  # the lead equals the body: a row-level failure
+        row["lead"] = row["body"]
+    for row in rows[len(rows) - english_bodies :]:  # no row fails, but an expectation's `mostly` counts it
+        row |= {"body": "An English body, with no Arabic at all.", "entities": []}
+    table = pa.Table.from_pylist(rows, schema=fields.schema)
     where = tmp_path / "part.parquet"
     kept, failed = _gate(table, article_fields_frame, "article_fields", "fields", where)
     assert (kept.num_rows, failed.num_rows) == (fields.num_rows - failing_rows, failing_rows)
@@ -328,6 +329,8 @@ def test_the_gate_keeps_the_part_suite_results_the_check_would_compute(
     results, columns = suite.evaluate(article_fields_frame(pq.read_table(where)))
     assert stored[0] == json.loads(json.dumps(results))
     assert stored[1].equals(columns.reset_index(drop=True))
+    ratio = next(r for r in stored[0] if r["name"].endswith("(body_arabic_ratio)"))
+    assert (ratio["unexpected_count"], len(ratio["examples"])) == (english_bodies, english_bodies)
 
 
 def test_a_builds_stored_suite_results_equal_each_parts_own(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from akhbar.quality import (
 from akhbar.release import build_release
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
-from assets.gx_suites import load_suite_doc, quarantine_failing_rows, validate_frame
+from assets.gx_suites import gate_part, load_suite_doc, validate_frame
 from tests.conftest import SEED
 
 
@@ -67,11 +67,11 @@ def test_every_expectation_is_evaluated(suite: str) -> None:
     ],
 )
 def test_raw_row_failures_are_quarantined_by_expectation(
-    seed_raw: pa.Table, change: dict, expectation: str
+    seed_raw: pa.Table, change: dict, expectation: str, tmp_path: Path
 ) -> None:
     table = _copies(seed_raw, 3, _1=change)
-    kept, quarantine, counts = quarantine_failing_rows(
-        table, raw_articles_frame(table), "raw_articles", stage="raw"
+    kept, quarantine, counts = gate_part(
+        table, raw_articles_frame, "raw_articles", stage="raw", where=tmp_path / "part.parquet"
     )
     assert kept["id"].to_pylist() == ["a0", "a2"]
     assert quarantine.schema == QUARANTINE_SCHEMA
@@ -97,14 +97,18 @@ def test_raw_row_failures_are_quarantined_by_expectation(
     ],
 )
 def test_normalized_rows_with_forbidden_characters_are_quarantined(
-    seed_raw: pa.Table, text: str, column: str
+    seed_raw: pa.Table, text: str, column: str, tmp_path: Path
 ) -> None:
     normalized = normalize_articles(_copies(seed_raw, 2))
     rows = normalized.to_pylist()
     rows[0]["text"] = text  # what clean_text must never let through
     table = pa.Table.from_pylist(rows, schema=normalized.schema)
-    kept, quarantine, _ = quarantine_failing_rows(
-        table, normalized_articles_frame(table), "normalized_articles", stage="normalize"
+    kept, quarantine, _ = gate_part(
+        table,
+        normalized_articles_frame,
+        "normalized_articles",
+        stage="normalize",
+        where=tmp_path / "part.parquet",
     )
     assert kept["id"].to_pylist() == ["a1"]
     (reason,) = quarantine["reason"].to_pylist()
@@ -133,10 +137,12 @@ def test_normalized_rows_with_forbidden_characters_are_quarantined(
         ({"title": "x" * 301}, "title"),
     ],
 )
-def test_field_row_failures_are_quarantined(seed_fields: pa.Table, change: dict, column: str) -> None:
+def test_field_row_failures_are_quarantined(
+    seed_fields: pa.Table, change: dict, column: str, tmp_path: Path
+) -> None:
     table = _copies(seed_fields, 3, _2=change)
-    kept, quarantine, _ = quarantine_failing_rows(
-        table, article_fields_frame(table), "article_fields", stage="fields"
+    kept, quarantine, _ = gate_part(
+        table, article_fields_frame, "article_fields", stage="fields", where=tmp_path / "part.parquet"
     )
     assert kept["id"].to_pylist() == ["a0", "a1"]
     (reason,) = quarantine["reason"].to_pylist()
@@ -144,22 +150,22 @@ def test_field_row_failures_are_quarantined(seed_fields: pa.Table, change: dict,
     assert validate_frame(article_fields_frame(kept), "article_fields")["success"]
 
 
-def test_lead_equal_to_body_is_quarantined(seed_fields: pa.Table) -> None:
+def test_lead_equal_to_body_is_quarantined(seed_fields: pa.Table, tmp_path: Path) -> None:
     body = seed_fields["body"][0].as_py()
     table = _copies(seed_fields, 2, _0={"lead": body})
-    _, quarantine, _ = quarantine_failing_rows(
-        table, article_fields_frame(table), "article_fields", stage="f"
+    _, quarantine, _ = gate_part(
+        table, article_fields_frame, "article_fields", stage="f", where=tmp_path / "part.parquet"
     )
     assert quarantine["reason"].to_pylist() == [
         "expectation article_fields.expect_column_values_to_be_in_set(lead_equals_body)"
     ]
 
 
-def test_table_level_expectations_do_not_quarantine(seed_fields: pa.Table) -> None:
+def test_table_level_expectations_do_not_quarantine(seed_fields: pa.Table, tmp_path: Path) -> None:
     """A duplicate id fails the suite (the check blocks the release) but is no row's fault."""
     table = pa.concat_tables([seed_fields, seed_fields])
-    kept, quarantine, _ = quarantine_failing_rows(
-        table, article_fields_frame(table), "article_fields", stage="fields"
+    kept, quarantine, _ = gate_part(
+        table, article_fields_frame, "article_fields", stage="fields", where=tmp_path / "part.parquet"
     )
     assert kept.num_rows == 2 and quarantine.num_rows == 0
     assert not validate_frame(article_fields_frame(kept), "article_fields")["success"]
