@@ -7,11 +7,13 @@ parts. A part whose key (its input rows and the code version) is already on disk
 an earlier run and is reused without being computed again, row-level gate included.
 """
 
+import itertools
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -50,7 +52,7 @@ from akhbar.schema import ARTICLE_SCHEMA
 from akhbar.stages.extract_fields import extract_fields_chunk, split_empty_bodies
 from akhbar.stages.normalize_articles import (
     NORMALIZED_SCHEMA,
-    remove_stock_paragraphs,
+    normalized_part,
     segment_articles,
     stock_candidates_of,
 )
@@ -203,12 +205,34 @@ class _FileRecords:
         write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False, default=str))
 
 
-def _gate(table: pa.Table, frame_of: Callable[[pa.Table], pd.DataFrame], suite: str, stage: str, where: Path):
+def _gate(
+    table: pa.Table,
+    frame_of: Callable[[pa.Table], pd.DataFrame],
+    suite: str,
+    stage: str,
+    where: Path,
+    frame: pd.DataFrame | None = None,
+):
     """(kept rows, quarantined rows) of a part that will be written at `where`; its share of the
     suite is kept beside it for the suite's check (see `gate_part`). In article_fields this
     runs while the workers extract the next parts."""
-    kept, quarantined, _ = gate_part(table, frame_of, suite, stage=stage, where=where)
+    kept, quarantined, _ = gate_part(table, frame_of, suite, stage=stage, where=where, frame=frame)
     return kept, quarantined
+
+
+def _ahead(fn: Callable, items: Iterable, pool: Executor | None) -> Iterator:
+    """fn(item) of each item, in order: on the pool, LOOKAHEAD items ahead of the one taken
+    (bounded, so results never pile up); without one, each when it is taken."""
+    items = iter(items)
+    if pool is None:
+        yield from map(fn, items)
+        return
+    pending = deque(pool.submit(fn, item) for item in itertools.islice(items, LOOKAHEAD))
+    while pending:
+        result = pending.popleft().result()
+        for item in itertools.islice(items, 1):
+            pending.append(pool.submit(fn, item))
+        yield result
 
 
 def quarantine_metadata(quarantine: pa.Table) -> dict:
@@ -368,31 +392,37 @@ def _segmented_parts(
 def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
     with worker_pool(akhbar.workers or None) as pool:
         segmented, candidates = _segmented_parts(context, akhbar, raw_articles, pool)
-    stock = find_stock(candidates)
-    context.log.info(f"stock paragraphs: {sum(len(v) for v in stock.values())} in {len(stock)} sources")
-    writer = PartWriter(akhbar.parts_dir("normalized_articles"))
-    quarantine: list[pa.Table] = []
-    chrome_rules: Counter = Counter()
-    progress = Progress("normalize (stock paragraphs, gate)", context.log.info, total=segmented.num_rows)
-    for part, part_candidates in zip(segmented.parts, candidates, strict=True):
-        # Its content follows from the segmented part and the stock paragraphs among its
+        stock = find_stock(candidates)
+        context.log.info(f"stock paragraphs: {sum(len(v) for v in stock.values())} in {len(stock)} sources")
+        writer = PartWriter(akhbar.parts_dir("normalized_articles"))
+        # A part's content follows from the segmented part and the stock paragraphs among its
         # candidates: known from the candidates alone, so an unchanged part is not even read.
-        key = part_key(part.key, *stock_among(part_candidates, stock))
-        _written, failed = _gated_part(
-            writer,
-            key,
-            lambda where, p=part: _gate(
-                remove_stock_paragraphs(segmented.read_part(p), stock),
-                normalized_articles_frame,
-                "normalized_articles",
-                "normalize",
-                where,
-            ),
+        keys = [
+            part_key(part.key, *stock_among(part_candidates, stock))
+            for part, part_candidates in zip(segmented.parts, candidates, strict=True)
+        ]
+        parts_keys = list(zip(segmented.parts, keys, strict=True))
+        todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
+        # Stock paragraphs removed and the gate's frame built on the workers; gated here.
+        normalized = _ahead(
+            partial(normalized_part, stock=stock),
+            [str(segmented.path(p)) for p in todo],
+            pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None,
         )
-        quarantine.append(failed)
-        rules = pc.struct_field(pc.list_flatten(writer.read(key, ["chrome"])["chrome"]), "rule")
-        chrome_rules.update(Counter(rules.to_pylist()))
-        progress.advance(part.rows)
+        quarantine: list[pa.Table] = []
+        chrome_rules: Counter = Counter()
+        progress = Progress("normalize (stock paragraphs, gate)", context.log.info, total=segmented.num_rows)
+
+        def gate_next(where: Path) -> tuple[pa.Table, pa.Table]:
+            table, frame = next(normalized)
+            return _gate(table, normalized_articles_frame, "normalized_articles", "normalize", where, frame)
+
+        for part, key in parts_keys:
+            _written, failed = _gated_part(writer, key, gate_next)
+            quarantine.append(failed)
+            rules = pc.struct_field(pc.list_flatten(writer.read(key, ["chrome"])["chrome"]), "rule")
+            chrome_rules.update(Counter(rules.to_pylist()))
+            progress.advance(part.rows)
     parts = _finish(writer)
     quarantine_table = _concat_quarantine(quarantine)
     context.log.info(f"normalized {parts.num_rows} articles; {quarantine_table.num_rows} quarantined")

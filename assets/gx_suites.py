@@ -238,6 +238,7 @@ def gate_part(
     *,
     stage: str,
     where: Path,
+    frame: pd.DataFrame | None = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, int]]:
     """The row-level gate of a part that will be written at `where`, and its share of the
     suite kept beside it (as `store_part_results` does), so the suite's check reads it instead
@@ -247,8 +248,9 @@ def gate_part(
 
     One GX validation does both while no row fails, the usual case: every expectation that
     holds row by row runs on the part's frame, listing failing rows, and the kept rows are then
-    the whole part. When rows fail, the share is evaluated again on the kept rows' frame."""
-    frame = frame_of(table)
+    the whole part. When rows fail, the share is evaluated again on the kept rows' frame.
+    `frame` is `frame_of(table)` when the caller has built it already."""
+    frame = frame_of(table) if frame is None else frame
     part_suite = _PartSuite(suite_name, id_column="id", parameters=None)
     summary = validate_frame(
         frame, suite_name, index_column=ROW, failing_rows=True, select=lambda x: not _is_corpus_level(x)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from akhbar.boilerplate import PARAGRAPH, resegment_flattened, segment
 from akhbar.normalize import clean_text
 from akhbar.profiles import profile_for
+from akhbar.quality import normalized_articles_frame
 from akhbar.schema import CAPTION
 from akhbar.stock_paragraphs import find_stock, paragraph_hash, stock_candidates, stock_hash_positions
 
@@ -135,3 +138,10 @@ def remove_stock_paragraphs(segmented: pa.Table, stock: dict[str, frozenset[int]
         pa.array(chrome_column, NORMALIZED_SCHEMA.field("chrome").type),
     )
     return table
+
+
+def normalized_part(segmented_path: str, stock: dict[str, frozenset[int]]) -> tuple[pa.Table, pd.DataFrame]:
+    """The second pass over a segmented part file, where a pool worker reads it: the normalized
+    part and the suite frame its gate validates."""
+    table = remove_stock_paragraphs(pq.read_table(segmented_path), stock)
+    return table, normalized_articles_frame(table)
