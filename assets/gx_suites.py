@@ -89,7 +89,6 @@ def validate_frame(
     *,
     id_column: str = "id",
     parameters: dict[str, Any] | None = None,
-    row_level_only: bool = False,
     index_column: str | None = None,
     select: Callable[[dict[str, Any]], bool] | None = None,
     failing_rows: bool = False,
@@ -97,11 +96,10 @@ def validate_frame(
     """Evaluate suite `suite_name` on `frame`; return success, statistics and per-expectation
     results with unexpected counts and a few failing rows (by `id_column`).
 
-    `parameters` fill the suite's {"$PARAMETER": name} values. With `row_level_only`, only
-    the expectations marked meta.row_level run, with GX's COMPLETE result format, and each
-    result lists every failing row's `index_column` value under "failing_rows". `select`
-    keeps only the expectations (suite JSON entries) it returns true for. `failing_rows` lists
-    them (COMPLETE format) whatever expectations run; the examples are the same either way."""
+    `parameters` fill the suite's {"$PARAMETER": name} values. `select` keeps only the
+    expectations (suite JSON entries) it returns true for. With `failing_rows`, GX's COMPLETE
+    result format is asked for, and each result lists every failing row's `index_column` value
+    under "failing_rows" (None otherwise); the rest of a result is the same either way."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -109,11 +107,7 @@ def validate_frame(
 
     doc = load_suite_doc(suite_name)
     suite = gx.ExpectationSuite(name=doc["name"])
-    expectations = [
-        x
-        for x in doc["expectations"]
-        if (not row_level_only or (x.get("meta") or {}).get("row_level")) and (select is None or select(x))
-    ]
+    expectations = [x for x in doc["expectations"] if select is None or select(x)]
     if not expectations:
         return {
             "suite": doc["name"],
@@ -148,7 +142,7 @@ def validate_frame(
     )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result_format: dict[str, Any] = {
-        "result_format": "COMPLETE" if row_level_only or failing_rows else "SUMMARY",
+        "result_format": "COMPLETE" if failing_rows else "SUMMARY",
         "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
     }
     index_columns = [c for c in (id_column, index_column) if c and c in frame.columns]
@@ -167,7 +161,7 @@ def validate_frame(
         row = {
             "name": expectation_name(doc["name"], {"type": r.expectation_config.type, "kwargs": kwargs}),
             "failing_rows": [e[index_column] for e in detail.get("unexpected_index_list") or []]
-            if (row_level_only or failing_rows) and index_column
+            if failing_rows and index_column
             else None,
         }
         results.append(
@@ -241,7 +235,7 @@ def gate_part(
     frame: pd.DataFrame | None = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, int]]:
     """The row-level gate of a part that will be written at `where`, and its share of the
-    suite kept beside it (as `store_part_results` does), so the suite's check reads it instead
+    suite kept beside it (as `validate_parts` keeps it), so the suite's check reads it instead
     of reading the part and building its frame again. Returns (kept rows, quarantined rows,
     failing rows per expectation); a row's quarantine reason names the first row-level
     expectation it failed.
@@ -345,21 +339,6 @@ class _PartSuite:
         return json.loads(results_path.read_text(encoding="utf-8")), pq.read_table(columns_path).to_pandas()
 
 
-def store_part_results(
-    where: Path,
-    frame: pd.DataFrame,
-    suite_name: str,
-    *,
-    id_column: str = "id",
-    parameters: dict[str, Any] | None = None,
-) -> None:
-    """Evaluate the part's share of suite `suite_name` on `frame` (the suite frame of the part
-    stored, or about to be stored, at `where`) and keep it beside the part, as `validate_parts`
-    does. An asset step that already holds a part's frame (its gate built it) calls this, so the
-    suite's check reads the results instead of reading the part and building its frame again."""
-    _PartSuite(suite_name, id_column=id_column, parameters=parameters).store(where, frame)
-
-
 def validate_parts(
     frames: Iterable[pd.DataFrame | CachedFrame],
     suite_name: str,
@@ -376,7 +355,7 @@ def validate_parts(
 
     A frame given as (path, make) is a part that keeps its results: its row-by-row results and
     corpus columns are stored at `path` + `.suite-<hash>.json/.parquet` (the hash of the suite
-    and parameters; `store_part_results` writes the same files) and read back, not recomputed,
+    and parameters; `gate_part` writes the same files) and read back, not recomputed,
     while the part and the suite are unchanged."""
     part_suite = _PartSuite(suite_name, id_column=id_column, parameters=parameters)
     doc = part_suite.doc
