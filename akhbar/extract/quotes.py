@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from akhbar.normalize import search_key
 
@@ -275,15 +276,31 @@ def _same_person(a: str, b: str) -> bool:
 _FIRST_NAME_STOP = re.compile(rf"^(?:[وف]?{_loose('ال')}|[وف]?(?:{_VERB_STEMS_RE})|{_ATTRIBUTION_WORDS})")
 
 
+# The patterns built around a name or a description, compiled once per string: the same
+# speakers come back article after article, and left to re's cache they pushed its own
+# patterns out.
+@lru_cache(maxsize=4096)
+def _name_after_word(name: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\u0621-\u064a])([\u0621-\u064a\u064b-\u0652]{{2,}}) {re.escape(name)}(?![\u0621-\u064a])"
+    )
+
+
+@lru_cache(maxsize=4096)
+def _set_off_after(description: str) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(description)}[^،,.\"«]{{0,60}}[،,]\s*([^،,.\"«]{{3,30}})[،,]")
+
+
+@lru_cache(maxsize=4096)
+def _named_head(head: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\u0621-\u064a]){re.escape(head)}\s+[\"«“]?([\u0621-\u064a]{{2,}})[\"»”]?")
+
+
 def _fuller_names(text: str, name: str) -> list[str]:
     """ "أبيشاي ليفي" for "ليفي": a one-word name preceded elsewhere in the article by a word
     that is not an article-prefixed noun, a reporting verb or an attribution."""
     found = []
-    for match in re.finditer(
-        rf"(?<![\u0621-\u064a])([\u0621-\u064a\u064b-\u0652]{{2,}}) {re.escape(name)}"
-        rf"(?![\u0621-\u064a])",
-        text,
-    ):
+    for match in _name_after_word(name).finditer(text):
         first = match.group(1)
         if not _FIRST_NAME_STOP.match(first) and not _ROLE_START.match(first):
             found.append(f"{first} {name}")
@@ -297,11 +314,11 @@ def _antecedent(text: str, speaker: str) -> str | None:
     words = speaker.split()
     if not (1 <= len(words) <= 3 and all(w.startswith("ال") for w in words[:1])):
         return None
-    after = re.search(rf"{re.escape(speaker)}[^،,.\"«]{{0,60}}[،,]\s*([^،,.\"«]{{3,30}})[،,]", text)
+    after = _set_off_after(speaker).search(text)
     if after and len(after.group(1).split()) <= 3 and not _NOT_NAME.match(after.group(1)):
         return after.group(1).strip()
     head = words[0][2:]
-    named = re.search(rf"(?<![\u0621-\u064a]){re.escape(head)}\s+[\"«“]?([\u0621-\u064a]{{2,}})[\"»”]?", text)
+    named = _named_head(head).search(text)
     if named and not named.group(1).startswith("ال"):
         return f"{head} {named.group(1)}"
     return None
