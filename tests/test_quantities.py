@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from akhbar.extract.quantities import find_quantities
@@ -39,3 +41,21 @@ def test_quantities(text: str, mention: str, value: float, unit: str, approximat
 )
 def test_not_quantities(text: str) -> None:
     assert find_quantities(text) == []
+
+
+def test_first_character_lookahead_finds_what_the_plain_pattern_finds(corpus: Path) -> None:
+    import gzip
+    import json
+    import re
+
+    from akhbar.extract import quantities
+
+    plain = re.compile(quantities._QUANTITY_PATTERN)
+    with gzip.open(corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["content"] for _, line in zip(range(300), f, strict=False)]
+    approximators = quantities._APPROX.split("|")
+    texts += [f"{p}{a} 5 ملايين دولار" for a in approximators for p in ("", "و", "ل", "ب", "ك")]
+    texts += ["٣٫٥ في المئة", "۱۲ كيلومترا", "ارتفع 7% و2.5 مليار"]
+    found = [[(m.span(), m.groupdict()) for m in quantities._QUANTITY.finditer(t)] for t in texts]
+    assert found == [[(m.span(), m.groupdict()) for m in plain.finditer(t)] for t in texts]
+    assert sum(map(len, found)) > 500

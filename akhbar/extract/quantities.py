@@ -37,7 +37,10 @@ _MULTIPLIERS = {
     "تريليون": 1e12,
 }
 _NUMBER = r"[0-9٠-٩۰-۹]+(?:[.,٫٬][0-9٠-٩۰-۹]+)*"
-_QUANTITY = re.compile(
+# What a quantity starts with: an approximator's first letter or a digit. Checked first, so most
+# positions fail on one set instead of the lookbehinds (tested to find the same matches).
+_FIRST_CHARS = "".join(sorted({a[0] for a in _APPROX.split("|")})) + "0-9٠-٩۰-۹"
+_QUANTITY_PATTERN = (
     # an approximator may carry a proclitic ("لنحو"), which stays outside the mention
     rf"(?:(?<![\w/:.-])|(?<=(?<!\w)[وبل])(?=نحو|حوالي|قرابة|زهاء))(?:(?P<approx>{_APPROX})\s+)?(?P<number>{_NUMBER})"
     rf"(?:\s*(?P<percent>%|٪|في المئة|في المائة|بالمئة|بالمائة)"
@@ -47,6 +50,7 @@ _QUANTITY = re.compile(
     r"(?:\s+(?P<fraction>و(?:نصف|ربع|ثلث))(?:\s+[\u0621-\u064a]+)?)?)"
     r"(?![:/.-]?[0-9٠-٩])"
 )
+_QUANTITY = re.compile(rf"(?=[{_FIRST_CHARS}]){_QUANTITY_PATTERN}")
 _FRACTIONS = {"ونصف": 0.5, "وربع": 0.25, "وثلث": 1 / 3}
 _NOT_UNITS = re.compile(
     r"^(?:كانون|شباط|آذار|اذار|نيسان|أيار|ايار|حزيران|تموز|آب|اب|أيلول|ايلول|تشرين|يناير|فبراير|مارس|أبريل|ابريل"
