@@ -924,23 +924,16 @@ class _FormTable:
         self.phrases[start:stop] = [phrases for _, _, phrases in described]
 
     def rows_of(self, tokens: Sequence[str]) -> np.ndarray:
-        """Row of each token string, adding the new ones."""
+        """Row of each token string, adding the new ones (in order of first occurrence). Only
+        the distinct strings are looked at in Python; the per-token loops run in C."""
         index = self.index
-        rows = [index.get(t, -1) for t in tokens]
-        new: dict[str, int] = {}
-        for i, row in enumerate(rows):
-            if row < 0:
-                t = tokens[i]
-                row = new.get(t, -1)
-                if row < 0:
-                    row = new[t] = self.size + len(new)
-                rows[i] = row
+        new = [t for t in dict.fromkeys(tokens) if t not in index]
         if new:
             self._grow(self.size + len(new))
-            self._fill(self.size, list(new))
-            index.update(new)
+            self._fill(self.size, new)
+            index.update(zip(new, range(self.size, self.size + len(new)), strict=True))
             self.size += len(new)
-        return np.asarray(rows, dtype=np.int64)
+        return np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
 
     def sentences(self, rows: np.ndarray, token_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`sentences` of every document at once, from the tokens' rows: (positions of the
