@@ -49,7 +49,7 @@ from akhbar.progress import Progress
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import code_fingerprint, latest_release_file
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import extract_fields_chunk, split_empty_bodies
+from akhbar.stages.extract_fields import FIELDS_INPUT, extract_fields_chunk, split_empty_bodies
 from akhbar.stages.normalize_articles import (
     NORMALIZED_SCHEMA,
     normalized_part,
@@ -95,14 +95,15 @@ def _run_parts(
     pool: Executor | None,
     finish: Callable[[pa.Table, Path], tuple[pa.Table, pa.Table]],
     progress: Progress,
+    columns: list[str] | None = None,
     **options,
 ) -> list[pa.Table]:
     """Each input part, in order, to the output part of the same key and its sidecar table:
     from disk when an earlier run made both; else `fn` over the input part on the pool
     (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate; every part,
     the last small one too, once the work is worth shipping), then `finish` (output rows,
-    sidecar rows; given the path the output part will have) on this process. Returns every
-    part's sidecar table."""
+    sidecar rows; given the path the output part will have) on this process. Only `columns` of
+    the input are read (default: all). Returns every part's sidecar table."""
     todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
     fresh = {p.key for p in todo}
     queue = PartQueue(fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None)
@@ -110,7 +111,7 @@ def _run_parts(
 
     def top_up() -> None:
         while len(queue) < LOOKAHEAD and (part := next(upcoming, None)) is not None:
-            queue.submit(parts.read_part(part))
+            queue.submit(parts.read_part(part, columns))
 
     top_up()
     sidecars = []
@@ -481,6 +482,7 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
             pool,
             _gate_fields,
             Progress("extract fields", context.log.info, total=normalized_articles.num_rows),
+            columns=FIELDS_INPUT,  # not the text: the fields come from its blocks
             row_group_size=MERGE_ROW_GROUP,
         )
     coverage = Counter()

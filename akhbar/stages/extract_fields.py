@@ -28,9 +28,17 @@ def extract_fields(normalized: pa.Table, *, workers: int | None = None) -> pa.Ta
         return map_chunks(extract_fields_chunk, normalized, pool)
 
 
+# The normalized columns extraction reads: not `text` (as long as the blocks, which hold it) nor
+# `chrome`, so they are neither read from the part nor sent to a worker.
+FIELDS_INPUT = [
+    "id", "source", "url", "published_at", "author", "title", "lead", "tags", "captions", "blocks", "origin",
+    "raw_sha256",
+]  # fmt: skip
+
+
 def extract_fields_chunk(normalized: pa.Table) -> pa.Table:
     """extract_fields on one process."""
-    articles = normalized.to_pylist()
+    articles = normalized.select(FIELDS_INPUT).to_pylist()
     structures = [
         extract_structure(
             article["title"] or "",
