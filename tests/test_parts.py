@@ -129,18 +129,23 @@ def test_parts_on_the_pool_equal_parts_on_one_process(tmp_path: Path) -> None:
             assert got.equals(want)
 
 
-def _worker_state(_: int) -> tuple[bool, int]:
+def _worker_state(_: int) -> tuple[bool, int, tuple[int, int, int], bool]:
+    import gc
     import sys
 
     from akhbar.extract.entities import default_tagger
 
-    return "akhbar.stages.extract_fields" in sys.modules, default_tagger.cache_info().currsize
+    loaded = "akhbar.stages.extract_fields" in sys.modules
+    return loaded, default_tagger.cache_info().currsize, gc.get_threshold(), gc.get_freeze_count() > 0
 
 
 def test_workers_start_with_the_stages_and_models_loaded() -> None:
     # The fork server skips a preload module that fails to import: this is what would show it.
+    from akhbar.stages.pool import WORKER_GC_THRESHOLDS
+
     with worker_pool(2) as pool:
-        assert list(pool.map(_worker_state, range(2))) == [(True, 1), (True, 1)]
+        states = list(pool.map(_worker_state, range(2)))
+    assert states == [(True, 1, WORKER_GC_THRESHOLDS, True)] * 2
 
 
 def test_signatures_of_part_files_on_the_pool_equal_the_tables_own(tmp_path: Path, fields: pa.Table) -> None:

@@ -27,6 +27,8 @@ CHUNK_ROWS = 1_000
 
 # Imported by the fork server before it forks any worker.
 WORKER_PRELOAD = "akhbar.stages.worker_preload"
+# The workers' garbage-collector thresholds (see WORKER_PRELOAD's module for why).
+WORKER_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def _fork_server() -> BaseContext:

