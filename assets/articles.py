@@ -7,9 +7,8 @@ parts. A part whose key (its input rows and the code version) is already on disk
 an earlier run and is reused without being computed again, row-level gate included.
 """
 
-import itertools
 import json
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import asdict
@@ -56,7 +55,7 @@ from akhbar.stages.normalize_articles import (
     segment_articles,
     stock_candidates_of,
 )
-from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, start_worker_server, worker_pool
+from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, map_ahead, start_worker_server, worker_pool
 from akhbar.stock_paragraphs import find_stock, stock_among
 from assets.gx_suites import gate_part, validate_parts
 from assets.metadata import preview_markdown
@@ -219,21 +218,6 @@ def _gate(
     runs while the workers extract the next parts."""
     kept, quarantined, _ = gate_part(table, frame_of, suite, stage=stage, where=where, frame=frame)
     return kept, quarantined
-
-
-def _ahead(fn: Callable, items: Iterable, pool: Executor | None) -> Iterator:
-    """fn(item) of each item, in order: on the pool, LOOKAHEAD items ahead of the one taken
-    (bounded, so results never pile up); without one, each when it is taken."""
-    items = iter(items)
-    if pool is None:
-        yield from map(fn, items)
-        return
-    pending = deque(pool.submit(fn, item) for item in itertools.islice(items, LOOKAHEAD))
-    while pending:
-        result = pending.popleft().result()
-        for item in itertools.islice(items, 1):
-            pending.append(pool.submit(fn, item))
-        yield result
 
 
 def quarantine_metadata(quarantine: pa.Table) -> dict:
@@ -405,10 +389,11 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
         parts_keys = list(zip(segmented.parts, keys, strict=True))
         todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
         # Stock paragraphs removed and the gate's frame built on the workers; gated here.
-        normalized = _ahead(
+        normalized = map_ahead(
             partial(normalized_part, stock=stock),
             [str(segmented.path(p)) for p in todo],
             pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None,
+            ahead=LOOKAHEAD,
         )
         quarantine: list[pa.Table] = []
         chrome_rules: Counter = Counter()
@@ -545,9 +530,7 @@ def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, arti
     todo = [p for p in article_fields.parts if not writer.has(p.key)]
     parallel = len(todo) > 1 and sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS
     with worker_pool((akhbar.workers or None) if parallel else 1) as pool:
-        computed = (pool.map if pool else map)(
-            signature_index_of_file, [str(article_fields.path(p)) for p in todo]
-        )
+        computed = map_ahead(signature_index_of_file, [str(article_fields.path(p)) for p in todo], pool)
         fresh = {p.key for p in todo}
         for part in article_fields.parts:
             if part.key in fresh:

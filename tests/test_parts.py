@@ -25,7 +25,7 @@ from akhbar.stages.normalize_articles import (
     segment_articles,
     stock_candidates_of,
 )
-from akhbar.stages.pool import PartQueue, chunk_bounds, worker_pool
+from akhbar.stages.pool import PartQueue, chunk_bounds, map_ahead, worker_pool
 from akhbar.stock_paragraphs import find_stock
 from assets.articles import _gate
 from assets.gx_suites import _PartSuite, validate_frame, validate_parts
@@ -159,6 +159,29 @@ def test_signatures_of_part_files_on_the_pool_equal_the_tables_own(tmp_path: Pat
     for i, index in zip(range(0, fields.num_rows, 4), on_pool, strict=True):
         assert index.equals(signature_index(fields.slice(i, 4).select(SIGNATURE_INPUT)))
         assert index["signature"].null_count < index.num_rows  # bodies long enough to be signed
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+@pytest.mark.parametrize("ahead", [1, 2, 5])
+def test_map_ahead_keeps_order_and_bounds_what_is_in_flight(ahead: int) -> None:
+    taken: list[int] = []
+
+    def items():
+        for i in range(12):
+            taken.append(i)
+            yield i
+
+    with worker_pool(2) as pool:
+        results = map_ahead(_square, items(), pool, ahead=ahead)
+        assert next(results) == 0
+        assert len(taken) == ahead + 1  # the one taken and `ahead` more submitted, no more
+        assert [0, *results] == [i * i for i in range(12)]
+    lazy = map_ahead(_square, items(), None)
+    taken.clear()
+    assert next(lazy) == 0 and taken == [0]
 
 
 def test_merge_by_id_refuses_an_unsorted_part(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ workers keep what they learn (the tagger's table of words) from part to part.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import forkserver, get_context
@@ -69,6 +71,22 @@ def map_chunks(
     queue = PartQueue(fn, pool if table.num_rows >= PARALLEL_MIN_ROWS else None, chunk_rows=chunk_rows)
     queue.submit(table)
     return queue.take()
+
+
+def map_ahead(fn: Callable, items: Iterable, pool: Executor | None, *, ahead: int = 2) -> Iterator:
+    """fn(item) of each item, in order: on the pool, at most `ahead` items in flight beyond the
+    one being taken (so results never pile up in memory while the caller writes); without a
+    pool, each when it is taken."""
+    items = iter(items)
+    if pool is None:
+        yield from map(fn, items)
+        return
+    pending = deque(pool.submit(fn, item) for item in itertools.islice(items, ahead))
+    while pending:
+        result = pending.popleft().result()
+        for item in itertools.islice(items, 1):
+            pending.append(pool.submit(fn, item))
+        yield result
 
 
 def chunk_bounds(rows: int, chunk_rows: int, workers: int) -> list[tuple[int, int]]:
