@@ -15,7 +15,6 @@ from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -205,21 +204,6 @@ class _FileRecords:
         write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False, default=str))
 
 
-def _gate(
-    table: pa.Table,
-    frame_of: Callable[[pa.Table], pd.DataFrame],
-    suite: str,
-    stage: str,
-    where: Path,
-    frame: pd.DataFrame | None = None,
-):
-    """(kept rows, quarantined rows) of a part that will be written at `where`; its share of the
-    suite is kept beside it for the suite's check (see `gate_part`). In article_fields this
-    runs while the workers extract the next parts."""
-    kept, quarantined, _ = gate_part(table, frame_of, suite, stage=stage, where=where, frame=frame)
-    return kept, quarantined
-
-
 def quarantine_metadata(quarantine: pa.Table) -> dict:
     """Row count, a preview, and the rows a row-level expectation quarantined per expectation
     (`expectation <name>` reasons)."""
@@ -304,7 +288,9 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
             _part, failed = _gated_part(
                 writer,
                 key,
-                lambda where, a=articles: _gate(a, raw_articles_frame, "raw_articles", "raw", where),
+                lambda where, a=articles: gate_part(
+                    a, raw_articles_frame, "raw_articles", stage="raw", where=where
+                )[:2],
             )
             quarantine.append(failed)
         raw_bytes += int(pc.sum(articles["size_bytes"]).as_py() or 0)
@@ -382,11 +368,10 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
         writer = PartWriter(akhbar.parts_dir("normalized_articles"))
         # A part's content follows from the segmented part and the stock paragraphs among its
         # candidates: known from the candidates alone, so an unchanged part is not even read.
-        keys = [
-            part_key(part.key, *stock_among(part_candidates, stock))
+        parts_keys = [
+            (part, part_key(part.key, *stock_among(part_candidates, stock)))
             for part, part_candidates in zip(segmented.parts, candidates, strict=True)
         ]
-        parts_keys = list(zip(segmented.parts, keys, strict=True))
         todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
         # Stock paragraphs removed and the gate's frame built on the workers; gated here.
         normalized = map_ahead(
@@ -401,7 +386,15 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
 
         def gate_next(where: Path) -> tuple[pa.Table, pa.Table]:
             table, frame = next(normalized)
-            return _gate(table, normalized_articles_frame, "normalized_articles", "normalize", where, frame)
+            kept, failed, _ = gate_part(
+                table,
+                normalized_articles_frame,
+                "normalized_articles",
+                stage="normalize",
+                where=where,
+                frame=frame,
+            )
+            return kept, failed
 
         for part, key in parts_keys:
             _written, failed = _gated_part(writer, key, gate_next)
@@ -434,7 +427,9 @@ def _gate_fields(fields: pa.Table, where: Path) -> tuple[pa.Table, pa.Table]:
     table, empty = split_empty_bodies(fields)
     # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id). Sorted
     # before the gate, so the kept rows are the gate's table, in the order they are written.
-    kept, failed = _gate(table.sort_by("id"), article_fields_frame, "article_fields", "fields", where)
+    kept, failed, _ = gate_part(
+        table.sort_by("id"), article_fields_frame, "article_fields", stage="fields", where=where
+    )
     return kept, pa.concat_tables([empty, failed])
 
 

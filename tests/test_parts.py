@@ -27,8 +27,7 @@ from akhbar.stages.normalize_articles import (
 )
 from akhbar.stages.pool import PartQueue, chunk_bounds, map_ahead, worker_pool
 from akhbar.stock_paragraphs import find_stock
-from assets.articles import _gate
-from assets.gx_suites import _PartSuite, validate_frame, validate_parts
+from assets.gx_suites import _PartSuite, gate_part, validate_frame, validate_parts
 from pipelines.cli import main
 
 SENTENCE = 'وقال الوزير أحمد العلي إن "الحكومة ستعلن خطة جديدة للنقل العام خلال الأسبوع المقبل".'
@@ -348,7 +347,7 @@ def test_the_gate_keeps_the_part_suite_results_the_check_would_compute(
         row |= {"body": "An English body, with no Arabic at all.", "entities": []}
     table = pa.Table.from_pylist(rows, schema=fields.schema)
     where = tmp_path / "part.parquet"
-    kept, failed = _gate(table, article_fields_frame, "article_fields", "fields", where)
+    kept, failed, _ = gate_part(table, article_fields_frame, "article_fields", stage="fields", where=where)
     assert (kept.num_rows, failed.num_rows) == (fields.num_rows - failing_rows, failing_rows)
     pq.write_table(kept, where)
     suite = _PartSuite("article_fields", id_column="id", parameters=None)
