@@ -124,6 +124,22 @@ def _instance(data_root: Path):
     return DagsterInstance.from_config(str(home))
 
 
+def _freeze_loaded_modules() -> None:
+    """Import what a run loads, then leave it out of garbage collection (`gc.freeze`).
+
+    Dagster, GX and their dependencies leave about 390,000 tracked objects that live as long as
+    the process. Each full collection scanned all of them (0.2 s), and the run collects fully
+    before its large steps (`release_free_memory`) besides the collector's own full passes: 1.3 s
+    of a one-article build, 1.9 s of SaudiNewsNet's (48.2 -> 46.3 s). The fork server does the
+    same for the workers (`akhbar.stages.worker_preload`).
+    """
+    import gc
+
+    import great_expectations  # noqa: F401  (the gates import it inside the run)
+
+    gc.freeze()
+
+
 def _run(args: argparse.Namespace, settings, job_name: str, ops_config: dict[str, Any] | None = None):
     from assets.resources import HubSettings
     from pipelines.definitions import make_definitions
@@ -134,6 +150,7 @@ def _run(args: argparse.Namespace, settings, job_name: str, ops_config: dict[str
     run_config: dict[str, Any] = {"loggers": {logger: {"config": {"log_level": args.log_level}}}}
     if ops_config:
         run_config["ops"] = ops_config
+    _freeze_loaded_modules()
     with _instance(Path(settings.data_root)) as instance:
         return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
 

@@ -304,15 +304,24 @@ def test_batches_do_not_change_entities(
     assert tagger.find_many(list(reversed(texts))) == list(reversed(one_by_one))
 
 
-def test_form_table_starts_afresh_past_its_bound(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("spare_rows", [8, 65_536])
+def test_form_table_starts_afresh_past_its_bound(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch, spare_rows: int
+) -> None:
     texts = _corpus_bodies(corpus, 20)
     want = EntityTagger().find_many(texts)
     monkeypatch.setattr(_FormTable, "MAX_ROWS", 500)
+    monkeypatch.setattr(_FormTable, "SPARE_ROWS", spare_rows)
     tagger = EntityTagger()
-    got = [tagger.find_many(texts[i : i + 2]) for i in range(0, len(texts), 2)]
+    got, capacities = [], set()
+    for i in range(0, len(texts), 2):
+        got.append(tagger.find_many(texts[i : i + 2]))
+        capacities.add(len(tagger._forms.keys))
     assert [e for part in got for e in part] == want
     distinct = {t for text in texts for s, e in tokenize_with_breaks(text) for t in [text[s:e]]}
     assert tagger._forms.size < len(distinct)  # it did start afresh between batches
+    # with little room past the bound, a batch past it grows the table (rows copied over)
+    assert (max(capacities) > 500 + spare_rows) == (spare_rows == 8)
 
 
 def test_attribute_ids_are_the_featurizers_attributes(corpus: Path) -> None:

@@ -275,3 +275,18 @@ def test_build_without_hub_config_skips_publication(
     code = main(["publish", "--repo", "org/name", "--out", str(tmp_path / "data"), "--log-level", "ERROR"])
     assert code == 2
     assert "publication skipped: no Hub token" in capsys.readouterr().out
+
+
+def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:
+    # a fresh interpreter: the test process has frozen objects of its own
+    probe = (
+        "import gc, sys\n"
+        "from pipelines.cli import _freeze_loaded_modules\n"
+        "before = gc.get_freeze_count()\n"
+        "_freeze_loaded_modules()\n"
+        "print(before, gc.get_freeze_count(), 'great_expectations' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    before, after, gx_loaded = out.stdout.split()
+    assert (int(before), gx_loaded) == (0, "True")
+    assert int(after) > 100_000  # Dagster and GX: hundreds of thousands of objects

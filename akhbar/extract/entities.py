@@ -812,6 +812,7 @@ class _FormTable:
     between batches, which bounds memory on endless input."""
 
     MAX_ROWS = 400_000
+    SPARE_ROWS = 65_536
     _KEYS = 8  # clitic analyses of a form: at most 1 + 1 + 2 bases, each with and without ال
 
     def __init__(self, featurizer: Featurizer, weights: Sequence[CRFWeights]) -> None:
@@ -858,7 +859,9 @@ class _FormTable:
         self._key_ids: dict[str, int] = {}
         self.forms: list[str] = ["<s>", "</s>"]
         self.phrases: list[tuple[tuple[tuple[str, ...], str], ...]] = [(), ()]
-        capacity = 4096
+        # Room for MAX_ROWS and a batch past it from the start: np.zeros takes its pages from the
+        # OS only as rows are written, where growing by doubling copied every row several times.
+        capacity = self.MAX_ROWS + self.SPARE_ROWS
         self.size = 2
         self.roles = [[np.zeros((capacity, len(m.weights.labels))) for _ in range(5)] for m in self.models]
         self.keys = np.full((capacity, self._KEYS), -1, dtype=np.int64)
