@@ -280,13 +280,18 @@ def test_build_without_hub_config_skips_publication(
 def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:
     # a fresh interpreter: the test process has frozen objects of its own
     probe = (
-        "import gc, sys\n"
-        "from pipelines.cli import _freeze_loaded_modules\n"
-        "before = gc.get_freeze_count()\n"
-        "_freeze_loaded_modules()\n"
-        "print(before, gc.get_freeze_count(), 'great_expectations' in sys.modules)\n"
+        "import gc, json, sys\n"
+        "from pipelines.cli import _collector_for_run\n"
+        "from akhbar.stages.pool import WORKER_GC_THRESHOLDS\n"
+        "before = (gc.get_freeze_count(), gc.get_threshold())\n"
+        "with _collector_for_run():\n"
+        "    during = (gc.get_freeze_count(), gc.get_threshold(), 'great_expectations' in sys.modules)\n"
+        "after = (gc.get_freeze_count(), gc.get_threshold())\n"
+        "print(json.dumps([before, during, after, WORKER_GC_THRESHOLDS]))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
-    before, after, gx_loaded = out.stdout.split()
-    assert (int(before), gx_loaded) == (0, "True")
-    assert int(after) > 100_000  # Dagster and GX: hundreds of thousands of objects
+    before, during, after, run_thresholds = json.loads(out.stdout)
+    assert before[0] == 0 and after == before
+    frozen, thresholds, gx_loaded = during
+    assert frozen > 100_000  # Dagster and GX: hundreds of thousands of objects
+    assert (thresholds, gx_loaded) == (run_thresholds, True)

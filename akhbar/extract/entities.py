@@ -996,28 +996,30 @@ class _FormTable:
         """Gazetteer phrases ("الولايات المتحدة") starting at a token: "gmB=" on it and "gmI=" on
         the rest. Longest phrase first; the words after the first must match exactly (pads,
         "<s>" and "</s>", match no word, so a phrase never crosses a sentence end)."""
+        hits = np.flatnonzero(self.has_phrase[rows])
+        if not len(hits):
+            return []
         tokens: list[int] = []
-        marks: list[str] = []
-        forms = self.forms
-        for i in np.flatnonzero(self.has_phrase[rows]).tolist():
-            p = int(at[i])
-            for rest, cls in self.phrases[int(rows[i])]:
-                if all(forms[padded[p + 1 + j]] == w for j, w in enumerate(rest)):
-                    tokens.append(i)
-                    marks.append(f"gmB={cls}")
-                    for j in range(len(rest)):
-                        tokens.append(i + 1 + j)
-                        marks.append(f"gmI={cls}")
+        marks: list[int] = []  # attribute ids of "gmB=<class>" / "gmI=<class>"
+        forms, phrases, mark_ids = self.forms, self.phrases, self._phrase_mark_ids
+        following = padded.tolist()  # plain ints: indexing numpy one element at a time is slow
+        for i, p, row in zip(hits.tolist(), at[hits].tolist(), rows[hits].tolist(), strict=True):
+            for rest, cls in phrases[row]:
+                if [forms[r] for r in following[p + 1 : p + 1 + len(rest)]] == list(rest):
+                    begin, inside = mark_ids(cls)
+                    tokens.extend(range(i, i + 1 + len(rest)))
+                    marks.append(begin)
+                    marks.extend([inside] * len(rest))
                     break
         if not tokens:
             return []
-        rows_by_model = [np.stack([self._mark(m)[k] for m in marks]) for k in range(len(self.models))]
-        return [(np.asarray(tokens, dtype=np.int64), rows_by_model)]
+        ids = np.asarray(marks, dtype=np.int64)
+        return [(np.asarray(tokens, dtype=np.int64), [state[ids] for state in self._state])]
 
-    def _mark(self, attr: str) -> list[np.ndarray]:
-        """One attribute's weights under each model (zeros for an attribute a model lacks)."""
-        row = self._attr_ids.get(attr, len(self._attr_ids))
-        return [state[row] for state in self._state]
+    def _phrase_mark_ids(self, cls: str) -> tuple[int, int]:
+        """Attribute ids of "gmB=<class>" and "gmI=<class>" (the zero row if no model knows one)."""
+        zero = len(self._attr_ids)
+        return self._attr_ids.get(f"gmB={cls}", zero), self._attr_ids.get(f"gmI={cls}", zero)
 
     def document_labels(self, rows: np.ndarray, token_doc: np.ndarray, tags: np.ndarray) -> np.ndarray:
         """For each token, the labels (bit mask) the first pass gave to any mention of any of its
