@@ -291,7 +291,8 @@ def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     before, during, after, run_thresholds = json.loads(out.stdout)
-    assert before[0] == 0 and after == before
     frozen, thresholds, gx_loaded = during
-    assert frozen > 100_000  # Dagster and GX: hundreds of thousands of objects
+    assert before[0] == 0 and frozen > 100_000  # Dagster and GX: hundreds of thousands of objects
     assert (thresholds, gx_loaded) == (run_thresholds, True)
+    # the thresholds come back; the frozen objects stay frozen (less the few freed since)
+    assert after[1] == before[1] and after[0] > 0.99 * frozen
