@@ -284,7 +284,7 @@ def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:
         "from pipelines.cli import _collector_for_run\n"
         "from akhbar.stages.pool import WORKER_GC_THRESHOLDS\n"
         "before = (gc.get_freeze_count(), gc.get_threshold())\n"
-        "with _collector_for_run():\n"
+        "with _collector_for_run(('great_expectations',)):\n"
         "    during = (gc.get_freeze_count(), gc.get_threshold(), 'great_expectations' in sys.modules)\n"
         "after = (gc.get_freeze_count(), gc.get_threshold())\n"
         "print(json.dumps([before, during, after, WORKER_GC_THRESHOLDS]))\n"
