@@ -6,7 +6,8 @@ timestamps, related-widget time lines ("اليوم 06:42", "20 اب"), related-a
 ("اخترنا لك", "تصفح المزيد" and everything after them), copyright lines, slider controls,
 embedded-tweet residue, CSS/JavaScript residue of widgets, separator and punctuation-only
 lines, a bare site name, plus the lines of a matching site profile (`akhbar.profiles`).
-Tag blocks ("الوسوم: أ، ب") are moved to tags. Lines of a media block (opened by a player
+Tag blocks ("الوسوم: أ، ب") are moved to tags, and so is a page's tag list: one short
+line per tag between blank lines at the end of the body (`tail_tag_run`). Lines of a media block (opened by a player
 timestamp, closed by a blank line) are marked `media`: caption candidates, not body text.
 Stock paragraphs repeated under many articles are found across a batch in
 `akhbar.stock_paragraphs`, not here.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from akhbar.normalize import search_key
 from akhbar.profiles import SiteProfile
 
 PARAGRAPH = "paragraph"
@@ -50,6 +52,8 @@ _SITE_NAME = re.compile(r"^(?:www\.)?[A-Za-z0-9-]+(?:\.[A-Za-z]{2,})+$")
 _TWEET = re.compile(r"pic\.twitter\.com/\w+|twitter\.com/\w+/status/\d+|^—\s.{1,80}\(@\w+\)\s")
 _TAG_BLOCK = re.compile(r"^(?:الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية|كلمات دلالية|Tags)\s*[:：]\s*(.+)$")
 _TAG_SPLIT = re.compile(r"\s*[،,|#]\s*")
+# The heading of a writer's-articles widget, on a line of its own.
+_RELATED_HEADING = re.compile(r"^(?:اقرأ للكاتب|اقرأ للكاتبة|مقالات الكاتب|مقالات للكاتب|المزيد للكاتب)\s*[:：]?$")
 
 # Scraped pages flatten widget code into the text: a CSS rule, jQuery or a script start
 # the residue, which runs to the end of the line (the widget's own labels follow it).
@@ -143,6 +147,8 @@ def _chrome_rule(line: str, in_media: bool, profile: SiteProfile | None) -> str 
         return "widget_time"
     if _COPYRIGHT.match(line):
         return "copyright_footer"
+    if _RELATED_HEADING.match(line):
+        return "related_heading"
     if _READ_MORE.match(line):
         return "read_more"
     if _SEPARATOR.match(line):
@@ -156,11 +162,98 @@ def _chrome_rule(line: str, in_media: bool, profile: SiteProfile | None) -> str 
     return None
 
 
-def segment(text: str, profile: SiteProfile | None = None) -> Segmented:
-    """Blocks of a clean text (line breaks already "\\n"), the chrome removed, tags found."""
+# A page's tag list: one short line per tag, each between blank lines, after the body and
+# before the page's own boxes and widgets. Measured on Al Mayadeen pages (tags of 1-5 words).
+TAG_MAX_WORDS = 6
+TAG_MAX_CHARS = 60
+TAG_RUN_MIN = 2  # a run of 2 needs every tag named in the article, a longer one at least one
+TRAILER_MIN_WORDS = 8  # the one paragraph a tag list may stand before (a site's explainer box)
+# Sentence and clause punctuation: a line holding one is prose, a heading or a label, not a tag.
+_NOT_A_TAG = re.compile(r"[.!?؟:;؛،,…]")
+# A list item: a bullet, a dash or a number opening the line.
+_LIST_ITEM = re.compile(r"^(?:[-–—•·▪●◦*+>]|\d{1,3}\s*[.)\-–/])")
+_PROCLITICS = ("", "و", "ب", "ل", "ف", "ك", "وب", "ول", "وال", "بال", "لل", "فال", "كال")
+
+
+def _is_tag_like(text: str) -> bool:
+    words = text.split()
+    return (
+        0 < len(words) <= TAG_MAX_WORDS
+        and len(text) <= TAG_MAX_CHARS
+        and not _NOT_A_TAG.search(text)
+        and not _LIST_ITEM.match(text)
+        and any(c.isalpha() for c in text)
+    )
+
+
+def _isolated(lines: list[str], i: int) -> bool:
+    """A line standing between blank lines (or the text's ends)."""
+    return (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", search_key(text))
+
+
+def _named_in(tag: str, words: set[str]) -> bool:
+    """Whether every word of a tag (of 3+ letters; "في", "من" do not count) is among the
+    article's `words` (search keys), possibly with a proclitic ("و", "ب", "ال"...)."""
+    tag_words = [w for w in _words(tag) if len(w) >= 3] or _words(tag)
+    return bool(tag_words) and all(
+        any(f"{prefix}{stem}" in words for prefix in _PROCLITICS for stem in {w, w.removeprefix("ال")})
+        for w in tag_words
+    )
+
+
+def tail_tag_run(
+    lines: list[str], blocks: list[Block], positions: list[int], title: str | None = None
+) -> list[int]:
+    """Indexes of the blocks that are the page's tag list, [] when there is none.
+
+    A tag list is a run of at least TAG_RUN_MIN paragraph lines, each short (at most
+    TAG_MAX_WORDS words), without sentence punctuation, not a list item, standing between
+    blank lines, none repeated, that ends the body: after it only chrome already removed, or
+    one long paragraph standing between blank lines (a site's explainer box). Before it stands
+    the body, whose last paragraph does not announce a list (":"). And the tags name what the
+    article is about: the words of at least one of them (of every one in a run of two) occur
+    in the title or in the body above. Short closing sentences (with a final period), sign-offs ("المصدر:"),
+    bullet lists and verse that names nothing of the article stay in the body.
+    """
+    end = len(blocks)
+    if end and blocks[-1].kind == PARAGRAPH and _isolated(lines, positions[-1]):
+        last = blocks[-1].text
+        if not _is_tag_like(last) and len(last.split()) >= TRAILER_MIN_WORDS:
+            end -= 1  # the explainer box after the tag list
+    start = end
+    while (
+        start > 0
+        and blocks[start - 1].kind == PARAGRAPH
+        and _is_tag_like(blocks[start - 1].text)
+        and _isolated(lines, positions[start - 1])
+    ):
+        start -= 1
+    run = list(range(start, end))
+    if len(run) < TAG_RUN_MIN or start == 0:
+        return []
+    texts = [search_key(blocks[j].text) for j in run]
+    if len(set(texts)) < len(texts) or blocks[start - 1].text.rstrip().endswith((":", "：")):
+        return []
+    body = " ".join(b.text for b in blocks[:start] if b.kind == PARAGRAPH)
+    words = set(_words((title or "") + " " + body))
+    named = sum(_named_in(blocks[j].text, words) for j in run)
+    return run if named >= (len(run) if len(run) == TAG_RUN_MIN else 1) else []
+
+
+def segment(text: str, profile: SiteProfile | None = None, *, title: str | None = None) -> Segmented:
+    """Blocks of a clean text (line breaks already "\\n"), the chrome removed, tags found.
+
+    `title` (optional) helps recognise a page's tag list: its tags name what the title and
+    the body speak of (`tail_tag_run`).
+    """
     out = Segmented()
     in_media = False
     lines = text.split("\n")
+    positions: list[int] = []  # line index of each block
     for i, raw_line in enumerate(lines):
         line = raw_line.strip()
         if not line:
@@ -195,4 +288,10 @@ def segment(text: str, profile: SiteProfile | None = None) -> Segmented:
             if not line:
                 continue
         out.blocks.append(Block(line, MEDIA if in_media else PARAGRAPH))
+        positions.append(i)
+    run = tail_tag_run(lines, out.blocks, positions, title)
+    if run:
+        out.removed.extend(RemovedLine(out.blocks[j].text, "tag_list") for j in run)
+        out.tags.extend(out.blocks[j].text for j in run)
+        out.blocks = [b for j, b in enumerate(out.blocks) if j not in set(run)]
     return out

@@ -65,7 +65,7 @@ def segment_articles(raw: pa.Table) -> pa.Table:
     for article in raw.to_pylist():
         profile = profile_for(article["source"], article["url"])
         text = clean_text(resegment_flattened(article["text"] or ""))
-        segmented = segment(text, profile)
+        segmented = segment(text, profile, title=article["title"])
         tags = [t for t in (_one_line(t) for t in [*(article["tags"] or []), *segmented.tags]) if t]
         rows.append(
             {
