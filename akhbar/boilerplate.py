@@ -172,6 +172,10 @@ TRAILER_MIN_WORDS = 8  # the one paragraph a tag list may stand before (a site's
 _NOT_A_TAG = re.compile(r"[.!?؟:;؛،,…]")
 # A list item: a bullet, a dash or a number opening the line.
 _LIST_ITEM = re.compile(r"^(?:[-–—•·▪●◦*+>]|\d{1,3}\s*[.)\-–/])")
+# The page chrome a tag list stands before (the rules of `segment` that remove it).
+PAGE_CHROME_RULES = frozenset(
+    {"widget_time", "related_footer", "copyright_footer", "read_more", "related_heading", "site_name", "code_residue"}
+)
 _PROCLITICS = ("", "و", "ب", "ل", "ف", "ك", "وب", "ول", "وال", "بال", "لل", "فال", "كال")
 
 
@@ -206,19 +210,23 @@ def _named_in(tag: str, words: set[str]) -> bool:
 
 
 def tail_tag_run(
-    lines: list[str], blocks: list[Block], positions: list[int], title: str | None = None
+    lines: list[str], blocks: list[Block], positions: list[int], title: str | None = None, *, chrome_after: bool
 ) -> list[int]:
     """Indexes of the blocks that are the page's tag list, [] when there is none.
 
     A tag list is a run of at least TAG_RUN_MIN paragraph lines, each short (at most
     TAG_MAX_WORDS words), without sentence punctuation, not a list item, standing between
-    blank lines, none repeated, that ends the body: after it only chrome already removed, or
-    one long paragraph standing between blank lines (a site's explainer box). Before it stands
+    blank lines, none repeated, that ends the body and stands before the page's chrome
+    (`chrome_after`: a line removed by one of PAGE_CHROME_RULES follows the last block), with
+    at most one long paragraph between them (a site's explainer box). Before it stands
     the body, whose last paragraph does not announce a list (":"). And the tags name what the
     article is about: the words of at least one of them (of every one in a run of two) occur
     in the title or in the body above. Short closing sentences (with a final period), sign-offs ("المصدر:"),
-    bullet lists and verse that names nothing of the article stay in the body.
+    bullet lists and verse that names nothing of the article stay in the body, and so do photo
+    captions ending a text with no page chrome after them (SaudiNewsNet's Alyaum articles).
     """
+    if not chrome_after:
+        return []
     end = len(blocks)
     if end and blocks[-1].kind == PARAGRAPH and _isolated(lines, positions[-1]):
         last = blocks[-1].text
@@ -254,6 +262,7 @@ def segment(text: str, profile: SiteProfile | None = None, *, title: str | None 
     in_media = False
     lines = text.split("\n")
     positions: list[int] = []  # line index of each block
+    last_page_chrome = -1  # line index of the last line removed as page chrome
     for i, raw_line in enumerate(lines):
         line = raw_line.strip()
         if not line:
@@ -261,6 +270,7 @@ def segment(text: str, profile: SiteProfile | None = None, *, title: str | None 
             continue
         terminal = _TERMINAL_FOOTER.match(line) or (profile and any(p.search(line) for p in profile.terminal))
         if terminal:
+            last_page_chrome = i
             out.removed.append(RemovedLine(line, "related_footer"))
             out.removed.extend(
                 RemovedLine(rest.strip(), "after_related_footer") for rest in lines[i + 1 :] if rest.strip()
@@ -274,6 +284,8 @@ def segment(text: str, profile: SiteProfile | None = None, *, title: str | None 
                 continue
         rule = _chrome_rule(line, in_media, profile)
         if rule:
+            if rule in PAGE_CHROME_RULES or rule.startswith("profile:"):
+                last_page_chrome = i
             out.removed.append(RemovedLine(line, rule))
             in_media = in_media or rule == "player_timestamp"
             continue
@@ -284,12 +296,14 @@ def segment(text: str, profile: SiteProfile | None = None, *, title: str | None 
             continue
         line, code = split_code_residue(line)
         if code is not None:
+            last_page_chrome = i
             out.removed.append(RemovedLine(code, "code_residue"))
             if not line:
                 continue
         out.blocks.append(Block(line, MEDIA if in_media else PARAGRAPH))
         positions.append(i)
-    run = tail_tag_run(lines, out.blocks, positions, title)
+    chrome_after = bool(positions) and last_page_chrome > positions[-1]
+    run = tail_tag_run(lines, out.blocks, positions, title, chrome_after=chrome_after)
     if run:
         out.removed.extend(RemovedLine(out.blocks[j].text, "tag_list") for j in run)
         out.tags.extend(out.blocks[j].text for j in run)
