@@ -7,9 +7,9 @@ timestamps, related-widget time lines ("اليوم 06:42", "20 اب"), related-a
 embedded-tweet residue, CSS/JavaScript residue of widgets, separator and punctuation-only
 lines, a bare site name, plus the lines of a matching site profile (`akhbar.profiles`).
 Tag blocks ("الوسوم: أ، ب") are moved to tags, and so is a page's tag list: one short
-line per tag between blank lines at the end of the body (`tail_tag_run`). Lines of a media block (opened by a player
-timestamp, closed by a blank line) are marked `media`: caption candidates, not body text.
-Stock paragraphs repeated under many articles are found across a batch in
+line per tag between blank lines at the end of the body (`tail_tag_run`). Lines of a media
+block (opened by a player timestamp, closed by a blank line) are marked `media`: caption
+candidates, not body text. Stock paragraphs repeated under many articles are found across a batch in
 `akhbar.stock_paragraphs`, not here.
 """
 
@@ -53,7 +53,9 @@ _TWEET = re.compile(r"pic\.twitter\.com/\w+|twitter\.com/\w+/status/\d+|^—\s.{
 _TAG_BLOCK = re.compile(r"^(?:الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية|كلمات دلالية|Tags)\s*[:：]\s*(.+)$")
 _TAG_SPLIT = re.compile(r"\s*[،,|#]\s*")
 # The heading of a writer's-articles widget, on a line of its own.
-_RELATED_HEADING = re.compile(r"^(?:اقرأ للكاتب|اقرأ للكاتبة|مقالات الكاتب|مقالات للكاتب|المزيد للكاتب)\s*[:：]?$")
+_RELATED_HEADING = re.compile(
+    r"^(?:اقرأ للكاتب|اقرأ للكاتبة|مقالات الكاتب|مقالات للكاتب|المزيد للكاتب)\s*[:：]?$"
+)
 
 # Scraped pages flatten widget code into the text: a CSS rule, jQuery or a script start
 # the residue, which runs to the end of the line (the widget's own labels follow it).
@@ -174,8 +176,11 @@ _NOT_A_TAG = re.compile(r"[.!?؟:;؛،,…]")
 _LIST_ITEM = re.compile(r"^(?:[-–—•·▪●◦*+>]|\d{1,3}\s*[.)\-–/])")
 # The page chrome a tag list stands before (the rules of `segment` that remove it).
 PAGE_CHROME_RULES = frozenset(
-    {"widget_time", "related_footer", "copyright_footer", "read_more", "related_heading", "site_name", "code_residue"}
-)
+    {
+        "widget_time", "related_footer", "copyright_footer", "read_more", "related_heading", "site_name",
+        "code_residue",
+    }
+)  # fmt: skip
 _PROCLITICS = ("", "و", "ب", "ل", "ف", "ك", "وب", "ول", "وال", "بال", "لل", "فال", "كال")
 
 
@@ -210,7 +215,12 @@ def _named_in(tag: str, words: set[str]) -> bool:
 
 
 def tail_tag_run(
-    lines: list[str], blocks: list[Block], positions: list[int], title: str | None = None, *, chrome_after: bool
+    lines: list[str],
+    blocks: list[Block],
+    positions: list[int],
+    title: str | None = None,
+    *,
+    chrome_after: bool,
 ) -> list[int]:
     """Indexes of the blocks that are the page's tag list, [] when there is none.
 

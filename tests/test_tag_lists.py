@@ -114,7 +114,8 @@ def test_almayadeen_pages_tag_lists_through_the_cli(pages: list[dict], tmp_path:
         (folder / f"{page['id']}.txt").write_text(f"{page['title']}\n\n{page['text']}", encoding="utf-8")
     root = tmp_path / "data"
     assert main(["build", "--input", str(folder), "--out", str(root), "--log-level", "ERROR"]) == 0
-    rows = [row for f in sorted(root.glob("releases/*/data/*.parquet")) for row in pq.read_table(f).to_pylist()]
+    files = sorted(root.glob("releases/*/data/*.parquet"))
+    rows = [row for f in files for row in pq.read_table(f).to_pylist()]
     by_origin = {f"{page['id']}.txt": page for page in pages}
     assert sorted(row["origin"] for row in rows) == sorted(by_origin)
 
@@ -143,7 +144,8 @@ def test_almayadeen_pages_tag_lists_through_the_cli(pages: list[dict], tmp_path:
     with capsys.disabled():
         print(
             f"\nAl Mayadeen pages: {found} tags found, {in_keywords} among keywords, "
-            f"{shown_found}/{shown} keyword lines of the pages found, {left}/{paragraphs} body paragraphs are keywords"
+            f"{shown_found}/{shown} keyword lines of the pages found, "
+            f"{left}/{paragraphs} body paragraphs are keywords"
         )
     assert left == 0
     assert found >= 400
