@@ -194,8 +194,8 @@ def _walk(root: Path, pattern: tuple[str, ...] | None) -> Iterator[tuple[Path, s
             real = os.path.realpath(folder)
             if real in seen:
                 if inside:
-                    where = decode_file_name(os.fsencode(real))
-                    yield folder, f"link to a folder already read ({where}): not followed again"
+                    target = decode_file_name(os.fsencode(os.readlink(folder)))
+                    yield folder, f"link to a folder already read ({target}): not followed again"
                 continue
             seen.add(real)
         try:
