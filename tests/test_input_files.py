@@ -123,10 +123,13 @@ def test_entries_not_read_say_why(mixed_build: dict, origin: str) -> None:
     assert EXPECTED[origin] in reasons[origin]
 
 
-def test_each_format_reaches_the_dataset(mixed_build: dict) -> None:
+def test_each_format_reaches_the_dataset(mixed_build: dict, corpus: Path) -> None:
+    expected = json.loads(
+        (corpus / "html_pages" / "newspaper4k_cnn_arabic" / "expected_metadata.json").read_text(encoding="utf-8")
+    )
     by_origin = {r["origin"]: r for r in mixed_build["rows"]}
     assert by_origin["dump.jsonl#L2"]["url"] == "https://x.test/1"
-    assert by_origin["page.html"]["body"].startswith("دمشق")
+    assert by_origin["page.html"]["title"] == expected["title"] and by_origin["page.html"]["body"]
     assert by_origin["NOTES"]["title"] == "خبر عن الطقس بلا امتداد"
     assert by_origin["خبر قديم.txt"]["title"] == "خبر عن الطقس قديم"  # decoded, name and text
     kept, copy = sorted(
