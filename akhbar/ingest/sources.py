@@ -373,17 +373,24 @@ class _KeyError(Exception):
 _KEYS = ("name", "path", "format", "license", "encoding", "timezone", "fields")
 
 
+def _key_on(line: str) -> str:
+    """": key 'name'" when the line declares a key, else ""."""
+    key = re.match(r"\s*(?:-\s+)?([\w-]+)\s*:", line)
+    return f": key '{key.group(1)}'" if key else ""
+
+
 def _yaml_error(path: Path, text: str, exc: yaml.YAMLError) -> SourceConfigError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark else 1
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    key = re.match(r"\s*(?:-\s+)?([\w-]+)\s*:", source_line)
-    where = f"{path}:{line}" + (f": key '{key.group(1)}'" if key else "")
+    where = f"{path}:{line}{_key_on(source_line)}"
     if "\t" in problem or "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
         hint = "a tab character; YAML indents with spaces only"
     else:
         hint = f"YAML syntax error: {problem}" + (f" (column {mark.column + 1})" if mark else "")
+        if "expected <block end>" in problem:
+            hint += "; the indentation does not line up with the lines above"
     return SourceConfigError(f"{where}: {hint}")
 
 
@@ -396,8 +403,9 @@ def _parse(path: Path) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        text = data.splitlines()[line - 1].decode("utf-8", errors="replace")
         raise SourceConfigError(
-            f"{path}:{line}: not UTF-8 (byte 0x{data[exc.start]:02X}); save sources.yaml as UTF-8"
+            f"{path}:{line}{_key_on(text)}: not UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8"
         ) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader that records lines)
@@ -407,12 +415,11 @@ def _parse(path: Path) -> Any:
         raise _yaml_error(path, text, exc) from None
 
 
-def _text(value: Any, what: str, *, empty: bool = False) -> str:
+def _text(value: Any, what: str) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{what} is empty")
     if not isinstance(value, str):
-        kind = "nothing" if value is None else f"a {type(value).__name__} ({value!r})"
-        raise ValueError(f"{what} must be text, got {kind}; quote it if it is")
-    if not empty and not value.strip():
-        raise ValueError(f"{what} must not be empty")
+        raise ValueError(f"{what} must be text, got a {type(value).__name__} ({value!r}); quote it if it is")
     return value
 
 
@@ -444,11 +451,11 @@ def _timezone(value: Any) -> str:
     return name
 
 
-def _source(entry: Any, base: Path) -> SourceConfig:
+def _source(entry: Any, base: Path, line: int) -> SourceConfig:
     """One entry of `sources:` to a SourceConfig; `_KeyError` names the key that is wrong."""
-    line = entry.line if isinstance(entry, _Lines) else 1
+    line = entry.line if isinstance(entry, _Lines) else line
     if not isinstance(entry, dict):
-        raise _KeyError(line, "sources", f"each source is a mapping with name and path, got {entry!r}")
+        raise _KeyError(line, "", f"each source is a mapping with name and path, got {entry!r}")
     lines = entry.lines if isinstance(entry, _Lines) else {}
 
     def at(key: str) -> int:
@@ -534,9 +541,10 @@ def load_sources_file(path: str | Path, *, check_records: bool = False) -> list[
     seen: dict[str, int] = {}
     for i, entry in enumerate(entries):
         try:
-            source = _source(entry, path.parent)
+            source = _source(entry, path.parent, doc.lines.get("sources", 1) if isinstance(doc, _Lines) else 1)
         except _KeyError as exc:
-            raise SourceConfigError(f"{path}:{exc.line}: sources[{i}].{exc.key}: {exc.message}") from None
+            key = f"sources[{i}]" + (f".{exc.key}" if exc.key else "")
+            raise SourceConfigError(f"{path}:{exc.line}: {key}: {exc.message}") from None
         line = entry.lines.get("name", entry.line) if isinstance(entry, _Lines) else 1
         if source.name in seen:
             raise SourceConfigError(
