@@ -263,7 +263,9 @@ def test_mojibake_hidden_in_json_escapes_is_quarantined(tmp_path: Path) -> None:
         ("article.2024", None, "عنوان".encode(), "text"),  # ".2024" is no extension
     ],
 )
-def test_each_file_has_its_format(name: str, declared: str | None, content: bytes, expected: str | None) -> None:
+def test_each_file_has_its_format(
+    name: str, declared: str | None, content: bytes, expected: str | None
+) -> None:
     from akhbar.ingest.sources import file_format
 
     fmt, how = file_format(name, declared, lambda: content)

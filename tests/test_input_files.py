@@ -44,11 +44,16 @@ def _mixed_folder(root: Path, corpus: Path) -> Path:
     (folder / "sub").mkdir(parents=True)
     shutil.copy(SEED, folder / "seed.txt")
     (folder / "sub" / "variant.txt").write_text(_seed_variant("(نسخة)"), encoding="utf-8")
-    records = [{"title": f"خبر رقم {i}", "text": PARAGRAPH + f" ({i})", "url": f"https://x.test/{i}"} for i in range(3)]
+    records = [
+        {"title": f"خبر رقم {i}", "text": PARAGRAPH + f" ({i})", "url": f"https://x.test/{i}"}
+        for i in range(3)
+    ]
     (folder / "dump.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
     )
-    shutil.copy(corpus / "html_pages" / "newspaper4k_cnn_arabic" / "arabic_article.html", folder / "page.html")
+    shutil.copy(
+        corpus / "html_pages" / "newspaper4k_cnn_arabic" / "arabic_article.html", folder / "page.html"
+    )
     (folder / "NOTES").write_text(_article("بلا امتداد"), encoding="utf-8")
     with zipfile.ZipFile(folder / "bundle.zip", "w") as archive:
         archive.writestr("inner/zipped.txt", _article("مضغوط"))
@@ -125,7 +130,9 @@ def test_entries_not_read_say_why(mixed_build: dict, origin: str) -> None:
 
 def test_each_format_reaches_the_dataset(mixed_build: dict, corpus: Path) -> None:
     expected = json.loads(
-        (corpus / "html_pages" / "newspaper4k_cnn_arabic" / "expected_metadata.json").read_text(encoding="utf-8")
+        (corpus / "html_pages" / "newspaper4k_cnn_arabic" / "expected_metadata.json").read_text(
+            encoding="utf-8"
+        )
     )
     by_origin = {r["origin"]: r for r in mixed_build["rows"]}
     assert by_origin["dump.jsonl#L2"]["url"] == "https://x.test/1"

@@ -34,7 +34,13 @@ CASES: list[tuple[str, bytes, int, str, str]] = [
         "sources[0].encoding",
         "unknown encoding 'windows-9999'",
     ),
-    ("not a text encoding", GOOD.encode() + b"    encoding: base64\n", 4, "sources[0].encoding", "not a text"),
+    (
+        "not a text encoding",
+        GOOD.encode() + b"    encoding: base64\n",
+        4,
+        "sources[0].encoding",
+        "not a text",
+    ),
     (
         "unknown time zone",
         GOOD.encode() + b"    timezone: Asia/Riad\n",
@@ -42,7 +48,13 @@ CASES: list[tuple[str, bytes, int, str, str]] = [
         "sources[0].timezone",
         "unknown time zone 'Asia/Riad'",
     ),
-    ("name a list", b"sources:\n  - name: [a, b]\n    path: dump.jsonl\n", 2, "sources[0].name", "must be text"),
+    (
+        "name a list",
+        b"sources:\n  - name: [a, b]\n    path: dump.jsonl\n",
+        2,
+        "sources[0].name",
+        "must be text",
+    ),
     (
         "field mapped to a missing field",
         GOOD.encode() + b"    fields:\n      title: title\n      text: body\n",
@@ -51,20 +63,50 @@ CASES: list[tuple[str, bytes, int, str, str]] = [
         "has 'body' for the text; their fields are content, title",
     ),
     ("unknown key", GOOD.encode() + b"    colour: red\n", 4, "sources[0].colour", "unknown key"),
-    ("unknown field", GOOD.encode() + b"    fields: {headline: h}\n", 4, "sources[0].fields.headline", "unknown"),
+    (
+        "unknown field",
+        GOOD.encode() + b"    fields: {headline: h}\n",
+        4,
+        "sources[0].fields.headline",
+        "unknown",
+    ),
     ("bad format", GOOD.encode() + b"    format: csv\n", 4, "sources[0].format", "'csv' is not one of"),
     ("key twice", GOOD.encode() + b"    path: other.jsonl\n", 4, "path", "given twice"),
     ("missing path", b"sources:\n  - name: dump\n", 2, "sources[0].path", "missing"),
-    ("path not there", b"sources:\n  - name: dump\n    path: gone.jsonl\n", 3, "sources[0].path", "does not exist"),
-    ("glob matches nothing", b"sources:\n  - name: d\n    path: '*.xml'\n", 3, "sources[0].path", "matches no"),
-    ("same name twice", GOOD.encode() * 1 + b"  - name: dump\n    path: dump.jsonl\n", 4, "sources[1].name", "unique"),
+    (
+        "path not there",
+        b"sources:\n  - name: dump\n    path: gone.jsonl\n",
+        3,
+        "sources[0].path",
+        "does not exist",
+    ),
+    (
+        "glob matches nothing",
+        b"sources:\n  - name: d\n    path: '*.xml'\n",
+        3,
+        "sources[0].path",
+        "matches no",
+    ),
+    (
+        "same name twice",
+        GOOD.encode() * 1 + b"  - name: dump\n    path: dump.jsonl\n",
+        4,
+        "sources[1].name",
+        "unique",
+    ),
     ("no sources list", b"source:\n  - name: dump\n", 1, "sources", "top-level 'sources:' list"),
 ]
 
 
 @pytest.mark.parametrize(("label", "config", "line", "key", "message"), CASES, ids=[c[0] for c in CASES])
 def test_a_config_mistake_is_one_line_with_exit_code_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], label: str, config: bytes, line: int, key: str, message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    label: str,
+    config: bytes,
+    line: int,
+    key: str,
+    message: str,
 ) -> None:
     (tmp_path / "dump.jsonl").write_text(json.dumps(RECORD, ensure_ascii=False) + "\n", encoding="utf-8")
     sources = tmp_path / "sources.yaml"
@@ -88,7 +130,8 @@ def test_a_good_config_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "dump.jsonl").write_text(json.dumps(RECORD, ensure_ascii=False) + "\n", encoding="utf-8")
     config = tmp_path / "sources.yaml"
     config.write_text(
-        GOOD + "    encoding: windows-1256\n    timezone: Asia/Riyadh\n    fields: {title: title, text: [body, content]}\n"
+        GOOD + "    encoding: windows-1256\n    timezone: Asia/Riyadh\n"
+        "    fields: {title: title, text: [body, content]}\n"
     )
     (source,) = load_sources_file(config, check_records=True)
     assert (source.name, source.encoding, source.timezone) == ("dump", "windows-1256", "Asia/Riyadh")

@@ -208,7 +208,9 @@ def iter_raw_batches(
             yield from reader.batches(_rows_of(source, others), None)
 
 
-def _rows_of(source: SourceConfig, files: list[tuple[InputFile, str | None, str]]) -> Iterator[dict[str, Any]]:
+def _rows_of(
+    source: SourceConfig, files: list[tuple[InputFile, str | None, str]]
+) -> Iterator[dict[str, Any]]:
     for entry, fmt, how in files:
         yield from _file_rows(source, entry, fmt, how)
 

@@ -374,7 +374,7 @@ _KEYS = ("name", "path", "format", "license", "encoding", "timezone", "fields")
 
 
 def _key_on(line: str) -> str:
-    """": key 'name'" when the line declares a key, else ""."""
+    """ ": key 'name'" when the line declares a key, else ""."""
     key = re.match(r"\s*(?:-\s+)?([\w-]+)\s*:", line)
     return f": key '{key.group(1)}'" if key else ""
 
@@ -408,7 +408,7 @@ def _parse(path: Path) -> Any:
             f"{path}:{line}{_key_on(text)}: not UTF-8 (byte 0x{data[exc.start]:02X}); save the file as UTF-8"
         ) from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader that records lines)
+        return yaml.load(text, Loader=_Loader)
     except _KeyError as exc:
         raise SourceConfigError(f"{path}:{exc.line}: key '{exc.key}': {exc.message}") from None
     except yaml.YAMLError as exc:
@@ -436,7 +436,9 @@ def _encoding(value: Any) -> str:
     try:
         info = codecs.lookup(name)
     except LookupError:
-        raise ValueError(f"unknown encoding {name!r} (e.g. utf-8, windows-1256, iso-8859-6, utf-16)") from None
+        raise ValueError(
+            f"unknown encoding {name!r} (e.g. utf-8, windows-1256, iso-8859-6, utf-16)"
+        ) from None
     if not getattr(info, "_is_text_encoding", True):
         raise ValueError(f"{name!r} is not a text encoding")
     return name
@@ -541,7 +543,9 @@ def load_sources_file(path: str | Path, *, check_records: bool = False) -> list[
     seen: dict[str, int] = {}
     for i, entry in enumerate(entries):
         try:
-            source = _source(entry, path.parent, doc.lines.get("sources", 1) if isinstance(doc, _Lines) else 1)
+            source = _source(
+                entry, path.parent, doc.lines.get("sources", 1) if isinstance(doc, _Lines) else 1
+            )
         except _KeyError as exc:
             key = f"sources[{i}]" + (f".{exc.key}" if exc.key else "")
             raise SourceConfigError(f"{path}:{exc.line}: {key}: {exc.message}") from None
@@ -553,11 +557,13 @@ def load_sources_file(path: str | Path, *, check_records: bool = False) -> list[
             )
         seen[source.name] = line
         if check_records:
-            lines = entry.get("fields").lines if isinstance(entry.get("fields"), _Lines) else {}
+            mapping = entry.get("fields")
+            fields_line = entry.lines.get("fields", entry.line)
+            lines = mapping.lines if isinstance(mapping, _Lines) else {}
             check_field_mapping(
                 source,
-                lambda key, i=i, entry=entry, lines=lines: (
-                    f"{path}:{lines.get(key, entry.lines.get('fields', entry.line))}: sources[{i}].fields.{key}"
+                lambda key, i=i, lines=lines, fields_line=fields_line: (
+                    f"{path}:{lines.get(key, fields_line)}: sources[{i}].fields.{key}"
                 ),
             )
         sources.append(source)

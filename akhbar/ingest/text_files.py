@@ -122,4 +122,3 @@ def read_archive(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[st
                 yield from _member_rows(source, archive, info, name, origin)
             except _MEMBER_ERRORS as exc:
                 yield quarantine_row(source, origin, f"unreadable archive member: {exc}")
-
