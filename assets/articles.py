@@ -255,7 +255,8 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     sources = akhbar.sources()
     configs = {s.name: json.dumps(asdict(s), sort_keys=True, default=str) for s in sources}
     for source in sources:
-        context.log.info(f"reading source {source.name!r}: {source.format} at {source.path}")
+        how = source.format or "format by file"
+        context.log.info(f"reading source {source.name!r}: {how} at {source.path}")
     # The next stages' workers fork from a server that loads the stages and models meanwhile,
     # on the core this step's reading leaves idle.
     start_worker_server(akhbar.workers or None)

@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         action="append",
         default=[],
-        help="a folder of .txt articles, an .html file or folder, or a JSON/JSONL(.gz) file; repeatable",
+        help="a file, folder or glob of articles: .txt, .html, JSON/JSONL(.gz), .zip, each file read "
+        "in its own format; repeatable",
     )
     build.add_argument("--name", default="akhbar-arabic-news", help="dataset name for the card")
     build.add_argument(
@@ -179,7 +180,7 @@ def _run(
 
 
 def build(args: argparse.Namespace) -> int:
-    from akhbar.ingest import SourceConfigError
+    from akhbar.ingest import SourceConfigError, load_sources_file
     from assets.resources import AkhbarSettings
     from pipelines.definitions import BUILD_JOB
 
@@ -195,13 +196,16 @@ def build(args: argparse.Namespace) -> int:
         print("akhbar: --batch-rows must be at least 1 and --workers at least 0", file=sys.stderr)
         return 2
     try:
-        sources = settings.sources()
-        for source in sources:
-            source.files()  # fail here, before a run, on paths that do not exist
+        # every configuration mistake ends here, in one line, before a run: the file, the line
+        # and the key; a field mapping that no record of a JSON file matches included
+        if args.sources and not args.input:
+            sources = load_sources_file(args.sources, check_records=True)
+        else:
+            sources = settings.sources()
     except SourceConfigError as exc:
         print(f"akhbar: {exc}", file=sys.stderr)
         return 2
-    print("sources: " + ", ".join(f"{s.name} ({s.format}: {s.path})" for s in sources))
+    print("sources: " + ", ".join(f"{s.name} ({s.format or 'format by file'}: {s.path})" for s in sources))
     # the gates and checks import GX inside the run; publication alone never does
     result = _run(args, settings, BUILD_JOB, preload=("great_expectations",))
     code = _report_failures(result)

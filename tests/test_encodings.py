@@ -256,7 +256,7 @@ def test_zip_archive_is_a_text_source(tmp_path: Path) -> None:
         for name, data in members.items():
             zf.writestr(name, data)
     (source,) = sources_for_inputs([str(archive)])
-    assert source.format == "text"
+    assert source.format is None  # each member in its own format
     batch = read_sources([source])
     rows = batch.articles.to_pylist()
     assert [r["origin"] for r in rows] == ["archive.zip!صحة/a.txt", "archive.zip!صحة/b.txt"]
@@ -264,8 +264,11 @@ def test_zip_archive_is_a_text_source(tmp_path: Path) -> None:
         hashlib.sha256(members[name]).hexdigest() for name in ("صحة/a.txt", "صحة/b.txt")
     ]
     assert {(r["title"], r["text"]) for r in rows} == {(HEADLINE, "\n".join(PARAGRAPHS))}
-    assert batch.quarantine.to_pylist()[0]["origin"] == "archive.zip!empty.txt"
-    assert batch.quarantine.num_rows == 1  # notes.md and the resource fork are not articles
+    # notes.md and the resource fork are not articles, and say why
+    reasons = {row["origin"]: row["reason"] for row in batch.quarantine.to_pylist()}
+    assert reasons.keys() == {"archive.zip!empty.txt", "archive.zip!notes.md", "archive.zip!__MACOSX/._a.txt"}
+    assert reasons["archive.zip!notes.md"].startswith("unsupported format .md")
+    assert reasons["archive.zip!__MACOSX/._a.txt"].startswith("macOS resource fork")
 
 
 def test_broken_zip_is_quarantined(tmp_path: Path) -> None:

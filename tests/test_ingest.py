@@ -171,10 +171,10 @@ def test_sources_yaml(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("sources: []\n", "top-level 'sources:' list"),
-        ("sources:\n  - name: a\n", "needs at least 'name' and 'path'"),
-        ("sources:\n  - {name: a, path: x.jsonl, colour: red}\n", "unknown keys"),
-        ("sources:\n  - {name: a, path: x.jsonl, fields: {headline: h}}\n", "unknown fields"),
-        ("sources:\n  - {name: a, path: x.csv}\n", "cannot tell the format"),
+        ("sources:\n  - name: a\n", "sources\\[0\\].path: missing"),
+        ("sources:\n  - {name: a, path: x.jsonl, colour: red}\n", "sources\\[0\\].colour: unknown key"),
+        ("sources:\n  - {name: a, path: x.jsonl, fields: {headline: h}}\n", "fields.headline: unknown field"),
+        ("sources:\n  - {name: a, path: x.csv}\n", "x.csv does not exist"),
     ],
 )
 def test_sources_yaml_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -192,7 +192,7 @@ def test_inputs_infer_formats(tmp_path: Path, corpus: Path) -> None:
     gz = head_lines(corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", tmp_path / "s.jsonl.gz", 3)
     sources = sources_for_inputs([str(txt_dir), str(html_dir / "arabic_article.html"), str(gz)])
     assert [(s.name, s.format) for s in sources] == [
-        ("txt", "text"),
+        ("txt", None),  # a folder: each file in its own format
         ("arabic_article", "html"),
         ("s", "jsonl"),
     ]
@@ -241,19 +241,34 @@ def test_mojibake_hidden_in_json_escapes_is_quarantined(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("names", "expected"),
+    ("name", "declared", "content", "expected"),
     [
-        (["2015-01-01.jsonl.gz", "2015-01-02.jsonl.gz"], "jsonl"),
-        (["a.ndjson.gz"], "jsonl"),
-        (["a.txt", "notes.md"], "text"),
-        (["page.html", "a.txt"], "html"),
+        ("2015-01-01.jsonl.gz", None, gzip.compress(b"{}\n"), "jsonl"),
+        ("a.ndjson", "json", b"{}", "json"),  # within JSON, the declaration decides
+        ("a.txt", None, b"title", "text"),
+        ("a.txt", "jsonl", b"{}", "jsonl"),  # .txt does not say plainly what it holds
+        ("page.htm", "text", b"<p>", "html"),  # a name that says its format wins
+        ("archive.zip", "text", b"PK", "zip"),
+        ("dump.dat", "jsonl", b"{}", "jsonl"),  # a declared format reads other extensions
+        ("notes.csv", None, b"a,b", None),
+        ("report.docx", None, b"PK\x03\x04", None),
+        ("README", None, "عنوان\nنص".encode(), "text"),
+        ("dump", None, b'{"title": "t"}\n{"title": "u"}\n', "jsonl"),
+        ("dump", None, b'{\n  "title": "t"\n}\n', "json"),
+        ("list", None, b'[{"title": "t"}]', "json"),
+        ("page", None, b"\xef\xbb\xbf  <!DOCTYPE html><html></html>", "html"),
+        ("bundle", None, b"PK\x03\x04rest", "zip"),
+        ("dump.gz", None, gzip.compress(b'{"a": 1}\n'), "jsonl"),
+        ("notes.gz", None, gzip.compress(b"plain words"), None),
+        ("article.2024", None, "عنوان".encode(), "text"),  # ".2024" is no extension
     ],
 )
-def test_a_folder_format_is_guessed_from_its_files(tmp_path: Path, names: list[str], expected: str) -> None:
-    from akhbar.ingest.sources import guess_format
+def test_each_file_has_its_format(
+    name: str, declared: str | None, content: bytes, expected: str | None
+) -> None:
+    from akhbar.ingest.sources import file_format
 
-    for name in names:
-        (tmp_path / name).write_bytes(gzip.compress(b"{}\n") if name.endswith(".gz") else b"x")
-    assert guess_format(tmp_path) == expected
-    source = sources_for_inputs([str(tmp_path)])[0]
-    assert {p.name for p in source.files()} <= set(names)
+    fmt, how = file_format(name, declared, lambda: content)
+    assert fmt == expected, how
+    if expected is None:
+        assert how.startswith("unsupported format")

@@ -1,7 +1,9 @@
 """Readers for every source format, and the raw stage that runs them.
 
 `read_sources` returns every raw article as a row of `RAW_SCHEMA`, or, when it cannot be
-an article, a row of `QUARANTINE_SCHEMA` with the reason: nothing read is dropped.
+an article, a row of `QUARANTINE_SCHEMA` with the reason: nothing read is dropped. Every file
+under a source is read in its own format (`akhbar.ingest.sources.file_format`), and a file
+that cannot be read at all (an unsupported format, a dangling link) is a quarantine row too.
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ from typing import Any
 import pyarrow as pa
 
 from akhbar.ingest.decode import looks_like_mojibake
-from akhbar.ingest.html_pages import read_html_pages
-from akhbar.ingest.json_records import read_json_path, read_json_records
+from akhbar.ingest.html_pages import read_html_page
+from akhbar.ingest.json_records import read_json_path
 from akhbar.ingest.records import QUARANTINE_SCHEMA, RAW_SCHEMA, quarantine_row
 from akhbar.ingest.sources import (
+    InputFile,
     SourceConfig,
     SourceConfigError,
+    check_field_mapping,
+    file_format,
     load_sources_file,
+    read_head,
     sources_for_inputs,
 )
-from akhbar.ingest.text_files import read_text_files
+from akhbar.ingest.text_files import read_archive, read_text_article
 
 __all__ = [
     "QUARANTINE_SCHEMA",
@@ -33,6 +39,7 @@ __all__ = [
     "SkippedFile",
     "SourceConfig",
     "SourceConfigError",
+    "check_field_mapping",
     "iter_raw_batches",
     "load_sources_file",
     "read_source",
@@ -41,12 +48,36 @@ __all__ = [
 ]
 
 
+def _file_rows(source: SourceConfig, entry: InputFile, fmt: str | None, how: str) -> Iterator[dict[str, Any]]:
+    """The rows of one input that is not a JSON/JSONL file (those go by `read_json_path`)."""
+    if entry.problem is not None:
+        yield quarantine_row(source, entry.origin, entry.problem)
+    elif fmt is None:
+        yield quarantine_row(source, entry.origin, how)
+    elif fmt == "zip":
+        yield from read_archive(source, entry.path, entry.origin)
+    elif fmt == "html":
+        yield read_html_page(source, entry.path, entry.origin)
+    else:
+        yield read_text_article(source, entry.path, entry.origin)
+
+
+def _entries(source: SourceConfig) -> Iterator[tuple[InputFile, str | None, str]]:
+    """Every input of the source with its format (None: not read, and why)."""
+    for entry in source.inputs():
+        if entry.problem is not None:
+            yield entry, None, entry.problem
+        else:
+            yield entry, *file_format(entry.path.name, source.format, lambda e=entry: read_head(e.path))
+
+
 def read_source(source: SourceConfig) -> Iterator[dict[str, Any]]:
-    if source.format == "text":
-        return read_text_files(source)
-    if source.format == "html":
-        return read_html_pages(source)
-    return read_json_records(source)
+    """Every row of one source, file after file."""
+    for entry, fmt, how in _entries(source):
+        if fmt in ("json", "jsonl"):
+            yield from read_json_path(source, entry.path, entry.origin, fmt)
+        else:
+            yield from _file_rows(source, entry, fmt, how)
 
 
 @dataclass(frozen=True)
@@ -147,8 +178,9 @@ def iter_raw_batches(
 ) -> Iterator[RawBatch | SkippedFile]:
     """Read every source as a stream of batches of at most `batch_rows` articles.
 
-    A batch never spans two sources nor two files of a JSON/JSONL source, so one new file of a
-    daily scrape makes new batches of its own and leaves the others as they were; `known_file`
+    A batch never spans two sources nor a JSON/JSONL file and another file (the files of other
+    formats between two JSON files share batches), so one new file of a daily scrape makes new
+    batches of its own and leaves the others as they were; `known_file`
     may even spare reading a JSON/JSONL file an earlier run read (a SkippedFile comes instead).
     The first occurrence of an id is kept, repeats are quarantined (across batches: the ids
     seen are remembered, not the articles). Quarantine rows travel with the batch they were
@@ -158,15 +190,29 @@ def iter_raw_batches(
         raise ValueError(f"batch_rows must be >= 1, got {batch_rows}")
     reader = _Reader(batch_rows)
     for source in sources:
-        if source.format not in ("jsonl", "json"):
-            yield from reader.batches(read_source(source), None)
-            continue
-        for path in source.files():
+        others: list[tuple[InputFile, str | None, str]] = []  # files before the next JSON file
+        for entry, fmt, how in _entries(source):
+            if fmt not in ("json", "jsonl"):
+                others.append((entry, fmt, how))
+                continue
+            if others:
+                yield from reader.batches(_rows_of(source, others), None)
+                others = []
+            path = entry.path
             known = known_file(source, path) if known_file else None
             if known is not None and reader.register(source, known):
                 yield SkippedFile(source, path, known)
                 continue
-            yield from reader.batches(read_json_path(source, path), path)
+            yield from reader.batches(read_json_path(source, path, entry.origin, fmt), path)
+        if others:
+            yield from reader.batches(_rows_of(source, others), None)
+
+
+def _rows_of(
+    source: SourceConfig, files: list[tuple[InputFile, str | None, str]]
+) -> Iterator[dict[str, Any]]:
+    for entry, fmt, how in files:
+        yield from _file_rows(source, entry, fmt, how)
 
 
 def _batch(articles: list[dict[str, Any]], quarantine: list[dict[str, Any]], file: Path | None) -> RawBatch:

@@ -363,3 +363,25 @@ def looks_like_mojibake(text: str) -> str | None:
             examples = ", ".join(repr(h) for h in dict.fromkeys(hits[:20]))
             return f"mojibake: {what} ({len(hits)} times, e.g. {examples[:80]})"
     return _replaced_by_question_marks(text)
+
+
+# --- file names ------------------------------------------------------------------------
+
+
+def decode_file_name(raw: bytes) -> str:
+    """A file name's bytes as text, for origins and messages: UTF-8, else the Arabic code page
+    that reads it as text (Windows-1256 first: old Windows archives name files in it; a name is
+    too short for the scorer), else with each undecodable byte written as \\xNN. Never U+FFFD,
+    never the lone surrogates Python uses for such names (Parquet cannot store them)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for codec in SINGLE_BYTE_CODEPAGES:
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if not any("\x80" <= ch <= "\x9f" or ch < " " for ch in text):
+            return text
+    return raw.decode("ascii", errors="backslashreplace")

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import trafilatura
@@ -451,38 +452,36 @@ def extract_html(html: str) -> dict[str, Any]:
     return result
 
 
-def read_html_pages(source: SourceConfig) -> Iterator[dict[str, Any]]:
-    """Article rows (with `captions`) or quarantine rows saying why a page is not an article."""
-    root = source.root()
-    for path in source.files():
-        origin = path.relative_to(root).as_posix()
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            yield quarantine_row(source, origin, f"unreadable: {exc.strerror or exc}")
-            continue
-        if not raw.strip():
-            yield quarantine_row(source, origin, "empty file", raw=raw)
-            continue
-        try:
-            html = decode_bytes(raw, source.encoding)
-        except UndecodableError as exc:
-            yield quarantine_row(source, origin, str(exc), raw=raw)
-            continue
-        doc = extract_html(html)
-        if not doc["text"].strip():
-            yield quarantine_row(source, origin, "HTML page without extractable article text", raw=raw)
-            continue
-        row = article_row(
-            source,
-            origin,
-            raw,
-            title=doc["title"],
-            text=doc["text"],
-            url=doc["url"],
-            published=doc["date"],
-            author=doc["author"],
-            tags=doc["tags"] or None,
-        )
-        row["captions"] = doc["captions"]
-        yield row
+def html_article(source: SourceConfig, origin: str, raw: bytes) -> dict[str, Any]:
+    """The bytes of one page to an article row (with `captions`), or to a quarantine row
+    (key ``reason``) saying why the page is not an article."""
+    if not raw.strip():
+        return quarantine_row(source, origin, "empty file", raw=raw)
+    try:
+        html = decode_bytes(raw, source.encoding)
+    except UndecodableError as exc:
+        return quarantine_row(source, origin, str(exc), raw=raw)
+    doc = extract_html(html)
+    if not doc["text"].strip():
+        return quarantine_row(source, origin, "HTML page without extractable article text", raw=raw)
+    row = article_row(
+        source,
+        origin,
+        raw,
+        title=doc["title"],
+        text=doc["text"],
+        url=doc["url"],
+        published=doc["date"],
+        author=doc["author"],
+        tags=doc["tags"] or None,
+    )
+    row["captions"] = doc["captions"]
+    return row
+
+
+def read_html_page(source: SourceConfig, path: Path, origin: str) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return quarantine_row(source, origin, f"unreadable: {exc.strerror or exc}")
+    return html_article(source, origin, raw)

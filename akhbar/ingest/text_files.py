@@ -1,8 +1,10 @@
-"""Plain-text articles in the seed's format: headline on the first line, body after it.
+"""Plain-text articles in the seed's format: headline on the first line, body after it; and
+zip archives, read in place.
 
-A text source is a folder or glob of `.txt` files, or a `.zip` archive of them read in place
-(every `.txt` member, sorted by name; origin `archive.zip!folder/file.txt`), so an archive
-as published is a source without being extracted.
+A `.zip` is read member by member (sorted by name; origin `archive.zip!folder/file.txt`),
+each member in its own format as a file would be (`file_format`), so an archive as published
+is a source without being extracted. Every member is accounted for: a member that is not an
+article (an unsupported format, a nested archive, macOS resource forks) is a quarantine row.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from akhbar.ingest.decode import UndecodableError, decode_text, looks_like_mojibake
+from akhbar.ingest.html_pages import html_article
+from akhbar.ingest.json_records import read_json_stream
 from akhbar.ingest.records import article_row, quarantine_row
-from akhbar.ingest.sources import SourceConfig
+from akhbar.ingest.sources import SourceConfig, file_format
 
 _UTF8_NAMES = 0x800  # zip flag bit 11: member names are UTF-8, else CP437 (or the OEM page)
 # RuntimeError: an encrypted member; NotImplementedError: an unsupported compression method.
@@ -79,42 +83,42 @@ def member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _is_article_member(info: zipfile.ZipInfo, name: str) -> bool:
-    """`.txt` files, not folders nor macOS resource forks (`__MACOSX/`, `._name.txt`)."""
+def _resource_fork(name: str) -> bool:
+    """macOS's archive metadata (`__MACOSX/`, `._name`): no file the user put in the archive."""
+    return name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1].startswith("._")
+
+
+def _member_rows(
+    source: SourceConfig, archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, origin: str
+) -> Iterator[dict[str, Any]]:
     base = name.rsplit("/", 1)[-1]
-    return (
-        not info.is_dir()
-        and name.lower().endswith(".txt")
-        and not name.startswith("__MACOSX/")
-        and not base.startswith("._")
-    )
+    if _resource_fork(name):
+        yield quarantine_row(source, origin, "macOS resource fork (archive metadata), not an article")
+        return
+    fmt, how = file_format(base, source.format, lambda: archive.open(info).read(65_536))
+    if fmt is None:
+        yield quarantine_row(source, origin, how)
+    elif fmt == "zip":
+        yield quarantine_row(source, origin, "archive inside an archive: extract it to read its files")
+    elif fmt in ("json", "jsonl"):
+        yield from read_json_stream(source, fmt, lambda: archive.open(info), origin)
+    else:
+        raw = archive.read(info)
+        yield html_article(source, origin, raw) if fmt == "html" else text_article(source, origin, raw)
 
 
-def read_text_archive(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[str, Any]]:
-    """Every `.txt` member of a zip archive, by name; raw_sha256 is of the member's bytes."""
+def read_archive(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[str, Any]]:
+    """Every file member of a zip archive, in its own format; raw_sha256 is of the member's bytes."""
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
         yield quarantine_row(source, rel, f"unreadable archive: {exc}")
         return
     with archive:
-        members = [(member_name(info), info) for info in archive.infolist()]
-        members = sorted((m for m in members if _is_article_member(m[1], m[0])), key=lambda m: m[0])
-        for name, info in members:
+        members = [(member_name(info), info) for info in archive.infolist() if not info.is_dir()]
+        for name, info in sorted(members, key=lambda m: m[0]):
             origin = f"{rel}!{name}"
             try:
-                raw = archive.read(info)
+                yield from _member_rows(source, archive, info, name, origin)
             except _MEMBER_ERRORS as exc:
                 yield quarantine_row(source, origin, f"unreadable archive member: {exc}")
-                continue
-            yield text_article(source, origin, raw)
-
-
-def read_text_files(source: SourceConfig) -> Iterator[dict[str, Any]]:
-    root = source.root()
-    for path in source.files():
-        rel = path.relative_to(root).as_posix()
-        if path.suffix.lower() == ".zip":
-            yield from read_text_archive(source, path, rel)
-        else:
-            yield read_text_article(source, path, rel)
