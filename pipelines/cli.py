@@ -179,6 +179,7 @@ def _run(
 
 
 def build(args: argparse.Namespace) -> int:
+    from akhbar.hub_rules import check_dataset_name, check_repo_id
     from akhbar.ingest import SourceConfigError
     from assets.resources import AkhbarSettings
     from pipelines.definitions import BUILD_JOB
@@ -194,6 +195,14 @@ def build(args: argparse.Namespace) -> int:
     if args.batch_rows < 1 or args.workers < 0:
         print("akhbar: --batch-rows must be at least 1 and --workers at least 0", file=sys.stderr)
         return 2
+    checks = (("--name", args.name, check_dataset_name), ("--repo", args.repo, check_repo_id))
+    for flag, value, check in checks:
+        try:  # what the card and the Hub accept, checked before a run (akhbar.hub_rules)
+            if value is not None:
+                check(value)
+        except ValueError as exc:
+            print(f"akhbar: {flag}: {exc}", file=sys.stderr)
+            return 2
     try:
         sources = settings.sources()
         for source in sources:

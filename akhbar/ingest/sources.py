@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from akhbar.hub_rules import check_license, check_source_name
+
 FORMATS = ("text", "jsonl", "json", "html")
 
 # Field names tried in order when a JSON source gives no explicit mapping.
@@ -115,12 +117,16 @@ def load_sources_file(path: str | Path) -> list[SourceConfig]:
         fmt = entry.get("format") or guess_format(src_path)
         if fmt not in FORMATS:
             raise SourceConfigError(f"{where}: format {fmt!r} is not one of {FORMATS}")
+        try:  # akhbar.hub_rules: what the card can declare
+            name, license_ = check_source_name(entry["name"]), check_license(entry.get("license", "other"))
+        except ValueError as exc:
+            raise SourceConfigError(f"{where}: {exc}") from None
         sources.append(
             SourceConfig(
-                name=str(entry["name"]),
+                name=name,
                 path=str(src_path),
                 format=fmt,
-                license=str(entry.get("license", "other")),
+                license=license_,
                 encoding=entry.get("encoding"),
                 timezone=str(entry.get("timezone", "UTC")),
                 fields=fields,
@@ -171,6 +177,10 @@ def sources_for_inputs(paths: list[str]) -> list[SourceConfig]:
         base = p.name.split(".")[0] or "input"
         seen[base] = seen.get(base, 0) + 1
         name = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        try:
+            check_source_name(name)
+        except ValueError as exc:
+            raise SourceConfigError(f"input {raw}: {exc}; rename it or name it in a sources.yaml") from None
         sources.append(SourceConfig(name=name, path=str(p), format=guess_format(p)))
     return sources
 
