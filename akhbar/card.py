@@ -159,14 +159,20 @@ _HTML_OPENER = re.compile(r"<(?=[A-Za-z/!?])|&(?=[A-Za-z#])")
 
 
 class _HeaderDumper(yaml.SafeDumper):
-    """SafeDumper without anchors, writing text that could open HTML double-quoted."""
+    """SafeDumper without anchors, writing text that could open HTML or holds control
+    characters double-quoted."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
+# Line breaks and other control characters: double-quoted text writes them as escapes (PyYAML's
+# single-quoted style loses U+2028 and U+0085), so every value stays on one line of the header.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = '"' if _HTML_OPENER.search(value) else None
+    style = '"' if _HTML_OPENER.search(value) or _CONTROLS.search(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -9,9 +9,10 @@ cell or row, so a value is never inserted as it is:
   table cell. Runs of whitespace (line breaks included) become one space; `&`, `<` and `>`
   become HTML entities (no tag, comment or autolink can open); the backslash and the characters
   that open links, images, code spans, emphasis and strikethrough (`[ ] ` * ~`) and the cell
-  separator `|` are backslash-escaped (GFM takes `\\|` as a literal pipe inside a cell). `_` is
-  kept: inside words it never emphasizes, so names such as `quotes_with_speaker` stay readable.
-  Other control characters are shown as U+FFFD.
+  separator `|` are backslash-escaped (GFM takes `\\|` as a literal pipe inside a cell), and so
+  is `_` unless it stands between two letters or digits, where it cannot emphasize (names such
+  as `quotes_with_speaker` stay readable). Other control characters are shown as U+FFFD. Bare
+  URLs stay text that a GFM renderer may turn into links to themselves.
 - `md_code(value, cell=...)`: an inline code span (for identifiers: field names, paths, hashes).
 - `py_literal(value)`: a Python string literal (double-quoted, ASCII), for code snippets.
 - `Markdown`: text that already is Markdown (the YAML header, a report section); the card's
@@ -35,17 +36,20 @@ class Markdown(str):
     __slots__ = ()
 
 
-_SPECIAL = re.compile(r"[\\`*\[\]|~&<>]")
+# Markdown's inline openers, the cell separator and HTML's `& < >`; `_` only where it could
+# open or close emphasis (not between two letters or digits: `quotes_with_speaker` stays).
+_SPECIAL = re.compile(r"[\\`*\[\]|~&<>]|(?<![^\W_])_|_(?![^\W_])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _BACKTICKS = re.compile(r"`+")
 
 
 def _one_line(text: str) -> str:
-    """Whitespace runs (line breaks, tabs, U+2028...) to one space; other controls to U+FFFD."""
+    """Whitespace runs (line breaks, tabs, U+2028...) to one space; other control characters
+    (and lone surrogates) to U+FFFD."""
     text = " ".join(text.split())
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() or unicodedata.category(ch) == "Cf" else "\ufffd" for ch in text)
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
 
 
 def _escape_char(match: re.Match[str]) -> str:
