@@ -147,7 +147,7 @@ def check_license(value: object) -> str:
 def check_source_name(value: object) -> str:
     """A source name (`name:` in sources.yaml, or the file name of an `--input`)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError(f"source name must be text, got {value!r}")
+        raise ValueError(f"source name must be text (quote it in sources.yaml), got {value!r}")
     text = str(value)
     if not text.strip():
         raise ValueError("source name is empty")
