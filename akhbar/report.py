@@ -83,6 +83,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from akhbar.card import CardStats, CardStatsAccumulator
+from akhbar.escape import Markdown, md_text
 
 REPORT_FORMAT = 1
 ENTITY_LABELS = ("PER", "LOC", "ORG", "MISC")
@@ -111,7 +112,8 @@ COVERAGE_FIELDS = (
 )
 _PLOT_SIZE = (8.0, 4.5)  # inches
 _PLOT_DPI = 100
-_LATIN_LABEL = re.compile(r"^[\x20-\x7e]+$")
+# Printable ASCII but `$`, which would start matplotlib's mathtext (a parse error stops the plot)
+_LATIN_LABEL = re.compile(r"^[\x20-\x23\x25-\x7e]+$")
 
 
 @dataclass(frozen=True)
@@ -705,15 +707,23 @@ def _plot_labels(names: list[str]) -> dict[str, str]:
     return labels
 
 
-def _cell(value: Any) -> str:
+def _plain(value: Any) -> str:
+    """A value's text, before escaping (numbers as the report shows them)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    text = str(value)
-    return " ".join(text.split()).replace("|", "\\|")
+    return str(value)
+
+
+def _cell(value: Any) -> Markdown:
+    """A table cell or inline value: escaped Markdown text (akhbar.escape), `Markdown` as it is."""
+    return value if isinstance(value, Markdown) else md_text(_plain(value))
+
+
+_ALL = Markdown("**all**")
 
 
 def _pct(share: float) -> str:
@@ -721,7 +731,7 @@ def _pct(share: float) -> str:
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -746,7 +756,7 @@ def _sources_table(report: QualityReport) -> str:
     t = report.totals
     rows.append(
         [
-            "**all**",
+            _ALL,
             t["released"],
             t["duplicates"],
             t["quarantined"],
@@ -763,7 +773,7 @@ def _checks_line(report: QualityReport) -> str | None:
     passed = sum(1 for c in report.checks if c.get("passed"))
     failed = [str(c.get("name")) for c in report.checks if not c.get("passed")]
     line = f"Checks: {passed} of {len(report.checks)} passed"
-    return line + (f" (failed: {', '.join(failed)})." if failed else ".")
+    return line + (f" (failed: {_cell(', '.join(failed))})." if failed else ".")
 
 
 def _plural(n: int, noun: str) -> str:
@@ -817,7 +827,7 @@ def _markdown(report: QualityReport, images: Mapping[str, str]) -> str:
     keys = ["rows", "min", *(q for q, _ in QUANTILES), "max", "mean"]
     wc = report.word_count
     rows = [[n, *(wc["by_source"][n].get(k) for k in keys)] for n in names]
-    rows.append(["**all**", *(wc["all"].get(k) for k in keys)])
+    rows.append([_ALL, *(wc["all"].get(k) for k in keys)])
     out += [_table(["source", *keys], rows), ""]
     out += _image(images, "word_count_hist", "word count histogram")
 
@@ -881,7 +891,7 @@ def _markdown(report: QualityReport, images: Mapping[str, str]) -> str:
         rows = []
         for c in report.checks:
             details = ", ".join(
-                f"{k}={_cell(v)}"
+                f"{k}={_plain(v)}"
                 for k, v in sorted(c.items())
                 if k not in {"name", "passed", "evaluated", "failed"} and not isinstance(v, dict | list)
             )

@@ -32,6 +32,7 @@ from dagster import (
 )
 
 from akhbar.dedup import decide_duplicates, signature_index, signature_index_of_file
+from akhbar.escape import md_text
 from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, KnownFile, SkippedFile, iter_raw_batches
 from akhbar.parts import (
     Part,
@@ -572,9 +573,9 @@ def _results_markdown(summary: dict) -> str:
     for r in summary["results"]:
         examples = ", ".join(str(e.get("id", e)) for e in r["examples"])[:120]
         lines.append(
-            f"| {r['expectation']} | {r['column'] or ''} | "
+            f"| {md_text(r['expectation'])} | {md_text(r['column'])} | "
             f"{'pass' if r['success'] else 'FAIL'} | {r['unexpected_count'] or 0} | "
-            f"{examples} |"
+            f"{md_text(examples)} |"
         )
     return "\n".join(lines)
 

@@ -180,6 +180,7 @@ def _run(
 
 
 def build(args: argparse.Namespace) -> int:
+    from akhbar.hub_rules import check_dataset_name, check_repo_id
     from akhbar.ingest import SourceConfigError, load_sources_file
     from assets.resources import AkhbarSettings
     from pipelines.definitions import BUILD_JOB
@@ -195,6 +196,14 @@ def build(args: argparse.Namespace) -> int:
     if args.batch_rows < 1 or args.workers < 0:
         print("akhbar: --batch-rows must be at least 1 and --workers at least 0", file=sys.stderr)
         return 2
+    checks = (("--name", args.name, check_dataset_name), ("--repo", args.repo, check_repo_id))
+    for flag, value, check in checks:
+        try:  # what the card and the Hub accept, checked before a run (akhbar.hub_rules)
+            if value is not None:
+                check(value)
+        except ValueError as exc:
+            print(f"akhbar: {flag}: {exc}", file=sys.stderr)
+            return 2
     try:
         # every configuration mistake ends here, in one line, before a run: the file, the line
         # and the key; a field mapping that no record of a JSON file matches included

@@ -8,15 +8,24 @@ the same job in-process.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from dagster import Definitions, colored_console_logger, load_asset_checks_from_modules
 
+from akhbar.hub_rules import check_dataset_name
 from assets import articles, release
 from assets.io_manager import ArrowParquetIOManager
 from assets.resources import AkhbarSettings, HubSettings
 from pipelines.automation import daily_build, new_raw_files
 from pipelines.cli_logger import akhbar_progress_logger
 from pipelines.jobs import ALL_ASSETS, BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
+
+
+def _checked(variable: str, check: Callable[[str], str], default: str) -> str:
+    try:
+        return check(os.environ.get(variable, default))
+    except ValueError as exc:
+        raise ValueError(f"{variable}: {exc}") from None
 
 
 def settings_from_env() -> AkhbarSettings:
@@ -29,7 +38,7 @@ def settings_from_env() -> AkhbarSettings:
     return AkhbarSettings(
         data_root=os.environ.get("AKHBAR_DATA_ROOT", "data"),
         sources_file=sources_file,
-        dataset_name=os.environ.get("AKHBAR_DATASET_NAME", "akhbar-arabic-news"),
+        dataset_name=_checked("AKHBAR_DATASET_NAME", check_dataset_name, "akhbar-arabic-news"),
         batch_rows=int(os.environ.get("AKHBAR_BATCH_ROWS", "5000")),
         workers=int(os.environ.get("AKHBAR_WORKERS", "0")),
     )

@@ -6,13 +6,20 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import jinja2
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-import yaml
 
-from akhbar.card import CardStats, card_metadata, card_stats, render_card, template_path
+from akhbar.card import (
+    CardStats,
+    card_metadata,
+    card_stats,
+    render_card,
+    template_environment,
+    template_path,
+    yaml_header,
+)
+from akhbar.escape import Markdown
 from akhbar.report import ReportAccumulator
 from akhbar.schema import ARTICLE_SCHEMA, FIELD_DESCRIPTIONS
 from tests.test_report import _random_release, _random_split
@@ -83,15 +90,14 @@ def _old_total_words(articles: pa.Table) -> int:
 def _old_render_card(
     manifest: dict[str, Any], articles: pa.Table, repo_id: str | None = None, quality_summary: str = ""
 ) -> str:
-    header = yaml.safe_dump(card_metadata(manifest), allow_unicode=True, sort_keys=False, width=1000)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
-    template = env.from_string(template_path().read_text(encoding="utf-8"))
+    header = yaml_header(card_metadata(manifest))
+    template = template_environment().from_string(template_path().read_text(encoding="utf-8"))
     return template.render(
-        yaml_header=header,
+        yaml_header=Markdown(header),
         m=manifest,
         fields=[(f.name, str(f.type), FIELD_DESCRIPTIONS[f.name]) for f in ARTICLE_SCHEMA],
         coverage=_old_coverage(articles),
         total_words=_old_total_words(articles),
         example_repo=repo_id or f"<org>/{manifest['name']}",
-        quality_summary=quality_summary,
+        quality_summary=Markdown(quality_summary),
     )

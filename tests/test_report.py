@@ -430,6 +430,18 @@ def test_non_latin_source_names_get_plot_labels(tmp_path: Path) -> None:
     assert tmp_path / PLOTS["rows_per_source"] in write_report(result, tmp_path)
 
 
+@pytest.mark.parametrize("name", [r"x$\frac$", "a $b$ c", "$", "a|b <script>"])
+def test_source_names_never_reach_mathtext_or_html(name: str, tmp_path: Path) -> None:
+    """A `$` in a plot label would start matplotlib's mathtext (`$\\frac$` stopped the release):
+    such a name gets an S-label; the Markdown shows it escaped."""
+    result = quality_report(_articles(_article("x", name), _article("y", "okaz")), NO_QUARANTINE)
+    assert (result.plot_labels()[name] == name) == ("$" not in name)
+    assert len(write_report(result, tmp_path)) == 2 + len(PLOTS)
+    markdown = (tmp_path / "quality_report.md").read_text(encoding="utf-8")
+    assert "<script" not in markdown
+    assert ("a\\|b &lt;script&gt;" in markdown) == ("|" in name)
+
+
 @pytest.mark.parametrize(
     ("url", "site"),
     [

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from akhbar.hub_rules import check_license, check_source_name
 from akhbar.ingest.decode import decode_file_name
 
 FORMATS = ("text", "jsonl", "json", "html")
@@ -471,9 +472,10 @@ def _source(entry: Any, base: Path, line: int) -> SourceConfig:
             raise _KeyError(line, key, "missing; each source needs at least 'name' and 'path'")
     values: dict[str, Any] = {}
     checks: dict[str, Callable[[Any], Any]] = {
-        "name": lambda v: _text(v, "the source name"),
+        # akhbar.hub_rules: what the card can declare
+        "name": lambda v: check_source_name(_text(v, "the source name")),
         "path": lambda v: _text(v, "path"),
-        "license": lambda v: _text(v, "license"),
+        "license": lambda v: check_license(_text(v, "license")),
         "encoding": _encoding,
         "timezone": _timezone,
     }
@@ -652,6 +654,10 @@ def sources_for_inputs(paths: list[str]) -> list[SourceConfig]:
         base = _origin(Path(name_part.split(".")[0] or "input"), Path("."))
         seen[base] = seen.get(base, 0) + 1
         name = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        try:
+            check_source_name(name)
+        except ValueError as exc:
+            raise SourceConfigError(f"input {raw}: {exc}; rename it or name it in a sources.yaml") from None
         source = SourceConfig(name=name, path=str(p), format=guess_format(p))
         if not [entry for entry in source.inputs() if entry.problem is None]:
             raise SourceConfigError(f"input {raw} holds no file")
