@@ -515,10 +515,10 @@ def test_build_refuses_a_bad_name_before_the_run(
 @pytest.mark.parametrize(
     ("names", "licenses", "says"),
     [
-        (("ok", "a|b\n---"), ("mit", "mit"), "sources[1]: source name 'a|b\\n---' holds U+000A"),
-        (("ok", "\u202eevil"), ("mit", "mit"), "sources[1]: source name"),
-        (("ok", "fine"), ("mit", "cc-by-5.0"), "sources[1]: license 'cc-by-5.0' is not a licence identifier"),
-        (("ok", "fine"), ("proprietary", "mit"), "sources[0]: license 'proprietary'"),
+        (("ok", "a|b\n---"), ("mit", "mit"), "sources[1].name: source name 'a|b\\n---' holds U+000A"),
+        (("ok", "\u202eevil"), ("mit", "mit"), "sources[1].name: source name"),
+        (("ok", "fine"), ("mit", "cc-by-5.0"), "sources[1].license: license 'cc-by-5.0'"),
+        (("ok", "fine"), ("proprietary", "mit"), "sources[0].license: license 'proprietary'"),
     ],
 )
 def test_build_refuses_bad_sources(

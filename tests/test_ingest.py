@@ -243,7 +243,7 @@ def test_mojibake_hidden_in_json_escapes_is_quarantined(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "declared", "content", "expected"),
     [
-        ("2015-01-01.jsonl.gz", None, gzip.compress(b"{}\n"), "jsonl"),
+        ("2015-01-01.jsonl.gz", None, gzip.compress(b"{}\n", mtime=0), "jsonl"),
         ("a.ndjson", "json", b"{}", "json"),  # within JSON, the declaration decides
         ("a.txt", None, b"title", "text"),
         ("a.txt", "jsonl", b"{}", "jsonl"),  # .txt does not say plainly what it holds
@@ -258,8 +258,8 @@ def test_mojibake_hidden_in_json_escapes_is_quarantined(tmp_path: Path) -> None:
         ("list", None, b'[{"title": "t"}]', "json"),
         ("page", None, b"\xef\xbb\xbf  <!DOCTYPE html><html></html>", "html"),
         ("bundle", None, b"PK\x03\x04rest", "zip"),
-        ("dump.gz", None, gzip.compress(b'{"a": 1}\n'), "jsonl"),
-        ("notes.gz", None, gzip.compress(b"plain words"), None),
+        ("dump.gz", None, gzip.compress(b'{"a": 1}\n', mtime=0), "jsonl"),
+        ("notes.gz", None, gzip.compress(b"plain words", mtime=0), None),
         ("article.2024", None, "عنوان".encode(), "text"),  # ".2024" is no extension
     ],
 )
