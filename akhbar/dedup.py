@@ -31,14 +31,24 @@ integer arithmetic, every random choice comes from datasketch's fixed-seed permu
 **Across releases**: `result.index` holds, per article, its id, source, published_at, body
 length, exact key, signature and its own `duplicate_of`/`duplicate_kind`; it is an Arrow table
 (num_perm, shingle_words, seed and scheme in its schema metadata) to save as Parquet and give
-back as `prior=` for the next release. Rows of `prior` are earlier releases' decisions and are
-frozen: an article already in `prior` keeps its `duplicate_of` (a kept id never changes
-between releases), and a new article matching a cluster of an earlier release points at that
-cluster's kept article, even when the new one was published earlier. When a new article joins
-several earlier clusters, the best of their kept articles by the rule above wins.
+back as `prior=` for the next release. Ids name an article's origin (`akhbar.ingest.records.
+article_id`), so an id of `prior` that comes back with another exact key is the same article
+corrected: its new text replaces its old signature (it is never a copy of its old self), and
+the earlier decisions it took part in are decided again from the new text. Otherwise rows of
+`prior` are earlier releases' decisions and are frozen: a kept article whose text is unchanged
+stays kept (a kept id does not change between releases), a duplicate of such an article still
+in the table keeps its `duplicate_of`, and a new article matching a cluster of an earlier
+release points at that cluster's kept article, even when the new one was published earlier.
+Every other row of the table is decided in this run: new and corrected articles, and
+duplicates whose kept article left the table or was corrected. Their kept article is, in this
+order: an unchanged kept article of an earlier release, a corrected one, another article of an
+earlier release, a new one (then published_at, length, id as above). `duplicate_of` always
+names a row of the table: an article that left still connects its cluster (a duplicate of it
+and a new copy of it are one cluster) but is never its kept article, so when a kept article
+leaves, the next best member of its cluster in the table becomes kept.
 `result.index` is cumulative (the prior rows not in this table, plus this table's rows, sorted
-by id), so an article that left the corpus still anchors its cluster. The signature of a prior
-article is the stored one; of an article in the table, the one of its current text.
+by id). The signature of a prior article is the stored one; of an article in the table, the
+one of its current text.
 
 **Implementation: vectorized numpy, with datasketch's permutations and LSH parameters.**
 Measured on SaudiNewsNet (26,368 articles; `benchmarks/bench_dedup.py --datasketch`, one
@@ -113,8 +123,8 @@ class DuplicateResult:
     the row's cluster and "exact" / "near", or null for kept and unique rows. `clusters` has one
     row per cluster with a duplicate among the input rows: `kept_id`, `size` (the kept article
     plus the input rows pointing at it), `exact`, `near` (how many of each), `kind` ("exact"
-    when every copy is exact, else "near"), `kept_in_table` (false when the kept article is
-    only in an earlier release) and the sorted distinct `sources` of the cluster's articles.
+    when every copy is exact, else "near"), `kept_in_table` (always true: a kept article is a row
+    of the table) and the sorted distinct `sources` of the cluster's articles.
     `index` is the cumulative signature index, the `prior` of the next release.
     """
 
