@@ -45,7 +45,8 @@ order: an unchanged kept article of an earlier release, a corrected one, another
 earlier release, a new one (then published_at, length, id as above). `duplicate_of` always
 names a row of the table: an article that left still connects its cluster (a duplicate of it
 and a new copy of it are one cluster) but is never its kept article, so when a kept article
-leaves, the next best member of its cluster in the table becomes kept.
+leaves, the next best member of its cluster in the table becomes kept; in the index, the one
+that left then points at that kept article, so if it comes back it is a copy of it.
 `result.index` is cumulative (the prior rows not in this table, plus this table's rows, sorted
 by id). The signature of a prior article is the stored one; of an article in the table, the
 one of its current text.
@@ -299,6 +300,7 @@ def decide_duplicates(
         current.schema.get_field_index("duplicate_of"), "duplicate_of", duplicate_of
     ).set_column(current.schema.get_field_index("duplicate_kind"), "duplicate_kind", kind)
     clusters = _clusters(current, nodes)
+    prior_only = _repoint_departed(prior_only, nodes, kept_of[n:], key_valid, key_values, n)
     del nodes
     ids = (
         pa.concat_arrays([_array(current["id"]), _array(prior_only["id"])])
@@ -348,6 +350,34 @@ def _tiers(
     is_open = np.zeros(total, dtype=bool)
     is_open[:n] = ~stable_kept & ~stays
     return tier, is_open
+
+
+def _repoint_departed(
+    prior_only: pa.Table,
+    nodes: pa.Table,
+    kept_of: np.ndarray,
+    key_valid: np.ndarray,
+    key_values: np.ndarray,
+    n: int,
+) -> pa.Table:
+    """Index rows of articles not in the table that are in a cluster decided in this run, made
+    duplicates of its kept article (`kept_of`: node position or -1 per prior-only row): an
+    article that comes back later is then a copy of the one kept while it was away."""
+    moved = kept_of >= 0
+    if not moved.any():
+        return prior_only
+    rows = np.arange(n, n + len(kept_of))[moved]
+    target = kept_of[moved]
+    exact = key_valid[rows] & key_valid[target] & (key_values[rows] == key_values[target])
+    kinds = np.full(len(kept_of), None, dtype=object)
+    kinds[moved] = np.where(exact, "exact", "near")
+    mask = pa.array(moved)
+    new_target = pc.take(nodes["id"], pa.array(np.where(moved, kept_of, 0), mask=~moved))
+    duplicate_of = pc.if_else(mask, new_target, prior_only["duplicate_of"])
+    kind = pc.if_else(mask, pa.array(kinds, pa.string()), prior_only["duplicate_kind"])
+    return prior_only.set_column(
+        prior_only.schema.get_field_index("duplicate_of"), "duplicate_of", duplicate_of
+    ).set_column(prior_only.schema.get_field_index("duplicate_kind"), "duplicate_kind", kind)
 
 
 def _same_keys(a: pa.Array | pa.ChunkedArray, b: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -298,7 +298,7 @@ def test_prior_release_precedence(tmp_path: Path) -> None:
         "early-copy": "late-original",
         "early-near": "late-original",
         "fresh": None,
-        "gone": None,
+        "gone": "copy-of-gone",  # it left: the copy kept in its place is its kept article
         "late-copy": "late-original",
         "late-original": None,
     }
@@ -393,6 +393,18 @@ def test_corrections_and_departures_against_the_prior(
     index = result.index.filter(pa.compute.is_in(result.index["id"], value_set=current["id"]))
     assert index["exact_key"].to_pylist() == current.sort_by("id")["exact_key"].to_pylist()
     assert mapping(articles, find_duplicates(articles, prior=result.index)) == expected
+
+
+def test_a_kept_article_that_comes_back_is_a_copy_of_the_one_kept_while_it_was_away() -> None:
+    both = rows_of({"k": (WIRE, 1), "d": (WIRE, 2)})
+    first = find_duplicates(both)
+    assert mapping(both, first) == {"k": (None, None), "d": ("k", "exact")}
+    alone = rows_of({"d": (WIRE, 2)})
+    second = find_duplicates(alone, prior=first.index)
+    assert mapping(alone, second) == {"d": (None, None)}
+    third = find_duplicates(both, prior=second.index)
+    assert mapping(both, third) == {"k": ("d", "exact"), "d": (None, None)}
+    assert_targets_kept_in_release(both, third)
 
 
 def test_prior_made_with_other_parameters_is_refused() -> None:
