@@ -31,14 +31,25 @@ integer arithmetic, every random choice comes from datasketch's fixed-seed permu
 **Across releases**: `result.index` holds, per article, its id, source, published_at, body
 length, exact key, signature and its own `duplicate_of`/`duplicate_kind`; it is an Arrow table
 (num_perm, shingle_words, seed and scheme in its schema metadata) to save as Parquet and give
-back as `prior=` for the next release. Rows of `prior` are earlier releases' decisions and are
-frozen: an article already in `prior` keeps its `duplicate_of` (a kept id never changes
-between releases), and a new article matching a cluster of an earlier release points at that
-cluster's kept article, even when the new one was published earlier. When a new article joins
-several earlier clusters, the best of their kept articles by the rule above wins.
+back as `prior=` for the next release. Ids name an article's origin (`akhbar.ingest.records.
+article_id`), so an id of `prior` that comes back with another exact key is the same article
+corrected: its new text replaces its old signature (it is never a copy of its old self), and
+the earlier decisions it took part in are decided again from the new text. Otherwise rows of
+`prior` are earlier releases' decisions and are frozen: a kept article whose text is unchanged
+stays kept (a kept id does not change between releases), a duplicate of such an article still
+in the table keeps its `duplicate_of`, and a new article matching a cluster of an earlier
+release points at that cluster's kept article, even when the new one was published earlier.
+Every other row of the table is decided in this run: new and corrected articles, and
+duplicates whose kept article left the table or was corrected. Their kept article is, in this
+order: an unchanged kept article of an earlier release, a corrected one, another article of an
+earlier release, a new one (then published_at, length, id as above). `duplicate_of` always
+names a row of the table: an article that left still connects its cluster (a duplicate of it
+and a new copy of it are one cluster) but is never its kept article, so when a kept article
+leaves, the next best member of its cluster in the table becomes kept; in the index, the one
+that left then points at that kept article, so if it comes back it is a copy of it.
 `result.index` is cumulative (the prior rows not in this table, plus this table's rows, sorted
-by id), so an article that left the corpus still anchors its cluster. The signature of a prior
-article is the stored one; of an article in the table, the one of its current text.
+by id). The signature of a prior article is the stored one; of an article in the table, the
+one of its current text.
 
 **Implementation: vectorized numpy, with datasketch's permutations and LSH parameters.**
 Measured on SaudiNewsNet (26,368 articles; `benchmarks/bench_dedup.py --datasketch`, one
@@ -113,8 +124,8 @@ class DuplicateResult:
     the row's cluster and "exact" / "near", or null for kept and unique rows. `clusters` has one
     row per cluster with a duplicate among the input rows: `kept_id`, `size` (the kept article
     plus the input rows pointing at it), `exact`, `near` (how many of each), `kind` ("exact"
-    when every copy is exact, else "near"), `kept_in_table` (false when the kept article is
-    only in an earlier release) and the sorted distinct `sources` of the cluster's articles.
+    when every copy is exact, else "near"), `kept_in_table` (always true: a kept article is a row
+    of the table) and the sorted distinct `sources` of the cluster's articles.
     `index` is the cumulative signature index, the `prior` of the next release.
     """
 
@@ -177,9 +188,11 @@ def decide_duplicates(
     n = current.num_rows
     reseen = pc.is_in(current["id"], value_set=prior["id"]).to_numpy(zero_copy_only=False)
     prior_only = prior.filter(pc.invert(pc.is_in(prior["id"], value_set=current["id"])))
-    # Rows of `table` that an earlier release already decided keep that decision.
+    # Rows of `table` that an earlier release already decided start from that decision.
     frozen = prior.filter(pc.is_in(prior["id"], value_set=current["id"]))
     frozen_at = pc.index_in(current["id"], value_set=frozen["id"])
+    # A row whose text changed since (its exact key differs) is the same article corrected.
+    corrected = reseen & ~_same_keys(current["exact_key"], pc.take(frozen["exact_key"], frozen_at))
     current = current.set_column(
         current.schema.get_field_index("duplicate_of"),
         "duplicate_of",
@@ -193,12 +206,11 @@ def decide_duplicates(
     prior_only = prior_only.drop_columns(["signature"])
     nodes = pa.concat_tables([current, prior_only])
     total = nodes.num_rows
-    is_prior = np.concatenate([reseen, np.ones(prior_only.num_rows, dtype=bool)])
+    changed = np.concatenate([corrected, np.zeros(prior_only.num_rows, dtype=bool)])
     at = pc.index_in(nodes["duplicate_of"], value_set=nodes["id"])
-    prior_target = pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    has_target = is_prior & (prior_target >= 0)
-    # 0: kept in an earlier release; 1: new; 2: a duplicate in an earlier release.
-    tier = np.where(is_prior, np.where(has_target, 2, 0), 1).astype(np.int8)
+    stored_target = pc.fill_null(at, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    was_duplicate = current["duplicate_of"].is_valid().to_numpy(zero_copy_only=False)
+    tier, is_open = _tiers(reseen, corrected, was_duplicate, stored_target)
 
     keys = nodes["exact_key"]
     key_valid = keys.is_valid().to_numpy(zero_copy_only=False)
@@ -210,32 +222,34 @@ def decide_duplicates(
     # Exact groups: every member to the group's first node.
     matchable = np.flatnonzero(key_valid)
     _, first, inverse = np.unique(key_values[matchable], return_index=True, return_inverse=True)
-    group_new = np.bincount(inverse, weights=(tier[matchable] == 1), minlength=len(first)) > 0
+    group_open = np.bincount(inverse, weights=is_open[matchable], minlength=len(first)) > 0
     rep_of = matchable[first][inverse]
-    keep = group_new[inverse] & (rep_of != matchable)
+    keep = group_open[inverse] & (rep_of != matchable)
     edges_a.append(matchable[keep])
     edges_b.append(rep_of[keep])
-    # Near pairs among group representatives with a signature, at least one group having a new node.
+    # Near pairs among group representatives with a signature, at least one group having an open node.
     reps = matchable[first]
     rep_ok = sigs.has[reps]
-    reps, reps_new = reps[rep_ok], group_new[rep_ok]
+    reps, reps_open = reps[rep_ok], group_open[rep_ok]
     if len(reps) > 1:
         bands, rows = _lsh_params(threshold, num_perm)
         i, j = _candidate_pairs(sigs, reps, bands, rows)
-        wanted = reps_new[i] | reps_new[j]
+        wanted = reps_open[i] | reps_open[j]
         i, j = reps[i[wanted]], reps[j[wanted]]
         similar = _estimated_jaccard(sigs, i, j) >= threshold
         edges_a.append(i[similar])
         edges_b.append(j[similar])
-    # Decisions of earlier releases: each earlier duplicate to its kept article.
-    earlier = np.flatnonzero(has_target)
+    # Decisions of earlier releases: each earlier duplicate to its kept article, unless either
+    # text changed since (the similarity of the new text decides again).
+    earlier = np.flatnonzero(stored_target >= 0)
+    earlier = earlier[~changed[earlier] & ~changed[stored_target[earlier]]]
     edges_a.append(earlier)
-    edges_b.append(prior_target[earlier])
+    edges_b.append(stored_target[earlier])
 
     component = _components(np.concatenate(edges_a), np.concatenate(edges_b), total)
     members = np.flatnonzero(component >= 0)
-    comp_new = np.bincount(component[members], weights=(tier[members] == 1), minlength=total) > 0
-    members = members[comp_new[component[members]]]
+    comp_open = np.bincount(component[members], weights=is_open[members], minlength=total) > 0
+    members = members[comp_open[component[members]]]
     kept_of = np.full(total, -1, dtype=np.int64)
     if len(members):
         ranking = pa.table(
@@ -262,18 +276,21 @@ def decide_duplicates(
         heads = np.flatnonzero(np.r_[True, comps[1:] != comps[:-1]])
         kept_of[comps[heads]] = ordered[heads]
         kept_of[members] = kept_of[component[members]]
+    if (kept_of[members] >= n).any():  # an open row outranks every row not in this table
+        raise AssertionError("a kept article must be a row of the table")
 
-    # New rows of the table get their cluster's kept article; rows in `prior` keep theirs.
+    # Open rows get their cluster's kept article; the others keep their earlier decision.
     rows = np.arange(n)
-    new_dup = (tier[:n] == 1) & (kept_of[:n] >= 0) & (kept_of[:n] != rows)
+    open_rows = is_open[:n]
+    new_dup = open_rows & (kept_of[:n] >= 0) & (kept_of[:n] != rows)
     target = kept_of[:n][new_dup]
     exact = key_valid[rows[new_dup]] & key_valid[target] & (key_values[rows[new_dup]] == key_values[target])
     computed_dup = pc.take(nodes["id"], pa.array(np.where(new_dup, kept_of[:n], 0), mask=~new_dup))
     kinds = np.full(n, None, dtype=object)
     kinds[rows[new_dup]] = np.where(exact, "exact", "near")
     computed_kind = pa.array(kinds, type=pa.string())
-    duplicate_of = pc.if_else(pa.array(reseen), current["duplicate_of"], computed_dup)
-    kind = pc.if_else(pa.array(reseen), current["duplicate_kind"], computed_kind)
+    duplicate_of = pc.if_else(pa.array(open_rows), computed_dup, current["duplicate_of"])
+    kind = pc.if_else(pa.array(open_rows), computed_kind, current["duplicate_kind"])
     duplicate_of = (
         duplicate_of.combine_chunks() if isinstance(duplicate_of, pa.ChunkedArray) else duplicate_of
     )
@@ -283,6 +300,7 @@ def decide_duplicates(
         current.schema.get_field_index("duplicate_of"), "duplicate_of", duplicate_of
     ).set_column(current.schema.get_field_index("duplicate_kind"), "duplicate_kind", kind)
     clusters = _clusters(current, nodes)
+    prior_only = _repoint_departed(prior_only, nodes, kept_of[n:], key_valid, key_values, n)
     del nodes
     ids = (
         pa.concat_arrays([_array(current["id"]), _array(prior_only["id"])])
@@ -298,6 +316,76 @@ def decide_duplicates(
     )
     index = index.replace_schema_metadata(_index_schema(num_perm, shingle_words).metadata)
     return DuplicateResult(duplicate_of, kind, clusters, index)
+
+
+# The kept article's rank within a cluster (lower first): a kept article of an earlier release
+# whose text is unchanged, then one corrected since, then the other articles of earlier releases
+# that must be decided again, then new articles; rows that keep an earlier decision and rows only
+# in an earlier release are never chosen (the latter are not in the release).
+STABLE_KEPT, CORRECTED_KEPT, EARLIER, NEW, STAYS_DUPLICATE, GONE = range(6)
+
+
+def _tiers(
+    reseen: np.ndarray, corrected: np.ndarray, was_duplicate: np.ndarray, stored_target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's rank for the kept article and whether it is decided in this run ("open").
+
+    The first n nodes are the table's rows (n = len(reseen)), the rest only in the prior index.
+    A row of an earlier release keeps its decision when its text is unchanged and it was kept,
+    or it was a duplicate of an unchanged kept article that is still in the table; every other
+    row of the table is open: new, corrected, or a duplicate whose kept article left or changed.
+    """
+    n, total = len(reseen), len(stored_target)
+    target = stored_target[:n]
+    stable_kept = reseen & ~corrected & ~was_duplicate
+    in_table = (target >= 0) & (target < n)
+    stays = reseen & ~corrected & was_duplicate & in_table
+    stays[stays] = stable_kept[target[stays]]
+    tier = np.full(total, GONE, dtype=np.int8)
+    tier[:n] = np.select(
+        [stable_kept, stays, ~reseen, corrected & ~was_duplicate],
+        [STABLE_KEPT, STAYS_DUPLICATE, NEW, CORRECTED_KEPT],
+        default=EARLIER,
+    )
+    is_open = np.zeros(total, dtype=bool)
+    is_open[:n] = ~stable_kept & ~stays
+    return tier, is_open
+
+
+def _repoint_departed(
+    prior_only: pa.Table,
+    nodes: pa.Table,
+    kept_of: np.ndarray,
+    key_valid: np.ndarray,
+    key_values: np.ndarray,
+    n: int,
+) -> pa.Table:
+    """Index rows of articles not in the table that are in a cluster decided in this run, made
+    duplicates of its kept article (`kept_of`: node position or -1 per prior-only row): an
+    article that comes back later is then a copy of the one kept while it was away."""
+    moved = kept_of >= 0
+    if not moved.any():
+        return prior_only
+    rows = np.arange(n, n + len(kept_of))[moved]
+    target = kept_of[moved]
+    exact = key_valid[rows] & key_valid[target] & (key_values[rows] == key_values[target])
+    kinds = np.full(len(kept_of), None, dtype=object)
+    kinds[moved] = np.where(exact, "exact", "near")
+    mask = pa.array(moved)
+    new_target = pc.take(nodes["id"], pa.array(np.where(moved, kept_of, 0), mask=~moved))
+    duplicate_of = pc.if_else(mask, new_target, prior_only["duplicate_of"])
+    kind = pc.if_else(mask, pa.array(kinds, pa.string()), prior_only["duplicate_kind"])
+    return prior_only.set_column(
+        prior_only.schema.get_field_index("duplicate_of"), "duplicate_of", duplicate_of
+    ).set_column(prior_only.schema.get_field_index("duplicate_kind"), "duplicate_kind", kind)
+
+
+def _same_keys(a: pa.Array | pa.ChunkedArray, b: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Element-wise equality of two exact-key columns, a null equal to a null."""
+    a_valid = pc.is_valid(a).to_numpy(zero_copy_only=False)
+    b_valid = pc.is_valid(b).to_numpy(zero_copy_only=False)
+    equal = pc.fill_null(pc.equal(a, b), False).to_numpy(zero_copy_only=False)
+    return (a_valid == b_valid) & (equal | ~a_valid)
 
 
 # What signature_index reads of an article_fields table.

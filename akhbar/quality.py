@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -100,19 +101,26 @@ def article_fields_frame(articles: pa.Table) -> pd.DataFrame:
 def release_frame(release_dir: Path) -> pd.DataFrame:
     """One row per released article, read back from the release's Parquet files, with what
     its file promises: `file_has_features` (the `huggingface` features metadata) and
-    `file_matches_manifest` (rows and sha256 as the manifest lists them)."""
+    `file_matches_manifest` (rows and sha256 as the manifest lists them); and
+    `duplicate_of_missing`, true when the row's `duplicate_of` names no id of the release (the
+    files are read one at a time, and the ids of every file are collected before any is looked
+    up: a duplicate may point into another file)."""
     manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
     parts = []
+    ids: list[pa.ChunkedArray] = []
+    targets: list[pa.ChunkedArray] = []
     for entry in manifest["files"]:
         path = release_dir / entry["path"]
         metadata = pq.read_metadata(path)
         has_features = b"huggingface" in (metadata.schema.to_arrow_schema().metadata or {})
-        ids = pq.read_table(path, columns=["id"])["id"].to_pylist()
-        matches = sha256_file(path) == entry["sha256"] and len(ids) == entry["rows"]
+        columns = pq.read_table(path, columns=["id", "duplicate_of"])
+        ids.append(columns["id"])
+        targets.append(columns["duplicate_of"])
+        matches = sha256_file(path) == entry["sha256"] and columns.num_rows == entry["rows"]
         parts.append(
             pd.DataFrame(
                 {
-                    "id": ids,
+                    "id": columns["id"].to_pylist(),
                     "file": entry["path"],
                     "file_has_features": has_features,
                     "file_matches_manifest": matches,
@@ -122,7 +130,17 @@ def release_frame(release_dir: Path) -> pd.DataFrame:
     columns = ["id", "file", "file_has_features", "file_matches_manifest"]
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     frame[ROW] = range(len(frame))
+    frame["duplicate_of_missing"] = duplicate_of_missing(
+        pa.chunked_array([c for i in ids for c in i.chunks], pa.string()),
+        pa.chunked_array([c for t in targets for c in t.chunks], pa.string()),
+    )
     return frame
+
+
+def duplicate_of_missing(ids: pa.ChunkedArray, duplicate_of: pa.ChunkedArray) -> np.ndarray:
+    """Per row: `duplicate_of` is set and names none of `ids` (the ids of the whole release)."""
+    named = pc.is_in(duplicate_of, value_set=ids.combine_chunks() if len(ids) else pa.array([], pa.string()))
+    return pc.and_(pc.is_valid(duplicate_of), pc.invert(named)).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def drop_rows(table: pa.Table, positions: set[int]) -> pa.Table:

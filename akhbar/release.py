@@ -156,12 +156,18 @@ def load_manifest(data_root: Path, version: str) -> dict[str, Any]:
 
 
 def next_version(
-    previous: dict[str, Any] | None, *, schema_version: str, input_fp: str, files: list[dict[str, Any]]
+    previous: dict[str, Any] | None,
+    *,
+    schema_version: str,
+    input_fp: str,
+    files: list[dict[str, Any]],
+    changes: dict[str, int] | None = None,
 ) -> str | None:
     """The version of a new release, or None when it would equal `previous`.
 
-    Schema major change -> major; additive schema or new input -> minor; same input with
-    different output (corrected data) -> patch.
+    Schema major change -> major; additive schema or new input -> minor; corrected data -> patch:
+    the same input with different output (corrected by the code), or input whose only change is
+    articles corrected at their origin (`changes`: added and removed 0, changed > 0).
     """
     if previous is None:
         return f"{schema_version.split('.')[0]}.0.0"
@@ -170,6 +176,11 @@ def next_version(
     new_major, new_minor = schema_version.split(".")
     if new_major != prev_major:
         return f"{major + 1}.0.0"
+    corrections_only = (
+        changes is not None and changes["changed"] > 0 and not changes["added"] and not changes["removed"]
+    )
+    if new_minor == prev_minor and input_fp != previous["input_fingerprint"] and corrections_only:
+        return f"{major}.{minor}.{patch + 1}"
     if new_minor != prev_minor or input_fp != previous["input_fingerprint"]:
         return f"{major}.{minor + 1}.0"
     if [(f["path"], f["sha256"]) for f in files] != [(f["path"], f["sha256"]) for f in previous["files"]]:
@@ -306,15 +317,24 @@ def build_release(
         data_files = _DataFiles(tmp / "data", rows_in.num_rows)
         report_parts = ReportAccumulator()
         keys = fingerprint_keys(quarantine)
+        released_raw: list[pa.Table] = []
         for table in rows_in.ordered_tables(ROW_GROUP_SIZE):
             data_files.add(table)
             report_parts.add(table)
             keys += fingerprint_keys(table)
+            released_raw.append(table.select(["id", "raw_sha256"]))
         files = data_files.finish()
         input_fp = _fingerprint(keys)
         del keys
         released = report_parts.rows
-        version = next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files)
+        changes = article_changes(
+            releases_dir / f"v{previous['version']}" if previous else None,
+            pa.concat_tables([_RELEASED_RAW.empty_table(), *(t.cast(_RELEASED_RAW) for t in released_raw)]),
+        )
+        del released_raw
+        version = next_version(
+            previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files, changes=changes
+        )
         if version is None:
             assert previous is not None
             shutil.rmtree(tmp)
@@ -350,7 +370,8 @@ def build_release(
             {
                 "version": version,
                 "articles": released,
-                "change": _describe_change(previous, released, input_fp),
+                **(changes or {}),
+                "change": _describe_change(previous, released, input_fp, changes),
             }
         )
         manifest = {
@@ -402,10 +423,48 @@ def build_release(
         raise
 
 
-def _describe_change(previous: dict[str, Any] | None, rows: int, input_fp: str) -> str:
+_RELEASED_RAW = pa.schema([pa.field("id", pa.string()), pa.field("raw_sha256", pa.string())])
+
+
+def article_changes(previous_dir: Path | None, current: pa.Table) -> dict[str, int] | None:
+    """Articles added, removed and changed since the release in `previous_dir`, by id: `current`
+    has the id and raw_sha256 of every released row; changed is an id in both releases whose
+    raw bytes differ (the article corrected at its origin). None when the previous release's
+    data files cannot be read (then the changelog gives the row counts only)."""
+    if previous_dir is None:
+        return {"added": current.num_rows, "removed": 0, "changed": 0}
+    try:
+        manifest = json.loads((previous_dir / "manifest.json").read_text(encoding="utf-8"))
+        before = pa.concat_tables(
+            [_RELEASED_RAW.empty_table()]
+            + [
+                pq.read_table(previous_dir / f["path"], columns=_RELEASED_RAW.names).cast(_RELEASED_RAW)
+                for f in manifest["files"]
+            ]
+        )
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+    at = pc.index_in(current["id"], value_set=before["id"])
+    kept = pc.is_valid(at)
+    differs = pc.fill_null(pc.not_equal(current["raw_sha256"], pc.take(before["raw_sha256"], at)), True)
+    return {
+        "added": int(pc.sum(pc.invert(kept)).as_py() or 0),
+        "removed": before.num_rows - int(pc.sum(kept).as_py() or 0),
+        "changed": int(pc.sum(pc.and_(kept, differs)).as_py() or 0),
+    }
+
+
+def _describe_change(
+    previous: dict[str, Any] | None, rows: int, input_fp: str, changes: dict[str, int] | None
+) -> str:
     if previous is None:
         return f"First release: {rows} article{'' if rows == 1 else 's'}."
     delta = rows - previous["rows"]["released"]
+    counts = (
+        f": {changes['added']} added, {changes['removed']} removed, {changes['changed']} changed"
+        if changes is not None
+        else ""
+    )
     if input_fp != previous["input_fingerprint"]:
-        return f"New or changed input: {rows} articles ({delta:+d})."
-    return f"Same input, output corrected by pipeline {PIPELINE_VERSION}: {rows} articles."
+        return f"New or changed input: {rows} articles ({delta:+d}){counts}."
+    return f"Same input, output corrected by pipeline {PIPELINE_VERSION}: {rows} articles{counts}."

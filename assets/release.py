@@ -163,7 +163,8 @@ def dataset_release(
     blocking=True,
     description="GX suite expectations/dataset_release.json on the release read back from its "
     "Parquet files: row count equals the manifest, no duplicate ids, huggingface features "
-    "metadata in every file, files match the manifest. Blocking: guards publication.",
+    "metadata in every file, files match the manifest, every duplicate_of is an id of the "
+    "release (looked up across all its files). Blocking: guards publication.",
 )
 def dataset_release_suite(context: AssetCheckExecutionContext, dataset_release: dict) -> AssetCheckResult:
     folder = Path(dataset_release["path"])

@@ -273,7 +273,8 @@ def test_prior_release_precedence(tmp_path: Path) -> None:
             # published earlier than the kept article, but new in this release
             {"id": "early-copy", "published_at": day(1), "body": wire, "source": "was"},
             {"id": "early-near", "published_at": day(1), "body": change_sentence(wire)},
-            # a copy of an article of the earlier release that is not in this one
+            # a copy of an article of the earlier release that is not in this one: the copy is
+            # the only one of its cluster in the release, so it is kept
             {"id": "copy-of-gone", "published_at": day(1), "body": other, "source": "sabq"},
             {"id": "fresh", "published_at": day(1), "body": article(22)},
         ]
@@ -284,21 +285,20 @@ def test_prior_release_precedence(tmp_path: Path) -> None:
         "late-copy": ("late-original", "near"),
         "early-copy": ("late-original", "exact"),
         "early-near": ("late-original", "near"),
-        "copy-of-gone": ("gone", "exact"),
+        "copy-of-gone": (None, None),
         "fresh": (None, None),
     }
     clusters = {c["kept_id"]: c for c in release_2.clusters.to_pylist()}
-    assert clusters["gone"]["kept_in_table"] is False
-    assert clusters["gone"]["sources"] == ["alyaum", "sabq"]
+    assert list(clusters) == ["late-original"]
     assert clusters["late-original"]["size"] == 4
     # the cumulative index keeps the article that left, and the decisions
     index = {r["id"]: r["duplicate_of"] for r in release_2.index.to_pylist()}
     assert index == {
-        "copy-of-gone": "gone",
+        "copy-of-gone": None,
         "early-copy": "late-original",
         "early-near": "late-original",
         "fresh": None,
-        "gone": None,
+        "gone": "copy-of-gone",  # it left: the copy kept in its place is its kept article
         "late-copy": "late-original",
         "late-original": None,
     }
@@ -310,6 +310,101 @@ def test_prior_release_precedence(tmp_path: Path) -> None:
     # without the prior, the earliest article would have been kept
     alone = mapping(second, find_duplicates(second))
     assert alone["late-original"] == ("early-copy", "exact")
+
+
+def fix_word(text: str, index: int = 3) -> str:
+    """The text with one word corrected."""
+    words = text.split(" ")
+    words[index] = "وأضاف"
+    return " ".join(words)
+
+
+# Long articles (60 sentences): two one-sentence variants of one are near duplicates of each other.
+WIRE, OTHER, REWRITE = article(30, 720), article(31, 720), article(32, 720)
+
+
+def rows_of(spec: dict[str, tuple[str, int]]) -> pa.Table:
+    return table([{"id": i, "body": body, "published_at": day(d)} for i, (body, d) in spec.items()])
+
+
+def assert_targets_kept_in_release(articles: pa.Table, result: DuplicateResult) -> None:
+    decided = mapping(articles, result)
+    targets = {target for target, _ in decided.values() if target is not None}
+    assert targets <= set(decided)
+    assert all(decided[t] == (None, None) for t in targets)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "expected"),
+    [
+        pytest.param(
+            {"a": (WIRE, 1), "d": (change_sentence(WIRE), 2), "b": (OTHER, 1)},
+            {"a": (fix_word(WIRE), 1), "d": (change_sentence(WIRE), 2), "b": (OTHER, 1)},
+            {"a": (None, None), "d": ("a", "near"), "b": (None, None)},
+            id="kept-article-corrected-stays-kept",
+        ),
+        pytest.param(
+            {"a": (WIRE, 1)},
+            {"a": (fix_word(WIRE), 1)},
+            {"a": (None, None)},
+            id="corrected-is-no-copy-of-its-old-text",
+        ),
+        pytest.param(
+            {"a": (WIRE, 1), "b": (OTHER, 2)},
+            {"a": (OTHER, 1), "b": (OTHER, 2)},
+            {"a": ("b", "exact"), "b": (None, None)},
+            id="corrected-into-a-copy-of-a-kept-article",
+        ),
+        pytest.param(
+            {"a": (WIRE, 1), "d1": (change_sentence(WIRE), 2), "d2": (change_sentence(WIRE, 7), 3)},
+            {"a": (REWRITE, 1), "d1": (change_sentence(WIRE), 2), "d2": (change_sentence(WIRE, 7), 3)},
+            {"a": (None, None), "d1": (None, None), "d2": ("d1", "near")},
+            id="kept-article-rewritten-its-copies-decide-again",
+        ),
+        pytest.param(
+            {"k": (WIRE, 1), "d1": (WIRE, 3), "d2": (change_sentence(WIRE), 2)},
+            {"d1": (WIRE, 3), "d2": (change_sentence(WIRE), 2), "n": (WIRE, 1)},
+            {"d1": ("d2", "near"), "d2": (None, None), "n": ("d2", "near")},
+            id="kept-article-gone-next-earlier-member-kept",
+        ),
+        pytest.param(
+            {"a": (WIRE, 1), "d": (change_sentence(WIRE), 2)},
+            {"a": (WIRE, 1), "d": (REWRITE, 2)},
+            {"a": (None, None), "d": (None, None)},
+            id="copy-rewritten-is-no-copy-any-more",
+        ),
+    ],
+)
+def test_corrections_and_departures_against_the_prior(
+    first: dict[str, tuple[str, int]],
+    second: dict[str, tuple[str, int]],
+    expected: dict[str, tuple[str | None, str | None]],
+) -> None:
+    """An id of an earlier release with another text is the same article corrected: its new
+    text replaces the old signature, and every duplicate_of names a kept row of the table."""
+    earlier = rows_of(first)
+    prior = find_duplicates(earlier).index
+    articles = rows_of(second)
+    result = find_duplicates(articles, prior=prior)
+    assert mapping(articles, result) == expected
+    assert_targets_kept_in_release(articles, result)
+    # the cumulative index holds each article's current text, and the next release agrees
+    current = signature_index(articles)
+    index = result.index.filter(pa.compute.is_in(result.index["id"], value_set=current["id"]))
+    assert index["exact_key"].to_pylist() == current.sort_by("id")["exact_key"].to_pylist()
+    assert mapping(articles, find_duplicates(articles, prior=result.index)) == expected
+
+
+def test_a_kept_article_that_comes_back_is_a_copy_of_the_one_kept_while_it_was_away() -> None:
+    both = rows_of({"k": (WIRE, 1), "d": (WIRE, 2)})
+    first = find_duplicates(both)
+    assert mapping(both, first) == {"k": (None, None), "d": ("k", "exact")}
+    alone = rows_of({"d": (WIRE, 2)})
+    second = find_duplicates(alone, prior=first.index)
+    assert mapping(alone, second) == {"d": (None, None)}
+    third = find_duplicates(both, prior=second.index)
+    assert mapping(both, third) == {"k": ("d", "exact"), "d": (None, None)}
+    assert_targets_kept_in_release(both, third)
 
 
 def test_prior_made_with_other_parameters_is_refused() -> None:

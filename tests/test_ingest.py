@@ -31,7 +31,7 @@ def test_seed_text_file_headline_first_line() -> None:
     assert row["title"] == ("روسيا: تقدم في محادثات إسطنبول مع الولايات المتحدة بشأن البعثات الدبلوماسية")
     assert row["origin"] == "seed_article.txt"
     assert row["raw_sha256"] == __import__("hashlib").sha256(SEED.read_bytes()).hexdigest()
-    assert row["id"] == article_id("samples", None, None, row["raw_sha256"])
+    assert row["id"] == article_id("samples", None, None, "seed_article.txt")
     assert batch.quarantine.num_rows == 0
 
 
@@ -59,7 +59,7 @@ def test_almayadeen_jsonl_mapping(corpus: Path) -> None:
     assert first["tags"] == record["keywords"]
     assert first["published_at"] == datetime.fromisoformat(record["published"]).astimezone(UTC)
     assert first["raw_sha256"] == __import__("hashlib").sha256(lines[line_no - 1]).hexdigest()
-    assert first["id"] == article_id("almayadeen", record["url"], record["id"], first["raw_sha256"])
+    assert first["id"] == article_id("almayadeen", record["url"], record["id"], first["origin"])
 
 
 def test_saudinewsnet_gzip_read_directly(corpus: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from akhbar.ingest import SourceConfig, read_sources
-from akhbar.release import build_release, list_releases, next_version, sha256_file
+from akhbar.release import article_changes, build_release, list_releases, next_version, sha256_file
 from akhbar.schema import ARTICLE_SCHEMA
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
@@ -180,3 +180,45 @@ def test_next_version(schema_version: str, input_fp: str, sha: str, expected: st
     files = [{"path": "data/a.parquet", "sha256": sha}]
     assert next_version(PREVIOUS, schema_version=schema_version, input_fp=input_fp, files=files) == expected
     assert next_version(None, schema_version="1.0", input_fp="a", files=files) == "1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"added": 0, "removed": 0, "changed": 2}, "1.2.4"),  # corrections only: a patch
+        ({"added": 1, "removed": 0, "changed": 2}, "1.3.0"),
+        ({"added": 0, "removed": 1, "changed": 0}, "1.3.0"),
+        ({"added": 0, "removed": 0, "changed": 0}, "1.3.0"),  # other input, e.g. quarantined
+        (None, "1.3.0"),  # previous release unreadable: counts unknown
+    ],
+)
+def test_next_version_of_changed_input(changes: dict[str, int] | None, expected: str) -> None:
+    files = [{"path": "data/a.parquet", "sha256": "y"}]
+    got = next_version(PREVIOUS, schema_version="1.0", input_fp="new", files=files, changes=changes)
+    assert got == expected
+
+
+def test_changelog_counts_articles_added_removed_and_changed_by_id(tmp_path: Path) -> None:
+    texts = {"a.txt": "عنوان أول\n\nنص الخبر الأول.", "b.txt": "عنوان ثان\n\nنص الخبر الثاني."}
+    articles, quarantine = _articles(tmp_path / "in", texts)
+    first = _build(tmp_path / "data", articles, quarantine)
+    assert first.manifest["changelog"][-1] | {"change": ""} == {
+        "version": "1.0.0",
+        "articles": 2,
+        "added": 2,
+        "removed": 0,
+        "changed": 0,
+        "change": "",
+    }
+    (tmp_path / "in" / "b.txt").unlink()
+    corrected = {"a.txt": "عنوان أول\n\nنص الخبر الأول بعد التصحيح.", "c.txt": "عنوان ثالث\n\nنص ثالث."}
+    articles, quarantine = _articles(tmp_path / "in", corrected)
+    second = _build(tmp_path / "data", articles, quarantine)
+    entry = second.manifest["changelog"][-1]
+    assert (entry["version"], entry["added"], entry["removed"], entry["changed"]) == ("1.1.0", 1, 1, 1)
+    assert entry["change"].endswith(": 1 added, 1 removed, 1 changed.")
+    assert "1 added, 1 removed, 1 changed" in (second.path / "README.md").read_text(encoding="utf-8")
+    # the same article ids with the same raw bytes: nothing changed
+    same = articles.select(["id", "raw_sha256"])
+    assert article_changes(second.path, same) == {"added": 0, "removed": 0, "changed": 0}
+    assert article_changes(tmp_path / "nowhere", same) is None

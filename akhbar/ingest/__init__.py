@@ -142,7 +142,9 @@ class _Reader:
                 continue
             reason = _unusable_reason(row)
             if reason is None and row["id"] in self.kept_origin:
-                what = "url or record id" if row["url"] or row["source_record_id"] else "raw bytes"
+                # ids name origins: two files with the same bytes are two ids (dedup marks the
+                # copy); only a repeated url or record id (or origin) clashes here
+                what = "url or record id" if row["url"] or row["source_record_id"] else "origin"
                 reason = f"duplicate id {row['id']}: same {what} as {self.kept_origin[row['id']]}"
             if reason:
                 quarantine.append(

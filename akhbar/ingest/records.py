@@ -49,9 +49,15 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def article_id(source: str, url: str | None, source_record_id: str | None, raw_sha256: str) -> str:
-    """Stable id: hash of source + (url, else source record id, else raw_sha256)."""
-    key = url or (f"id:{source_record_id}" if source_record_id else f"sha256:{raw_sha256}")
+def article_id(source: str, url: str | None, source_record_id: str | None, origin: str) -> str:
+    """Stable id: hash of source + (url, else source record id, else the origin within the source).
+
+    The id names where an article comes from, not what it says: a corrected file or record keeps
+    its id (its new text replaces the old one in the next release), and two origins with the same
+    bytes are two ids, found to be exact copies by content (akhbar.dedup). A record without url or
+    id is named by its place: `dump.jsonl#L12` is the twelfth line of that dump, whatever it holds.
+    """
+    key = url or (f"id:{source_record_id}" if source_record_id else f"origin:{origin}")
     return sha256_hex(f"{source}\x1f{key}".encode())[:24]
 
 
@@ -131,7 +137,7 @@ def article_row(
     url_s = _text_value(url) or None
     rid = _text_value(source_record_id) or None
     return {
-        "id": article_id(source.name, url_s, rid, raw_sha),
+        "id": article_id(source.name, url_s, rid, origin),
         "source": source.name,
         "license": source.license,
         "origin": origin,
