@@ -67,8 +67,10 @@ fi
 # and where PYTHONDONTWRITEBYTECODE is set Python never writes them: every run and every
 # worker compiled dagster, great_expectations and pandas from source again (about 4 s of
 # each build). compileall does the same for the project's own packages.
+# The interpreter's real path, not a shim's (pyenv): given the shim, uv judged .venv foreign and
+# recreated it on every call (about 20 s each, and concurrent calls broke it half-way).
 UV_PYTHON_DOWNLOADS=never .tools/bin/uv sync --locked --extra test --quiet --compile-bytecode \
-  --python "$(command -v python3)"
+  --python "$(python3 -c 'import sys; print(sys.executable)')"
 .venv/bin/python -m compileall -q akhbar assets pipelines
 case "$command" in
   build) exec .venv/bin/akhbar build "$@" ;;
