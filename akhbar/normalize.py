@@ -96,10 +96,8 @@ _SPELLING_AFTER = re.compile(
 )
 
 # Every character some step of clean_text acts on (a double space is checked apart).
-_NEEDS_WORK = re.compile(
-    f"[{re.escape(''.join(sorted(_LINE_BREAK_CHARS | _CHAR_FIX_CHARS | _EXOTIC_SPACE_CHARS | {_TATWEEL_CHAR})))}"
-    "\ufb50-\ufdff\ufe70-\ufeff]"
-)
+_WORK_CHARS = _LINE_BREAK_CHARS | _CHAR_FIX_CHARS | _EXOTIC_SPACE_CHARS | {_TATWEEL_CHAR}
+_NEEDS_WORK = re.compile(f"[{re.escape(''.join(sorted(_WORK_CHARS)))}\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def _fold_presentation_forms(match: re.Match[str]) -> str:

@@ -90,7 +90,8 @@ def _lines(text: str) -> list[str]:
     return LINE_BREAK.split(text)
 
 
-PROCLITICS = {a + b for a in ("", "و", "ف") for b in ("", "ب", "ك", "ل", "ال", "بال", "كال", "لال", "لل")} - {""}
+PROCLITICS = {a + b for a in ("", "و", "ف") for b in ("", "ب", "ك", "ل", "ال", "بال", "كال", "لال", "لل")}
+PROCLITICS.discard("")
 OPENERS = "«\"“„'‘‚‹([{"
 
 
@@ -101,7 +102,9 @@ def _tatweel_is_spelling(line: str, start: int, end: int) -> bool:
     assert word is not None
     before = line[: word.start()][-1:]
     proclitic = re.sub("[\u064b-\u0652]", "", word.group())
-    if proclitic not in PROCLITICS or (before and (before.isalnum() or unicodedata.category(before)[0] == "M")):
+    if proclitic not in PROCLITICS:
+        return False
+    if before and (before.isalnum() or unicodedata.category(before).startswith("M")):
         return False
     follow = line[end:].lstrip(" ")[:1]
     return bool(follow) and (
