@@ -60,7 +60,7 @@ _INVISIBLE = [
 _TATWEEL = 0x0640
 # Persian / Urdu letter variants found in Arabic news, to the Arabic letters they stand for.
 _LETTER_VARIANTS = {"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ة", "ے": "ي"}
-_CHAR_FIX_TABLE = str.maketrans({**dict.fromkeys(map(chr, [*_INVISIBLE, _TATWEEL])), **_LETTER_VARIANTS})
+_CHAR_FIX_TABLE = str.maketrans({**dict.fromkeys(map(chr, _INVISIBLE)), **_LETTER_VARIANTS})
 _CHAR_FIX_CHARS = frozenset(map(chr, _CHAR_FIX_TABLE))
 _CHAR_FIX_CLASS = f"[{re.escape(''.join(sorted(_CHAR_FIX_CHARS)))}]"
 _CHAR_FIXES = re.compile(f"{_CHAR_FIX_CLASS}{_CHAR_FIX_CLASS}*")
@@ -72,11 +72,32 @@ _EXOTIC_SPACE_CHARS = frozenset("\t\f\v\u00a0\u1680\u202f\u205f\u3000") | frozen
 )
 _SPACE_RUN = re.compile("  +")  # a literal prefix: the fastest scan `re` has
 
-# Every character some step of clean_text acts on (a double space is checked apart).
-_NEEDS_WORK = re.compile(
-    f"[{re.escape(''.join(sorted(_LINE_BREAK_CHARS | _CHAR_FIX_CHARS | _EXOTIC_SPACE_CHARS)))}"
-    "\ufb50-\ufdff\ufe70-\ufeff]"
+# Tatweel (kashida) is elongation, removed, except where it is spelling: between a proclitic
+# written as a word of its own (ل ب ك و ف ال and their combinations: وال بال لل فب وب ...)
+# and a digit, a Latin letter or an opening quote or bracket, as in "لـ«الوطن»", "الـ12",
+# "بـ3", "كـCNN" (spaces may stand between: "بـ «الوطن»"). Removing it there would glue the
+# proclitic to what follows ("ال12") or strand it ("ب «الوطن»"), and change the published text.
+_TATWEEL_CHAR = chr(_TATWEEL)
+_TATWEEL_RUNS = re.compile(f"{_TATWEEL_CHAR}{_TATWEEL_CHAR}*")
+_HARAKAT = "[\u064b-\u0652]*"  # a proclitic may be vocalized: "لِـ", "بِالْـ"
+_PROCLITIC = (
+    f"(?:[وف]{_HARAKAT})?(?:(?:[بكل]{_HARAKAT})?ا{_HARAKAT}ل{_HARAKAT}|ل{_HARAKAT}ل{_HARAKAT}|[بكل]{_HARAKAT})"
+    f"|[وف]{_HARAKAT}"
 )
+# The proclitic starts a word: text or line start, whitespace or punctuation before it (a
+# closed list of characters that NFC composes with nothing, so the decision is stable).
+_WORD_START = "(?<![^\\s!-/:-@\\[-`{-~«»“”„‘’‚‹›،؛؟…–—])"
+_PROCLITIC_BEFORE = re.compile(f"{_WORD_START}(?:{_PROCLITIC})\\Z")
+_PROCLITIC_WINDOW = 16  # characters looked at before a tatweel run: the longest vocalized proclitic
+_SPELLING_AFTER = re.compile(
+    "[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
+    "[0-9\u0660-\u0669\u06f0-\u06f9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+    "«\"“„'‘‚‹(\\[{]"
+)
+
+# Every character some step of clean_text acts on (a double space is checked apart).
+_WORK_CHARS = _LINE_BREAK_CHARS | _CHAR_FIX_CHARS | _EXOTIC_SPACE_CHARS | {_TATWEEL_CHAR}
+_NEEDS_WORK = re.compile(f"[{re.escape(''.join(sorted(_WORK_CHARS)))}\ufb50-\ufdff\ufe70-\ufeff]")
 
 
 def _fold_presentation_forms(match: re.Match[str]) -> str:
@@ -86,6 +107,28 @@ def _fold_presentation_forms(match: re.Match[str]) -> str:
 
 def _fix_chars(match: re.Match[str]) -> str:
     return match.group().translate(_CHAR_FIX_TABLE)
+
+
+def _tatweel_run(match: re.Match[str]) -> str:
+    """A run of tatweel: kept where it is spelling (see `_PROCLITIC`), else removed."""
+    text, start, end = match.string, match.start(), match.end()
+    if _SPELLING_AFTER.match(text, end) and _PROCLITIC_BEFORE.search(
+        text, max(0, start - _PROCLITIC_WINDOW), start
+    ):
+        return match.group()
+    return ""
+
+
+def _drop_tatweel(text: str) -> str:
+    """`text` (NFC) without its decorative tatweel, NFC again when one was removed: a letter
+    and a combining hamza it stood between compose."""
+    dropped = _TATWEEL_RUNS.sub(_tatweel_run, text)
+    return text if len(dropped) == len(text) else _nfc(dropped)
+
+
+def drop_tatweel(text: str) -> str:
+    """The tatweel step of `clean_text` alone, for NFC text without invisible characters."""
+    return _drop_tatweel(text) if _TATWEEL_CHAR in text else text
 
 
 def _space_run(match: re.Match[str]) -> str:
@@ -122,9 +165,12 @@ def clean_text(text: str) -> str:
     """Display-preserving cleanup: the stored text. Diacritics, punctuation and digits are kept.
 
     Presentation forms become letters (NFKC on U+FB50–FDFF and U+FE70–FEFF only, the rial
-    sign U+FDFC to "ريال"), the text is NFC, invisible format characters and tatweel are
-    removed, Persian/Urdu letter variants become Arabic letters, line breaks become "\\n",
-    exotic spaces become " " and runs of spaces between words collapse to one.
+    sign U+FDFC to "ريال"), the text is NFC, invisible format characters and control
+    characters (other than tab, line feed, carriage return, vertical tab and form feed) are
+    removed, tatweel is removed except between a proclitic and a digit, a Latin letter or an
+    opening quote or bracket ("الـ12", "لـ«الوطن»" stay as written; "جمـــيل" becomes "جميل"),
+    Persian/Urdu letter variants become Arabic letters, line breaks become "\\n", exotic
+    spaces become " " and runs of spaces between words collapse to one.
     """
     if not text:
         return ""
@@ -144,12 +190,17 @@ def clean_text(text: str) -> str:
     if not chars.isdisjoint(_PRESENTATION_CHARS):
         text = _PRESENTATION_FORMS.sub(_fold_presentation_forms, text)
         # their NFKC can hold tatweel and Persian letters that were not found above
-        text = _nfc(_CHAR_FIXES.sub(_fix_chars, text))
-    elif fixes := chars & _CHAR_FIX_CHARS:
-        # The few distinct characters found: one `str.replace` each, a C loop.
-        for char in fixes:
-            text = text.replace(char, _CHAR_FIX_TABLE[ord(char)] or "")
-        text = _nfc(text)
+        text = _drop_tatweel(_nfc(_CHAR_FIXES.sub(_fix_chars, text)))
+    else:
+        if fixes := chars & _CHAR_FIX_CHARS:
+            # The few distinct characters found: one `str.replace` each, a C loop.
+            for char in fixes:
+                text = text.replace(char, _CHAR_FIX_TABLE[ord(char)] or "")
+            text = _nfc(text)
+        # Last of the removals: whether a tatweel is spelling depends on its neighbours,
+        # which must be final (invisible characters gone, NFC) for clean_text to be idempotent.
+        if _TATWEEL_CHAR in chars:
+            text = _drop_tatweel(text)
     # Exotic spaces and line breaks are starters composing with nothing: NFC is not affected.
     for char in chars & _EXOTIC_SPACE_CHARS:
         text = text.replace(char, " ")
@@ -177,7 +228,7 @@ _DIGITS = {**{0x0660 + i: str(i) for i in range(10)}, **{0x06F0 + i: str(i) for 
 # only the information separators U+001C–001F and U+0085 can be left.
 _OTHER_WHITESPACE = [c for c in range(0x10000) if chr(c).isspace() and chr(c) not in " \n"]
 _KEY_TABLE: dict[int, str] = {
-    **dict.fromkeys(_MARK_CODES, ""),
+    **dict.fromkeys([*_MARK_CODES, _TATWEEL], ""),  # the tatweel clean_text keeps as spelling too
     **_DIGITS,
     **dict.fromkeys(_OTHER_WHITESPACE, " "),
 }
@@ -204,8 +255,8 @@ _FOLDS = (
 
 
 def search_key(text: str) -> str:
-    """Lossy key for matching and dedup: `clean_text`, then diacritics and Quranic marks
-    stripped, أ إ آ ٱ→ا, ى→ي, ة→ه, ؤ→و, ئ→ي (ۂ→ه, ۓ→ي: the hamza forms of variants that
+    """Lossy key for matching and dedup: `clean_text`, then diacritics, Quranic marks and
+    every tatweel stripped, أ إ آ ٱ→ا, ى→ي, ة→ه, ؤ→و, ئ→ي (ۂ→ه, ۓ→ي: the hamza forms of variants that
     clean_text maps), Arabic-Indic and Persian digits→ASCII, ، ؛ ؟→, ; ? and whitespace,
     line breaks included, collapsed to single spaces with none at either end."""
     text = clean_text(text)

@@ -50,7 +50,9 @@ from akhbar.release import code_fingerprint, latest_release_file
 from akhbar.schema import ARTICLE_SCHEMA
 from akhbar.stages.extract_fields import FIELDS_INPUT, extract_fields_chunk, split_empty_bodies
 from akhbar.stages.normalize_articles import (
+    CONTROL_CHARS_REMOVED,
     NORMALIZED_SCHEMA,
+    SEGMENTED_SCHEMA,
     normalized_part,
     segment_articles,
     stock_candidates_of,
@@ -404,6 +406,14 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
             rules = pc.struct_field(pc.list_flatten(writer.read(key, ["chrome"])["chrome"]), "rule")
             chrome_rules.update(Counter(rules.to_pylist()))
             progress.advance(part.rows)
+    # stray control characters (a SUB, a NUL) that decoding let through and clean_text removed
+    controls = segmented.read([CONTROL_CHARS_REMOVED], schema=SEGMENTED_SCHEMA)[CONTROL_CHARS_REMOVED]
+    controls_removed = int(pc.sum(controls).as_py() or 0)
+    articles_with_controls = int(pc.sum(pc.greater(controls, 0)).as_py() or 0)
+    if controls_removed:
+        context.log.info(
+            f"{controls_removed} control characters removed from {articles_with_controls} articles"
+        )
     parts = _finish(writer)
     quarantine_table = _concat_quarantine(quarantine)
     context.log.info(f"normalized {parts.num_rows} articles; {quarantine_table.num_rows} quarantined")
@@ -416,6 +426,8 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
             "chrome_lines_removed": MetadataValue.json(
                 {str(k): int(v) for k, v in sorted(chrome_rules.items(), key=lambda kv: str(kv[0]))}
             ),
+            "control_chars_removed": controls_removed,
+            "articles_with_control_chars": articles_with_controls,
         },
     )
     yield Output(

@@ -6,8 +6,9 @@ difference is asserted as documented, so a change on either side shows up here:
 - clean_text applies NFKC to the Arabic presentation forms only; CAMeL's normalize_unicode
   applies it everywhere (², …, ﬁ, full-width Latin, non-breaking spaces are folded) and
   spells out ﷽ (U+FDFD, which has no decomposition);
-- clean_text also removes tatweel and invisible format characters, maps Persian/Urdu letter
-  variants, unifies line breaks and collapses spaces between words;
+- clean_text also removes tatweel (except between a proclitic and a digit, Latin letter or
+  opening quote: "الـ12", "لـ«الوطن»") and invisible format characters, maps Persian/Urdu
+  letter variants, unifies line breaks and collapses spaces between words;
 - search_key strips every Arabic combining mark and the Quranic signs, dediac_ar only the
   nine harakat (U+064B–0652, U+0670); search_key also folds ؤ→و, ئ→ي, digits and ، ؛ ؟;
 - at the search-key level the variant table agrees with CAMeL's `arclean` charmap followed
@@ -35,7 +36,7 @@ from camel_tools.utils.normalize import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from akhbar.normalize import clean_text, search_key
+from akhbar.normalize import clean_text, drop_tatweel, search_key
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None)
 
@@ -130,6 +131,7 @@ def test_clean_text_keeps_compatibility_characters_outside_presentation_forms(te
         ("أ\u200fب\u200b", "أ\u200fب\u200b", "أب"),  # invisible format characters
         ("أ\r\nب", "أ\r\nب", "أ\nب"),
         ("مــرحـبا", "مــرحـبا", "مرحبا"),
+        ("الـ12 لـ«ب»", "الـ12 لـ«ب»", "الـ12 لـ«ب»"),  # tatweel as spelling is kept
     ],
 )
 def test_clean_text_documented_extras(text: str, camel: str, ours: str) -> None:
@@ -219,9 +221,9 @@ SAMPLES = [
 _OUR_MARKS = re.compile("[\u0610-\u061a\u0653-\u065f\u06d6-\u06ed\u0897-\u089f\u08ca-\u08ff]")
 # Removed by clean_text, kept by normalize_unicode: invisible format characters, tatweel and
 # control characters (other than tab, line feed, vertical tab, form feed, carriage return).
-_REMOVED = re.compile(
-    "[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad\u0640\x00-\x08\x0e-\x1f\x7f-\x9f]"
-)
+_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad\x00-\x08\x0e-\x1f\x7f-\x9f"
+_REMOVED = re.compile(f"[{_INVISIBLE}\u0640]")
+_INVISIBLES = re.compile(f"[{_INVISIBLE}]")
 _KEY_FOLDS = str.maketrans(
     {
         **{"ی": "ي", "ک": "ك", "ہ": "ه", "ە": "ه", "ھ": "ه", "ۀ": "ه", "ے": "ي", "ۂ": "ه", "ۓ": "ي"},
@@ -270,10 +272,15 @@ def test_real_articles_search_key_is_camel_chain_plus_documented_folds(articles:
 
 
 def test_real_articles_clean_text_is_normalize_unicode_plus_documented_steps(articles: list[str]) -> None:
-    """clean_text = normalize_unicode, then tatweel/invisibles removed, variants mapped, line
-    breaks unified and spaces between words collapsed (line edges kept), on real articles."""
+    """clean_text = normalize_unicode, then invisibles removed, variants mapped, tatweel removed
+    where it is not spelling, line breaks unified and spaces between words collapsed (line
+    edges kept), on real articles."""
+    kept = 0
     for text in articles:
         camel = normalize_unicode(re.sub("\r\n?|[\u2028\u2029]", "\n", text))
-        camel = unicodedata.normalize("NFC", _REMOVED.sub("", camel).translate(VARIANTS))
+        camel = unicodedata.normalize("NFC", _INVISIBLES.sub("", camel).translate(VARIANTS))
+        camel = drop_tatweel(camel)
+        kept += camel.count("\u0640")
         lines = [re.sub(r"(?<=\S) {2,}(?=\S)", " ", line) for line in camel.split("\n")]
         assert clean_text(text) == "\n".join(lines)
+    assert kept > 0  # the sample has tatweel as spelling

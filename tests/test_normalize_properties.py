@@ -71,14 +71,45 @@ CLUSTER = st.tuples(
     st.text(st.sampled_from([*INVISIBLE, TATWEEL, "\u00a0", "\ufe70", "\ufe71"]), max_size=2),
     st.text(st.sampled_from("\u0654\u0655\u0653\u064e\u0651\u0670\u0301\u06dd"), max_size=2),
 ).map("".join)
+# A proclitic, tatweel and what may follow it: where a tatweel is spelling ("لـ«", "الـ12")
+# or decoration, with invisible characters, harakat and spaces in between.
+PROCLITIC_CLUSTER = st.tuples(
+    st.sampled_from(["", " ", "\n", "(", "x", "\u200d", "\u0654"]),
+    st.sampled_from(["ل", "ب", "ك", "و", "ف", "ال", "بال", "لل", "وب", "فب", "وال", "لِ", "ا\u0654ل", "ي"]),
+    st.text(st.sampled_from([TATWEEL, TATWEEL, "\u200f", "\u064e", "\ufe71"]), min_size=1, max_size=3),
+    st.text(st.sampled_from(" \u00a0\u200b"), max_size=2),
+    st.sampled_from(["3", "٣", "C", "e\u0301", "«", '"', "(", "ا", "\u0654", "\n", TATWEEL]),
+).map("".join)
 TEXT = st.lists(
-    st.one_of(CLUSTER, st.sampled_from(INTERESTING), st.characters()),
+    st.one_of(CLUSTER, PROCLITIC_CLUSTER, st.sampled_from(INTERESTING), st.characters()),
     max_size=40,
 ).map("".join)
 
 
 def _lines(text: str) -> list[str]:
     return LINE_BREAK.split(text)
+
+
+PROCLITICS = {a + b for a in ("", "و", "ف") for b in ("", "ب", "ك", "ل", "ال", "بال", "كال", "لال", "لل")}
+PROCLITICS.discard("")
+OPENERS = "«\"“„'‘‚‹([{"
+
+
+def _tatweel_is_spelling(line: str, start: int, end: int) -> bool:
+    """The tatweel run line[start:end] stands between a proclitic that starts a word and
+    (after spaces) a digit, a Latin letter or an opening quote or bracket."""
+    word = re.search(r"[\u0621-\u064a\u064b-\u0652]*\Z", line[:start])
+    assert word is not None
+    before = line[: word.start()][-1:]
+    proclitic = re.sub("[\u064b-\u0652]", "", word.group())
+    if proclitic not in PROCLITICS:
+        return False
+    if before and (before.isalnum() or unicodedata.category(before).startswith("M")):
+        return False
+    follow = line[end:].lstrip(" ")[:1]
+    return bool(follow) and (
+        follow.isdigit() or follow in OPENERS or unicodedata.name(follow, "").startswith("LATIN")
+    )
 
 
 def _expand_presentation_forms(text: str) -> str:
@@ -156,9 +187,11 @@ def test_clean_text_keeps_leading_and_trailing_whitespace(lead: str, body: str, 
 @given(TEXT)
 def test_clean_text_leaves_nothing_to_clean(text: str) -> None:
     cleaned = clean_text(text)
-    assert not set(cleaned) & set(INVISIBLE + TATWEEL + SPACES[1:] + "\r\u2028\u2029" + "".join(VARIANTS))
+    assert not set(cleaned) & set(INVISIBLE + SPACES[1:] + "\r\u2028\u2029" + "".join(VARIANTS))
     for line in cleaned.split("\n"):
         assert "  " not in line.strip(" ")
+        # tatweel is left only where it is spelling
+        assert all(_tatweel_is_spelling(line, *m.span()) for m in re.finditer(f"{TATWEEL}+", line))
     # presentation forms left are those without a decomposition (e.g. ﷽, ornate parentheses)
     assert all(unicodedata.normalize("NFKC", c) == c for c in cleaned if _in_presentation_ranges(c))
 

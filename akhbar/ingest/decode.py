@@ -11,10 +11,19 @@ strict decode plus two scans:
 
 Nothing is ever decoded with U+FFFD: input that no encoding reads with confidence raises
 `UndecodableError`, whose message is the quarantine reason. Trailing NUL / SUB padding (C
-string terminators, DOS end-of-file marks) is dropped; any other control character means
-binary content. `looks_like_mojibake` catches text that decoded cleanly but is wrong: UTF-8
-read through a single-byte code page, Arabic code pages read as Latin-1, U+FFFD, and letters
-replaced by "?" upstream.
+string terminators, DOS end-of-file marks) is dropped.
+
+Binary content is judged by content, never by one byte (`binary_reason`): the signature of a
+known binary format at the start (PDF, ZIP and the Office/OpenDocument files built on it,
+OLE2 Office, PNG, JPEG, GIF, gzip, ELF, ...), or control characters (C0 other than tab,
+line feed, vertical tab, form feed and carriage return; DEL) making up at least 5% of the
+text, counted over at least 64 characters, or the whole of it. A few stray controls inside
+real text (a SUB or NUL left by a conversion) are kept by the reader and removed by
+`clean_text` in the normalize stage, which counts them.
+
+`looks_like_mojibake` catches text that decoded cleanly but is wrong: UTF-8 read through a
+single-byte code page, Arabic code pages read as Latin-1, U+FFFD, and letters replaced by "?"
+upstream.
 """
 
 from __future__ import annotations
@@ -126,7 +135,8 @@ def _bytes_meaning(codec: str, chars: re.Pattern[str]) -> bytes:
 # with `bytes.translate` (GB/s) so that the regular expressions run only when they can match.
 _C1_BYTES = {c: _all_bytes_but(_bytes_meaning(c, re.compile("[\x80-\x9f]"))) for c in SINGLE_BYTE_CODEPAGES}
 _LATIN_BYTES = {c: _all_bytes_but(_bytes_meaning(c, _LATIN_ANY)) for c in SINGLE_BYTE_CODEPAGES}
-# C0 controls other than \t \n \v \f \r, and DEL: no text file holds them; binary files do.
+# C0 controls other than \t \n \v \f \r, and DEL: binary files are full of them; text holds
+# at most a few strays.
 _CONTROL_BYTES = _all_bytes_but(bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F]))
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
@@ -216,28 +226,115 @@ def _single_byte(data: bytes) -> tuple[str, str]:
     return readings[best], best
 
 
+# --- binary content --------------------------------------------------------------------
+
+# Signatures ("magic numbers") of binary formats, at the start of the data. Each holds a byte
+# no text holds (a control, or bytes invalid in UTF-8 and meaningless in the code pages) or
+# is long and specific enough ("%PDF-", "GIF89a") never to open a news article.
+_SIGNATURES: tuple[tuple[str, bytes], ...] = (
+    ("PDF document", rb"%PDF-"),
+    ("ZIP archive (also DOCX, XLSX, ODT, EPUB)", rb"PK(?:\x03\x04|\x05\x06|\x07\x08)"),
+    ("OLE2 file (DOC, XLS, PPT, MSG)", rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+    ("PNG image", rb"\x89PNG\r\n\x1a\n"),
+    ("JPEG image", rb"\xff\xd8\xff"),
+    ("GIF image", rb"GIF8[79]a"),
+    ("TIFF image", rb"II\*\x00|MM\x00\*"),
+    ("BMP image", rb"BM[\s\S]{4}\x00\x00\x00\x00"),
+    ("icon", rb"\x00\x00[\x01\x02]\x00"),
+    ("RIFF media (WAV, AVI, WebP)", rb"RIFF[\s\S]{4}(?:WAVE|AVI |WEBP)"),
+    ("MP4/QuickTime media", rb"[\s\S]{4}ftyp"),
+    ("Matroska/WebM media", rb"\x1a\x45\xdf\xa3"),
+    ("Ogg media", rb"OggS\x00"),
+    ("MP3 audio", rb"ID3[\x02-\x04]\x00"),
+    ("gzip archive", rb"\x1f\x8b"),
+    ("bzip2 archive", rb"BZh[1-9]1AY&SY"),
+    ("xz archive", rb"\xfd7zXZ\x00"),
+    ("zstd archive", rb"\x28\xb5\x2f\xfd"),
+    ("7-Zip archive", rb"7z\xbc\xaf\x27\x1c"),
+    ("RAR archive", rb"Rar!\x1a\x07"),
+    ("ELF executable", rb"\x7fELF"),
+    ("Windows/DOS executable", rb"MZ[\s\S]{3}\x00"),
+    (
+        "Mach-O or Java class file",
+        rb"\xca\xfe\xba\xbe|[\xce\xcf]\xfa\xed\xfe|\xfe\xed\xfa[\xce\xcf]",
+    ),
+    ("WebAssembly module", rb"\x00asm"),
+    ("SQLite database", rb"SQLite format 3\x00"),
+    ("font file", rb"\x00\x01\x00\x00\x00|wOF[F2]\x00"),
+)
+_SIGNATURE = re.compile(b"|".join(b"(%s)" % pattern for _, pattern in _SIGNATURES))
+
+# Control characters making up this share of the text mean binary data: random or compressed
+# bytes hold about 11%, executables far more; real text with stray controls (a SUB for each
+# lost line break in a few SaudiNewsNet articles) stays near 1%.
+MAX_CONTROL_SHARE = 0.05
+# The share is taken over at least this many characters: a stray control in a one-line text
+# is not 5% of it.
+_CONTROL_SHARE_MIN_LENGTH = 64
+# `bytes.translate` deletion of everything but the printable bytes: what is left of data made of
+# controls and whitespace only is empty.
+_NON_PRINTABLE_BYTES = _all_bytes_but(bytes(b for b in range(0x21, 0x100) if b != 0x7F))
+
+
+def signature_reason(data: bytes) -> str | None:
+    """The quarantine reason when `data` starts with the signature of a binary format."""
+    found = _SIGNATURE.match(data)
+    if found is None:
+        return None
+    name = _SIGNATURES[found.lastindex - 1][0]
+    return f"binary content ({name} signature), not text"
+
+
+def _controls_reason(controls: int, length: str, share: float, only_controls: bool, first: str) -> str | None:
+    """The quarantine reason when `controls` control characters (`share` of the text, measured
+    over at least `_CONTROL_SHARE_MIN_LENGTH`) mean binary data, else None."""
+    if only_controls:
+        return f"binary content (only control characters and spaces, {first}), not text"
+    if share < MAX_CONTROL_SHARE:
+        return None
+    return f"binary content ({controls} control characters in {length}, {share:.0%}; {first}), not text"
+
+
+def _share(controls: int, length: int) -> float:
+    return controls / max(length, _CONTROL_SHARE_MIN_LENGTH)
+
+
+def binary_reason(data: bytes) -> str | None:
+    """Why `data` (in an ASCII-compatible encoding: UTF-8, a code page) is binary, or None.
+
+    A known signature, or control bytes above `MAX_CONTROL_SHARE`; counted on the bytes, at
+    memory speed (UTF-8 multi-byte sequences hold no byte below 0x80).
+    """
+    reason = signature_reason(data)
+    if reason:
+        return reason
+    controls = data.translate(None, _CONTROL_BYTES)
+    if not controls:
+        return None
+    first = f"the first 0x{controls[0]:02X} at offset {data.index(controls[:1])}"
+    only = not data.translate(None, _NON_PRINTABLE_BYTES)
+    return _controls_reason(
+        len(controls), f"{len(data)} bytes", _share(len(controls), len(data)), only, first
+    )
+
+
 # --- decoding --------------------------------------------------------------------------
 
 
-def _binary(where: str, encoding: str) -> UndecodableError:
-    return UndecodableError(f"binary content (control character {where} read as {encoding}), not text")
-
-
 def _check_text(text: str, encoding: str) -> str:
-    """Drop trailing padding; refuse text holding control characters (binary content)."""
+    """Drop trailing padding; refuse text that is binary data read as `encoding`."""
     text = text.rstrip(_PADDING)
-    found = _CONTROL.search(text)
-    if found:
-        raise _binary(f"U+{ord(found.group()):04X} at character {found.start()}", encoding)
-    return text
-
-
-def _check_bytes(data: bytes, encoding: str) -> None:
-    """`_check_text` for ASCII-compatible encodings, on the bytes, at memory speed."""
-    controls = data.translate(None, _CONTROL_BYTES)
+    controls = _CONTROL.findall(text)
     if controls:
-        offset = data.index(controls[:1])
-        raise _binary(f"0x{controls[0]:02X} at offset {offset}", encoding)
+        found = _CONTROL.search(text)
+        assert found is not None
+        first = f"the first U+{ord(found.group()):04X} at character {found.start()}, read as {encoding}"
+        only = not _CONTROL.sub("", text).strip()
+        share = _share(len(controls), len(text))
+        reason = _controls_reason(len(controls), f"{len(text)} characters", share, only, first)
+        if reason:
+            raise UndecodableError(reason)
+    return text
 
 
 def detect_and_decode(data: bytes) -> tuple[str, str]:
@@ -247,6 +344,9 @@ def detect_and_decode(data: bytes) -> tuple[str, str]:
     "utf-16" and "utf-32" mean with a BOM (dropped from the text); "utf-16-le"/"utf-16-be"
     without; "utf-8", "cp1256" (Windows-1256), "iso8859-6".
     """
+    reason = signature_reason(data)
+    if reason:
+        raise UndecodableError(reason)
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -264,8 +364,9 @@ def detect_and_decode(data: bytes) -> tuple[str, str]:
                     f"undecodable: UTF-16 byte pattern ({order}) but invalid ({exc})"
                 ) from exc
     data = data.rstrip(_PADDING.encode())
-    if b"\x00" in data:
-        raise UndecodableError("binary content (NUL bytes), not text")
+    reason = binary_reason(data)
+    if reason:
+        raise UndecodableError(reason)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -275,7 +376,6 @@ def detect_and_decode(data: bytes) -> tuple[str, str]:
         text, codec = _single_byte(data)
     else:
         codec = "utf-8"
-    _check_bytes(data, codec)
     return text, codec
 
 
@@ -283,6 +383,9 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, encoding used): the declared encoding, strictly, else `detect_and_decode`."""
     if not encoding:
         return detect_and_decode(data)
+    reason = signature_reason(data)
+    if reason:
+        raise UndecodableError(reason)
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:

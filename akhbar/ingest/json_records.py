@@ -93,7 +93,9 @@ def read_jsonl(source: SourceConfig, opener: Opener, rel: str) -> Iterator[dict[
                 if not raw.strip():
                     continue  # blank lines separate nothing and hold no article
                 try:
-                    record = json.loads(decode_bytes(raw, source.encoding))
+                    # strict=False: a stray control byte inside a string is the text's, not
+                    # a reason to lose the record (clean_text removes it and counts it)
+                    record = json.loads(decode_bytes(raw, source.encoding), strict=False)
                 except UndecodableError as exc:
                     yield quarantine_row(source, origin, str(exc), raw=raw)
                     continue
@@ -121,7 +123,7 @@ def read_json_file(source: SourceConfig, opener: Opener, rel: str) -> Iterator[d
         yield quarantine_row(source, rel, "empty file", raw=raw)
         return
     try:
-        doc = json.loads(decode_bytes(raw, source.encoding))
+        doc = json.loads(decode_bytes(raw, source.encoding), strict=False)
     except UndecodableError as exc:
         yield quarantine_row(source, rel, str(exc), raw=raw)
         return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar.boilerplate import PARAGRAPH, resegment_flattened, segment
@@ -42,9 +44,39 @@ def _one_line(text: str | None) -> str | None:
 
 
 # The segmented table carries, per article, the hash of each paragraph block (in order) so the
-# second pass can remove stock paragraphs without recomputing search keys.
+# second pass can remove stock paragraphs without recomputing search keys, and the number of
+# control characters clean_text took out of the article (the run's metadata reports the sum).
 PARAGRAPH_HASHES = "paragraph_hashes"
-SEGMENTED_SCHEMA = NORMALIZED_SCHEMA.append(pa.field(PARAGRAPH_HASHES, pa.list_(pa.uint64())))
+CONTROL_CHARS_REMOVED = "control_chars_removed"
+SEGMENTED_SCHEMA = NORMALIZED_SCHEMA.append(pa.field(PARAGRAPH_HASHES, pa.list_(pa.uint64()))).append(
+    pa.field(CONTROL_CHARS_REMOVED, pa.int32())
+)
+# What clean_text removes as control characters: C0 but tab, line feed and carriage return
+# (vertical tab and form feed become a space), DEL and C1. Stray ones survive decoding (see
+# akhbar.ingest.decode: a few in real text are not binary content).
+_STRAY_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+
+
+def _controls(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return pc.fill_null(pc.count_substring_regex(values, _STRAY_CONTROL), 0).to_numpy(zero_copy_only=False)
+
+
+def control_chars(raw: pa.Table) -> np.ndarray:
+    """Per raw article, the control characters in the fields clean_text cleans (title, lead,
+    author, text, tags, captions); vectorized."""
+    counts = np.zeros(raw.num_rows, dtype=np.int64)
+    for name in ("title", "lead", "author", "text"):
+        counts += _controls(raw[name])
+    for name, fields in (("tags", [None]), ("captions", ["text", "credit"])):
+        column = raw[name].combine_chunks()
+        flat, parents = pc.list_flatten(column), pc.list_parent_indices(column).to_numpy()
+        for field in fields:
+            values = flat if field is None else pc.struct_field(flat, field)
+            if len(values):
+                counts += np.bincount(parents, weights=_controls(values), minlength=raw.num_rows).astype(
+                    np.int64
+                )
+    return counts
 
 
 def normalize_articles(raw: pa.Table) -> pa.Table:
@@ -62,7 +94,8 @@ def segment_articles(raw: pa.Table) -> pa.Table:
     """First pass, article by article: clean text, site chrome removed, typed blocks
     (SEGMENTED_SCHEMA: NORMALIZED_SCHEMA plus each paragraph block's stock hash)."""
     rows = []
-    for article in raw.to_pylist():
+    controls = control_chars(raw).tolist()
+    for article, removed in zip(raw.to_pylist(), controls, strict=True):
         profile = profile_for(article["source"], article["url"])
         text = clean_text(resegment_flattened(article["text"] or ""))
         segmented = segment(text, profile, title=article["title"])
@@ -89,6 +122,7 @@ def segment_articles(raw: pa.Table) -> pa.Table:
                 "blocks": [{"text": b.text, "kind": b.kind} for b in segmented.blocks],
                 "chrome": [{"text": r.text, "rule": r.rule} for r in segmented.removed],
                 PARAGRAPH_HASHES: [paragraph_hash(b.text) for b in segmented.blocks if b.kind == PARAGRAPH],
+                CONTROL_CHARS_REMOVED: removed,
             }
         )
     return pa.Table.from_pylist(rows, schema=SEGMENTED_SCHEMA)
@@ -113,7 +147,7 @@ def remove_stock_paragraphs(segmented: pa.Table, stock: dict[str, frozenset[int]
         for i, (source, hashes) in enumerate(zip(sources, hashes_column, strict=True))
         if stock.get(source, frozenset()).intersection(hashes[1:])
     }
-    table = segmented.drop_columns([PARAGRAPH_HASHES])
+    table = segmented.drop_columns([PARAGRAPH_HASHES, CONTROL_CHARS_REMOVED])
     if not hits:
         return table
     blocks_column = table["blocks"].to_pylist()
