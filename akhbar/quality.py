@@ -50,7 +50,7 @@ def raw_articles_frame(raw: pa.Table) -> pd.DataFrame:
     return frame
 
 
-# Texts counted together by `arabic_letter_shares`: a few MB of code points at a time.
+# Texts counted together by `script_shares`: a few MB of code points at a time.
 _SHARE_ROWS = 1_000
 _DIGIT = np.zeros(0x110000, dtype=bool)  # decimal digits (what `\d` matches), found lazily
 _DIGIT_KNOWN = np.zeros(0x110000, dtype=bool)
@@ -65,13 +65,14 @@ def _digits(points: np.ndarray) -> np.ndarray:
     return _DIGIT[points]
 
 
-def arabic_letter_shares(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Per text, Arabic letters / (letters + digits), letters and Arabic letters as
-    `arabic_ratio` counts them; NaN for a text with neither (nothing to judge). Digits count
-    against the share, so an English text and a table of numbers both score low, while marks,
-    punctuation and spaces count for nothing."""
+def script_shares(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, in one pass: the Arabic ratio (Arabic letters / letters, as `arabic_ratio`
+    counts them) and the Arabic letter share (Arabic letters / (letters + digits)); NaN for a
+    text without letters, or without letters and digits (nothing to judge). Digits count
+    against the share, so an English text and a table of numbers both score low on it, while
+    marks, punctuation and spaces count for nothing in either."""
     values = texts.to_pylist()
-    out = np.full(len(values), np.nan)
+    ratio, share = np.full(len(values), np.nan), np.full(len(values), np.nan)
     for lo in range(0, len(values), _SHARE_ROWS):
         piece = [v or "" for v in values[lo : lo + _SHARE_ROWS]]
         points = np.frombuffer("".join(piece).encode("utf-32-le"), dtype=np.uint32)
@@ -81,14 +82,14 @@ def arabic_letter_shares(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
         lengths = np.fromiter(map(len, piece), dtype=np.int64, count=len(piece))
         # reduceat sums from each start to the next; an empty text's sums are set to 0 after
         starts = (np.cumsum(lengths) - lengths).clip(max=len(points) - 1)
-
-        sums = [
+        arabic, letters, digits = (
             np.where(lengths > 0, np.add.reduceat(counted, starts, dtype=np.int64), 0)
             for counted in (kinds >> 1, kinds & 1, _digits(points).view(np.uint8))
-        ]
-        arabic, judged = sums[0], sums[1] + sums[2]
-        np.divide(arabic, judged, out=out[lo : lo + len(piece)], where=judged > 0)
-    return out
+        )
+        hi = lo + len(piece)
+        np.divide(arabic, letters, out=ratio[lo:hi], where=letters > 0)
+        np.divide(arabic, letters + digits, out=share[lo:hi], where=letters + digits > 0)
+    return ratio, share
 
 
 def paragraphs_text(blocks: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -106,9 +107,10 @@ def paragraphs_text(blocks: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def normalized_articles_frame(table: pa.Table) -> pd.DataFrame:
-    """Normalized articles: counts of characters clean_text must have removed, the Arabic
-    ratio of the text, and `arabic_letter_share` of its paragraphs (`arabic_letter_shares`
-    over `paragraphs_text`; NaN without letters or digits)."""
+    """Normalized articles: counts of characters clean_text must have removed (in the title
+    and text), and the `arabic_ratio` and `arabic_letter_share` of the paragraphs
+    (`script_shares` of `paragraphs_text`: the text that becomes the body, without the chrome
+    found; NaN without letters, or letters and digits)."""
     frame = _frame(table, ["id", "source", "origin", "title"])
     text = pc.binary_join_element_wise(pc.fill_null(table["title"], ""), table["text"], "\n")
     for name, pattern in (
@@ -117,8 +119,7 @@ def normalized_articles_frame(table: pa.Table) -> pd.DataFrame:
         ("replacement_chars", "\ufffd"),
     ):
         frame[name] = _count(text, pattern).to_numpy(zero_copy_only=False)
-    frame["text_arabic_ratio"] = arabic_ratios(table["text"])
-    frame["arabic_letter_share"] = arabic_letter_shares(paragraphs_text(table["blocks"]))
+    frame["arabic_ratio"], frame["arabic_letter_share"] = script_shares(paragraphs_text(table["blocks"]))
     return frame
 
 

@@ -138,7 +138,7 @@ def test_a_corpus_share_failure_names_the_origins_and_what_to_do(
     assert _build(tmp_path, "--input", str(folder)) == 1
     err = capsys.readouterr().err
     assert "akhbar: check normalized_articles_suite failed; release blocked" in err
-    (line,) = [x for x in err.splitlines() if "text_arabic_ratio" in x]
+    (line,) = [x for x in err.splitlines() if "(arabic_ratio)" in x]
     assert "3 of 203 articles fail (1.5%, more than the 1% allowed); e.g. in mixed" in line
     assert all(f"in mixed{i}.txt (id " in line for i in range(3))
     assert "What to do: more than 1% of the articles are mostly in another script" in line
