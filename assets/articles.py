@@ -673,15 +673,19 @@ def nothing_left(quarantines: list[pa.Table]) -> str:
             "no record was read: the sources hold no article; check their `path` (file, folder or "
             "glob) and `format` in sources.yaml, or the --input paths"
         )
-    rows = quarantine.to_pylist()
     origins: dict[tuple[str, str], list[str]] = {}
-    for r in rows:
-        origins.setdefault((r["stage"], reason_kind(r["reason"])), []).append(f"{r['source']} {r['origin']}")
+    reasons: dict[tuple[str, str], Counter] = {}
+    for r in quarantine.to_pylist():
+        kind = (r["stage"], reason_kind(r["reason"]))
+        origins.setdefault(kind, []).append(f"{r['source']} {r['origin']}")
+        reasons.setdefault(kind, Counter())[r["reason"]] += 1
     kinds = Counter({kind: len(named) for kind, named in origins.items()})
     top = []
     for (stage, kind), n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_REASONS]:
-        named = origins[stage, kind]
-        top.append(f"{n} × {kind} ({stage} stage; e.g. {', '.join(named[:3])})")
+        # the reason itself when the kind's reasons are all the same, else its most frequent
+        (reason, count), *others = reasons[stage, kind].most_common()
+        said = reason if not others else f"{kind} (most often: {reason}, {count} times)"
+        top.append(f"{n} × {said} ({stage} stage; e.g. {', '.join(origins[stage, kind][:3])})")
     more = len(kinds) - len(top)
     return (
         f"every record was quarantined: none of the {quarantine.num_rows} records read became an "

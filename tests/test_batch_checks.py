@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
+from akhbar.ingest import QUARANTINE_SCHEMA
+from assets.articles import nothing_left
 from pipelines.cli import main
 from tests.conftest import head_lines
 
@@ -145,3 +148,27 @@ def test_a_corpus_share_failure_names_the_origins_and_what_to_do(
     with DagsterInstance.get() as instance:
         assert instance.get_latest_materialization_event(AssetKey("normalized_articles")) is not None
         assert instance.get_latest_materialization_event(AssetKey("article_fields")) is None
+
+
+def _quarantine(*rows: tuple[str, str, str]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"source": "s", "origin": where, "stage": stage, "reason": why} for where, stage, why in rows],
+        schema=QUARANTINE_SCHEMA,
+    ).select(["source", "origin", "stage", "reason"])
+
+
+def test_every_record_quarantined_names_top_reasons_with_counts_and_origins() -> None:
+    undecodable = "undecodable: not valid windows-1265 (unknown encoding: windows-1265)"
+    raw = _quarantine(*[(f"a{i}.txt", "raw", undecodable) for i in range(4)], ("b.txt", "raw", "empty file"))
+    normalized = _quarantine(
+        ("c.txt", "normalize", "not Arabic: 0% Arabic letters (…)"),
+        ("d.txt", "normalize", "not Arabic: 3% Arabic letters (…)"),
+    )
+    message = nothing_left([raw, normalized, _quarantine()])
+    assert message.startswith(
+        "every record was quarantined: none of the 7 records read became an article, so there is "
+        f"nothing to release. Top reasons: 4 × {undecodable} (raw stage; e.g. s a0.txt, s a1.txt, s a2.txt); "
+        "2 × not Arabic (most often: not Arabic: 0% Arabic letters (…), 1 times) (normalize stage; e.g. "
+        "s c.txt, s d.txt); 1 × empty file (raw stage; e.g. s b.txt). What to do: "
+    )
+    assert nothing_left([_quarantine()]).startswith("no record was read")
