@@ -20,7 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from akhbar.normalize import arabic_ratios
+from akhbar.boilerplate import PARAGRAPH
+from akhbar.normalize import _kinds, arabic_ratios
 from akhbar.release import sha256_file
 
 ROW = "row"  # positional index column added to every frame: how failing rows are found again
@@ -49,8 +50,67 @@ def raw_articles_frame(raw: pa.Table) -> pd.DataFrame:
     return frame
 
 
+# Texts counted together by `script_shares`: a few MB of code points at a time.
+_SHARE_ROWS = 1_000
+_DIGIT = np.zeros(0x110000, dtype=bool)  # decimal digits (what `\d` matches), found lazily
+_DIGIT_KNOWN = np.zeros(0x110000, dtype=bool)
+
+
+def _digits(points: np.ndarray) -> np.ndarray:
+    present = np.zeros(len(_DIGIT_KNOWN), dtype=bool)
+    present[points] = True
+    for point in np.flatnonzero(present & ~_DIGIT_KNOWN).tolist():
+        _DIGIT[point] = chr(point).isdecimal()
+        _DIGIT_KNOWN[point] = True
+    return _DIGIT[points]
+
+
+def script_shares(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Per text, in one pass: the Arabic ratio (Arabic letters / letters, as `arabic_ratio`
+    counts them) and the Arabic letter share (Arabic letters / (letters + digits)); NaN for a
+    text without letters, or without letters and digits (nothing to judge). Digits count
+    against the share, so an English text and a table of numbers both score low on it, while
+    marks, punctuation and spaces count for nothing in either."""
+    values = texts.to_pylist()
+    ratio, share = np.full(len(values), np.nan), np.full(len(values), np.nan)
+    for lo in range(0, len(values), _SHARE_ROWS):
+        piece = [v or "" for v in values[lo : lo + _SHARE_ROWS]]
+        points = np.frombuffer("".join(piece).encode("utf-32-le"), dtype=np.uint32)
+        if not len(points):
+            continue
+        kinds = _kinds(points)
+        lengths = np.fromiter(map(len, piece), dtype=np.int64, count=len(piece))
+        # reduceat sums from each start to the next; an empty text's sums are set to 0 after
+        starts = (np.cumsum(lengths) - lengths).clip(max=len(points) - 1)
+        arabic, letters, digits = (
+            np.where(lengths > 0, np.add.reduceat(counted, starts, dtype=np.int64), 0)
+            for counted in (kinds >> 1, kinds & 1, _digits(points).view(np.uint8))
+        )
+        hi = lo + len(piece)
+        np.divide(arabic, letters, out=ratio[lo:hi], where=letters > 0)
+        np.divide(arabic, letters + digits, out=share[lo:hi], where=letters + digits > 0)
+    return ratio, share
+
+
+def paragraphs_text(blocks: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Each article's paragraph blocks (not its media blocks, nor the chrome already removed)
+    joined by line breaks: the text that becomes its body."""
+    if isinstance(blocks, pa.ChunkedArray):
+        blocks = blocks.combine_chunks()
+    flat = pc.list_flatten(blocks)
+    keep = pc.equal(pc.struct_field(flat, "kind"), PARAGRAPH)
+    parents = pc.filter(pc.list_parent_indices(blocks), keep).to_numpy(zero_copy_only=False)
+    counts = np.bincount(parents, minlength=len(blocks)) if len(parents) else np.zeros(len(blocks), np.int64)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]).astype(np.int32))
+    lists = pa.ListArray.from_arrays(offsets, pc.filter(pc.struct_field(flat, "text"), keep))
+    return pc.binary_join(lists, "\n")
+
+
 def normalized_articles_frame(table: pa.Table) -> pd.DataFrame:
-    """Normalized articles: counts of characters clean_text must have removed, Arabic ratio."""
+    """Normalized articles: counts of characters clean_text must have removed (in the title
+    and text), and the `arabic_ratio` and `arabic_letter_share` of the paragraphs
+    (`script_shares` of `paragraphs_text`: the text that becomes the body, without the chrome
+    found; NaN without letters, or letters and digits)."""
     frame = _frame(table, ["id", "source", "origin", "title"])
     text = pc.binary_join_element_wise(pc.fill_null(table["title"], ""), table["text"], "\n")
     for name, pattern in (
@@ -59,7 +119,7 @@ def normalized_articles_frame(table: pa.Table) -> pd.DataFrame:
         ("replacement_chars", "\ufffd"),
     ):
         frame[name] = _count(text, pattern).to_numpy(zero_copy_only=False)
-    frame["text_arabic_ratio"] = arabic_ratios(table["text"])
+    frame["arabic_ratio"], frame["arabic_letter_share"] = script_shares(paragraphs_text(table["blocks"]))
     return frame
 
 

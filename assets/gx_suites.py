@@ -32,6 +32,8 @@ SUITES_DIR = (
     _HERE.parent / "expectations" if (_HERE.parent / "expectations").is_dir() else (_HERE / "expectations")
 )
 EXAMPLES_PER_EXPECTATION = 5
+# Columns that say where a row came from: failing rows are named by them besides their id.
+ORIGIN_COLUMNS = ("source", "origin", "file")
 
 
 def load_suite_doc(name: str) -> dict[str, Any]:
@@ -92,14 +94,19 @@ def validate_frame(
     index_column: str | None = None,
     select: Callable[[dict[str, Any]], bool] | None = None,
     failing_rows: bool = False,
+    judge: bool = True,
 ) -> dict[str, Any]:
     """Evaluate suite `suite_name` on `frame`; return success, statistics and per-expectation
-    results with unexpected counts and a few failing rows (by `id_column`).
+    results with unexpected counts, the observed value, the population (the column's non-null
+    values) and a few failing rows (by `id_column`, with their source and origin when the frame
+    has them).
 
     `parameters` fill the suite's {"$PARAMETER": name} values. `select` keeps only the
     expectations (suite JSON entries) it returns true for. With `failing_rows`, GX's COMPLETE
     result format is asked for, and each result lists every failing row's `index_column` value
-    under "failing_rows" (None otherwise); the rest of a result is the same either way."""
+    under "failing_rows" (None otherwise); the rest of a result is the same either way.
+    With `judge` (the default), an expectation whose population is below its `meta.min_count`
+    passes as not judged (`judge_result`); a part of a corpus is not judged alone."""
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -145,10 +152,13 @@ def validate_frame(
         "result_format": "COMPLETE" if failing_rows else "SUMMARY",
         "partial_unexpected_count": EXAMPLES_PER_EXPECTATION,
     }
-    index_columns = [c for c in (id_column, index_column) if c and c in frame.columns]
+    index_columns = [
+        c for c in dict.fromkeys((id_column, *ORIGIN_COLUMNS, index_column)) if c and c in frame.columns
+    ]
     if index_columns:
         result_format["unexpected_index_column_names"] = index_columns
     outcome = batch.validate(suite, result_format=result_format, expectation_parameters=parameters)
+    docs = {expectation_name(doc["name"], x): x for x in expectations}
     results = []
     for r in outcome.results:
         kwargs = r.expectation_config.kwargs
@@ -158,8 +168,11 @@ def validate_frame(
         ]
         if r.expectation_config.type == "expect_table_columns_to_match_ordered_list" and not r.success:
             examples = [{"observed": detail.get("observed_value"), "expected": kwargs.get("column_list")}]
+        name = expectation_name(doc["name"], {"type": r.expectation_config.type, "kwargs": kwargs})
+        column = kwargs.get("column")
+        meta = docs[name].get("meta") or {}
         row = {
-            "name": expectation_name(doc["name"], {"type": r.expectation_config.type, "kwargs": kwargs}),
+            "name": name,
             "failing_rows": [e[index_column] for e in detail.get("unexpected_index_list") or []]
             if failing_rows and index_column
             else None,
@@ -182,47 +195,116 @@ def validate_frame(
                     "exception": (r.exception_info or {}).get("exception_message")
                     if isinstance(r.exception_info, dict) and r.exception_info.get("raised_exception")
                     else None,
+                    "observed_value": detail.get("observed_value")
+                    if r.expectation_config.type in AGGREGATE_EXPECTATIONS
+                    else None,
+                    "population": int(frame[column].notna().sum()) if column in frame.columns else len(frame),
+                    "judged": True,
+                    "note": None,
+                    "fix": meta.get("fix"),
                 }
             )
         )
-    stats = outcome.statistics
+    if judge:
+        for result in results:
+            judge_result(docs[result["name"]], result)
+    return _summary(doc["name"], results, len(frame))
+
+
+def _summary(suite: str, results: list[dict[str, Any]], rows: int) -> dict[str, Any]:
+    successful = sum(1 for r in results if r["success"])
     return {
-        "suite": doc["name"],
-        "success": bool(outcome.success),
-        "evaluated": int(stats["evaluated_expectations"]),
-        "successful": int(stats["successful_expectations"]),
-        "failed": int(stats["unsuccessful_expectations"]),
-        "rows": len(frame),
+        "suite": suite,
+        "success": successful == len(results),
+        "evaluated": len(results),
+        "successful": successful,
+        "failed": len(results) - successful,
+        "rows": rows,
         "results": results,
     }
 
 
+# The expectations GX reports an observed value for (a statistic of the column or table), not
+# failing rows.
+AGGREGATE_EXPECTATIONS = frozenset(
+    {
+        "expect_column_mean_to_be_between",
+        "expect_column_median_to_be_between",
+        "expect_column_sum_to_be_between",
+        "expect_column_proportion_of_unique_values_to_be_between",
+        "expect_table_row_count_to_equal",
+        "expect_table_row_count_to_be_between",
+    }
+)
+
+
+def judge_result(expectation: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """A statistic of too few values says nothing: an expectation with `meta.min_count` is
+    judged only when its population (the column's non-null values, e.g. articles with quotes)
+    reaches it; below, it passes with a note saying why it was not judged. An expectation
+    without it is always judged; GX already lets an empty column pass every expectation but
+    a statistic of it (a mean of nothing), which therefore carries a `min_count`."""
+    meta = expectation.get("meta") or {}
+    minimum = meta.get("min_count")
+    population = result.get("population") or 0
+    if minimum is not None and population < minimum:
+        noun = meta.get("population", "values")
+        result |= {
+            "success": True,
+            "judged": False,
+            "exception": None,
+            "note": f"not judged: {population} {noun}, fewer than the {minimum} it needs",
+        }
+    else:
+        result |= {"judged": True, "note": None}
+    return result
+
+
 def _quarantine(
-    table: pa.Table, results: list[dict[str, Any]], row_level: set[str], *, stage: str
+    table: pa.Table, results: list[dict[str, Any]], doc: dict[str, Any], frame: pd.DataFrame, *, stage: str
 ) -> tuple[pa.Table, pa.Table, dict[str, int]]:
-    """Every row failing a row-level expectation (named in `row_level`) moved to quarantine rows
-    whose reason names the first expectation it failed."""
+    """Every row failing a row-level expectation of suite `doc` moved to quarantine rows whose
+    reason names the first expectation it failed: `expectation <suite>.<type>(<column>)`, or
+    the expectation's `meta.quarantine_reason` (`quarantine_reason`) where it has one."""
+    by_name = {expectation_name(doc["name"], x): x for x in doc["expectations"]}
     reasons: dict[int, str] = {}
     counts: dict[str, int] = {}
     for result in results:
-        if result["name"] not in row_level:
+        expectation = by_name.get(result["name"])
+        if expectation is None or not (expectation.get("meta") or {}).get("row_level"):
             continue
         rows = result["failing_rows"] or []
         if result["exception"]:
             raise RuntimeError(f"{result['name']} could not be evaluated: {result['exception']}")
         if rows:
             counts[result["name"]] = len(rows)
+        column = expectation["kwargs"].get("column")
+        values = frame[column].to_numpy() if column in frame.columns else None
         for row in rows:
-            reasons.setdefault(int(row), f"expectation {result['name']}")
+            if int(row) not in reasons:
+                value = values[int(row)] if values is not None else None
+                reasons[int(row)] = quarantine_reason(doc["name"], expectation, value)
     return drop_rows(table, set(reasons)), quarantine_rows(table, reasons, stage=stage), counts
 
 
-def _row_level_names(doc: dict[str, Any]) -> set[str]:
-    return {
-        expectation_name(doc["name"], x)
-        for x in doc["expectations"]
-        if (x.get("meta") or {}).get("row_level")
-    }
+def quarantine_reason(suite_name: str, expectation: dict[str, Any], value: Any) -> str:
+    """The reason a row failing a row-level expectation is quarantined with. The expectation's
+    `meta.quarantine_reason` is a template a person can read ("not Arabic: {percent}% Arabic
+    letters"), filled with the row's value: {value}, {percent} (the value as a whole percentage,
+    rounded down so it never reaches the bound it failed) and the kwargs ({min_value},
+    {min_percent}, ...). Without one, the reason names the expectation."""
+    template = (expectation.get("meta") or {}).get("quarantine_reason")
+    if not template:
+        return f"expectation {expectation_name(suite_name, expectation)}"
+    kwargs = expectation["kwargs"]
+    fields: dict[str, Any] = {k: v for k, v in kwargs.items() if isinstance(v, int | float | str)}
+    for key in ("min_value", "max_value"):
+        if isinstance(kwargs.get(key), int | float):
+            fields[key.replace("value", "percent")] = round(100 * kwargs[key])
+    number = isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value))
+    fields["value"] = value
+    fields["percent"] = math.floor(100 * value) if number else "?"
+    return template.format(**fields)
 
 
 def gate_part(
@@ -247,10 +329,14 @@ def gate_part(
     frame = frame_of(table) if frame is None else frame
     part_suite = _PartSuite(suite_name, id_column="id", parameters=None)
     summary = validate_frame(
-        frame, suite_name, index_column=ROW, failing_rows=True, select=lambda x: not _is_corpus_level(x)
+        frame,
+        suite_name,
+        index_column=ROW,
+        failing_rows=True,
+        select=lambda x: not _is_corpus_level(x),
+        judge=False,
     )
-    row_level = _row_level_names(part_suite.doc)
-    kept, quarantined, counts = _quarantine(table, summary["results"], row_level, stage=stage)
+    kept, quarantined, counts = _quarantine(table, summary["results"], part_suite.doc, frame, stage=stage)
     if quarantined.num_rows:
         part_suite.store(where, frame_of(kept))
     else:
@@ -312,6 +398,7 @@ class _PartSuite:
             id_column=self.id_column,
             parameters=self.parameters,
             select=lambda x: not _is_corpus_level(x),
+            judge=False,
         )
         return part["results"], self.columns_of(frame)
 
@@ -381,26 +468,20 @@ def validate_parts(
         parameters=parameters,
         select=_is_corpus_level,
     )
-    # `mostly` is a share of the whole corpus, not of each part: decided on the added-up counts.
+    # `mostly` is a share of the whole corpus, not of each part: decided on the added-up counts,
+    # as is whether the corpus holds enough values to judge an expectation at all.
     for x in doc["expectations"]:
         total = merged.get(expectation_name(doc["name"], x))
+        if total is None:
+            continue
         mostly = x["kwargs"].get("mostly")
-        if total is not None and mostly is not None and not total["exception"]:
+        if mostly is not None and not total["exception"]:
             checked = (total.get("element_count") or 0) - (total.get("missing_count") or 0)
             total["success"] = checked == 0 or 1 - (total.get("unexpected_count") or 0) / checked >= mostly
+        judge_result(x, total)
     by_name = merged | {r["name"]: r for r in corpus["results"]}
     order = [expectation_name(doc["name"], x) for x in doc["expectations"]]
-    results = [by_name[name] for name in order if name in by_name]
-    successful = sum(1 for r in results if r["success"])
-    return {
-        "suite": doc["name"],
-        "success": successful == len(results),
-        "evaluated": len(results),
-        "successful": successful,
-        "failed": len(results) - successful,
-        "rows": rows,
-        "results": results,
-    }
+    return _summary(doc["name"], [by_name[name] for name in order if name in by_name], rows)
 
 
 def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[str, Any]:
@@ -408,7 +489,7 @@ def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[st
         return dict(part)
     merged = dict(total)
     merged["success"] = total["success"] and part["success"]
-    for key in ("element_count", "missing_count", "unexpected_count"):
+    for key in ("element_count", "missing_count", "unexpected_count", "population"):
         if part.get(key) is not None:
             merged[key] = (total.get(key) or 0) + part[key]
     if merged.get("element_count"):
@@ -416,3 +497,69 @@ def _merge_result(total: dict[str, Any] | None, part: dict[str, Any]) -> dict[st
     merged["examples"] = (total["examples"] + part["examples"])[:EXAMPLES_PER_EXPECTATION]
     merged["exception"] = total["exception"] or part["exception"]
     return merged
+
+
+GENERIC_FIX = "see the check's results in the Dagster UI (asset checks tab) and the rows named here"
+
+
+def _where(example: dict[str, Any]) -> str | None:
+    """`source origin` of a failing row (`file` for a release's rows), else None."""
+    place = " ".join(str(example[k]) for k in ORIGIN_COLUMNS if example.get(k) is not None)
+    return place or None
+
+
+def result_origins(result: dict[str, Any]) -> list[str]:
+    """Where the failing rows of a result came from, as `source origin (id …)`: its examples'
+    own origin columns, else the origins a check looked up for it (`result["origins"]`)."""
+    named = []
+    for example in result.get("examples") or []:
+        if isinstance(example, dict) and (place := _where(example)):
+            named.append(place + (f" (id {example['id']})" if example.get("id") is not None else ""))
+    return named or list(result.get("origins") or [])
+
+
+def _number(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def describe_failure(expectation: dict[str, Any] | None, result: dict[str, Any]) -> str:
+    """One line a person can act on: what failed, over how many values, where those came from
+    (source and origin), and what to do (the expectation's `meta.fix`)."""
+    meta = (expectation or {}).get("meta") or {}
+    kwargs = (expectation or {}).get("kwargs") or {}
+    noun = meta.get("population", "rows")
+    population = result.get("population")
+    if result.get("exception"):
+        what = f"could not be evaluated: {result['exception']}"
+    elif result["expectation"] == "expect_table_columns_to_match_ordered_list":
+        (example,) = result["examples"][:1] or [{}]
+        observed, expected = example.get("observed") or [], example.get("expected") or []
+        missing = [c for c in expected if c not in observed]
+        extra = [c for c in observed if c not in expected]
+        what = f"columns differ from the suite's: missing {missing}, unexpected {extra}"
+        if not missing and not extra:
+            what = "columns are in another order than the suite's"
+    elif result["expectation"] in AGGREGATE_EXPECTATIONS:
+        bounds = (
+            f"{_number(kwargs['value'])}"
+            if "value" in kwargs
+            else f"between {_number(kwargs.get('min_value'))} and {_number(kwargs.get('max_value'))}"
+        )
+        observed = result.get("observed_value")
+        what = f"observed {_number(observed)} over {population} {noun}, expected {bounds}"
+    else:
+        unexpected = result.get("unexpected_count") or 0
+        what = f"{unexpected} of {population} {noun} fail"
+        if kwargs.get("mostly") is not None and population:
+            allowed = 1 - kwargs["mostly"]
+            what += f" ({unexpected / population:.1%}, more than the {allowed:.0%} allowed)"
+    origins = result_origins(result)
+    where = f"; e.g. {', '.join(origins[:EXAMPLES_PER_EXPECTATION])}" if origins else ""
+    return f"{result['name']}: {what}{where}. What to do: {meta.get('fix') or GENERIC_FIX}"
+
+
+def failure_lines(summary: dict[str, Any]) -> list[str]:
+    """`describe_failure` of every failed expectation of a suite summary."""
+    doc = load_suite_doc(summary["suite"])
+    by_name = {expectation_name(doc["name"], x): x for x in doc["expectations"]}
+    return [describe_failure(by_name.get(r["name"]), r) for r in summary["results"] if not r["success"]]

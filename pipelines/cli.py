@@ -233,7 +233,27 @@ def build(args: argparse.Namespace) -> int:
         f"{rows.get('duplicates', 0)} duplicates + {rows['quarantined']} quarantined "
         f"({rows['released']} released)"
     )
+    _report_quarantine(Path(release["path"]) / "quarantine.parquet")
     return _report_publication(result, required=False)
+
+
+def _report_quarantine(path: Path, kinds: int = 5, named: int = 3) -> None:
+    """The most frequent kinds of quarantine reason of a release, with counts and origins."""
+    import pyarrow.parquet as pq
+
+    from assets.articles import reason_kind
+
+    if not path.is_file():
+        return
+    origins: dict[str, list[str]] = {}
+    for row in pq.read_table(path, columns=["source", "origin", "reason"]).to_pylist():
+        origins.setdefault(reason_kind(row["reason"]), []).append(f"{row['source']} {row['origin']}")
+    top = sorted(origins.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    for kind, where in top[:kinds]:
+        more = f", and {len(where) - named} more" if len(where) > named else ""
+        print(f"  quarantined: {len(where)} × {kind} ({', '.join(where[:named])}{more})")
+    if top:
+        print(f"  every quarantined record and its reason: {path}")
 
 
 def publish(args: argparse.Namespace) -> int:
@@ -265,13 +285,19 @@ def _report_failures(result) -> int:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed:
+                # the check's own lines: what failed, the origins, what to do (suite_check_result)
+                lines = evaluation.metadata.get("failures")
                 summary = evaluation.metadata.get("summary")
-                failed = [
-                    f"{r['expectation']}({r['column'] or ''}): {r['unexpected_count']} "
-                    f"unexpected, e.g. {r['examples'][:2]}"
-                    for r in (summary.value["results"] if summary else [])
-                    if not r["success"]
-                ]
+                failed = (
+                    lines.value
+                    if lines
+                    else [
+                        f"{r['expectation']}({r['column'] or ''}): {r['unexpected_count']} "
+                        f"unexpected, e.g. {r['examples'][:2]}"
+                        for r in (summary.value["results"] if summary else [])
+                        if not r["success"]
+                    ]
+                )
                 print(f"akhbar: check {evaluation.check_name} failed; release blocked", file=sys.stderr)
                 for line in failed:
                     print(f"  - {line}", file=sys.stderr)

@@ -185,26 +185,6 @@ def test_two_builds_are_byte_identical(built, tmp_path: Path) -> None:
     assert _digests(tmp_path / "again" / "releases" / "v1.0.0") == _digests(built["release"])
 
 
-def test_failing_check_blocks_release(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(SEED, folder / "seed.txt")
-    (folder / "english.txt").write_text(
-        "An English headline\n\nThis body has no Arabic at all.", encoding="utf-8"
-    )
-    code = main(["build", "--input", str(folder), "--out", str(tmp_path / "data"), "--log-level", "ERROR"])
-    err = capsys.readouterr().err
-    assert code == 1
-    # Caught at the first stage that measures script: normalized text, before extraction.
-    assert "check normalized_articles_suite failed; release blocked" in err
-    assert "text_arabic_ratio" in err
-    assert list_releases(tmp_path / "data") == []
-    with DagsterInstance.get() as instance:
-        assert instance.get_latest_materialization_event(AssetKey("normalized_articles")) is not None
-        assert instance.get_latest_materialization_event(AssetKey("article_fields")) is None
-        assert instance.get_latest_materialization_event(AssetKey("dataset_release")) is None
-
-
 def test_cli_inputs_without_sources_file(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

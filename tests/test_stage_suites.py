@@ -236,3 +236,59 @@ def test_accounting_identity(
     assert (result.released, result.duplicates, result.quarantined) == (2, 1, 3)
     assert result.balanced is balanced
     assert list(result.unaccounted_ids) == unaccounted
+
+
+TABLE_OF_NUMBERS = "جدول الأسعار\n" + "\n".join(
+    " ".join(f"{r}{c}.25" for c in range(6)) for r in range(10, 30)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "percent"),
+    [
+        ("The weather will be sunny across the region on Monday, with light winds.", 0),
+        (TABLE_OF_NUMBERS, 1),  # 11 Arabic letters over 600 digits
+        ("نص عربي قصير\n" + "The rest of this long page is an English press release. " * 5, 4),
+    ],
+)
+def test_rows_that_are_not_arabic_are_quarantined_with_a_readable_reason(
+    seed_raw: pa.Table, text: str, percent: int, tmp_path: Path
+) -> None:
+    normalized = normalize_articles(_copies(seed_raw, 3, _1={"text": text}))
+    kept, quarantine, counts = gate_part(
+        normalized,
+        normalized_articles_frame,
+        "normalized_articles",
+        stage="normalize",
+        where=tmp_path / "part.parquet",
+    )
+    assert kept["id"].to_pylist() == ["a0", "a2"]
+    ((origin, reason),) = zip(quarantine["origin"].to_pylist(), quarantine["reason"].to_pylist(), strict=True)
+    assert origin == "a1.txt"
+    assert reason == (
+        f"not Arabic: {percent}% Arabic letters (of the letters and digits of its paragraphs; an Arabic "
+        "article has at least 20%)"
+    )
+    assert counts == {"normalized_articles.expect_column_values_to_be_between(arabic_letter_share)": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "أفضل عشرة أفلام في العام، مع مخرجيها وتقييمها:\n1. The Conformist | Bernardo Bertolucci (1970)",
+        "أعلنت الوزارة نتائج القبول، وأرقام المقبولين هي:\n"
+        + "\n".join(str(3601117620 + i) for i in range(5)),
+    ],
+)
+def test_arabic_articles_with_latin_or_numbers_are_kept(
+    seed_raw: pa.Table, text: str, tmp_path: Path
+) -> None:
+    normalized = normalize_articles(_copies(seed_raw, 2, _1={"text": text}))
+    kept, quarantine, _ = gate_part(
+        normalized,
+        normalized_articles_frame,
+        "normalized_articles",
+        stage="normalize",
+        where=tmp_path / "part.parquet",
+    )
+    assert kept.num_rows == 2 and quarantine.num_rows == 0
