@@ -292,6 +292,9 @@ def test_later_runs_build_from_the_recorded_sources_and_shrink_is_blocked(
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert list_releases(root) == ["1.0.0"]
+    # Each step ran in its own process; a keeper held the lock for the run between them.
+    holder = json.loads((root / ".lock").read_text())
+    assert holder["run_id"] and holder["keeper_pid"] not in (None, holder["pid"])
     _wait_until(lambda: _can_lock(root), 5, "the run's lock to be released")
 
     # Input that drops a source with two thirds of the articles: blocked, naming it.
