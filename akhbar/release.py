@@ -144,6 +144,22 @@ def list_releases(data_root: Path) -> list[str]:
     return sorted(found, key=parse_version)
 
 
+TMP_PREFIX = ".tmp-release-"
+
+
+def remove_stale_temporaries(data_root: str | Path) -> tuple[int, int]:
+    """Remove the temporary folders (`releases/.tmp-release-*`) that builds ended before their
+    release was renamed into place (killed, out of memory); returns (folders, bytes). Only for
+    a caller that holds the data root's lock (akhbar.data_root): no live build owns one then."""
+    releases = Path(data_root) / "releases"
+    folders = sorted(releases.glob(f"{TMP_PREFIX}*")) if releases.is_dir() else []
+    size = 0
+    for folder in folders:
+        size += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(folders), size
+
+
 def latest_release_file(data_root: str | Path, name: str) -> Path | None:
     """`name` in the latest release folder, when there is a release and it has that file."""
     versions = list_releases(Path(data_root).resolve())
@@ -311,7 +327,7 @@ def build_release(
     versions = list_releases(data_root)
     previous = load_manifest(data_root, versions[-1]) if versions else None
 
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-release-", dir=releases_dir))
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=releases_dir))
     try:
         (tmp / "data").mkdir()
         data_files = _DataFiles(tmp / "data", rows_in.num_rows)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dagster import (
     AssetCheckExecutionContext,
@@ -23,10 +24,11 @@ from dagster import (
     asset_check,
 )
 
+from akhbar.data_root import compare_with_previous, record_sources
 from akhbar.ingest import RAW_SCHEMA
 from akhbar.parts import PartSet, release_free_memory
 from akhbar.quality import account, release_frame
-from akhbar.release import MarkedParts, build_release
+from akhbar.release import MarkedParts, build_release, list_releases, load_manifest
 from akhbar.report import QualityReport, plot_data_uris
 from assets.articles import (
     CODE_VERSION,
@@ -108,7 +110,8 @@ def dataset_release(
             f"accounting does not balance: {accounting.as_dict()}; no release written",
             metadata={"accounting": MetadataValue.json(accounting.as_dict())},
         )
-    sources = [{"name": s.name, "license": s.license} for s in akhbar.sources()]
+    source_configs, given_as = akhbar.source_set()
+    sources = [{"name": s.name, "license": s.license} for s in source_configs]
     result = build_release(
         MarkedParts(article_fields, duplicate_marks),
         quarantine,
@@ -123,6 +126,8 @@ def dataset_release(
     )
     verb = "wrote new release" if result.created else "inputs unchanged, kept release"
     context.log.info(f"{verb} v{result.version} at {result.path}")
+    if given_as is not None:  # later runs on this root that name no sources read these
+        record_sources(akhbar.data_root, source_configs, given_as=given_as)
     manifest = result.manifest
     rows = manifest["rows"]
     report = QualityReport.from_json((result.path / "report" / "quality_report.json").read_text("utf-8"))
@@ -154,6 +159,53 @@ def dataset_release(
                 )
             ),
             "input_fingerprint": manifest["input_fingerprint"],
+        },
+    )
+
+
+@asset_check(
+    asset=AssetKey("article_fields"),
+    blocking=True,
+    description="The articles about to be released against the latest release's, source by source: "
+    "fails when more than max_shrink (default 20%) of that release's articles would be lost (a "
+    "source gone, or with fewer articles), unless allow_shrink (akhbar build --allow-shrink, "
+    "AKHBAR_ALLOW_SHRINK=1). Blocking: a run pointed at the wrong input writes no release.",
+)
+def release_shrink(
+    context: AssetCheckExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet
+) -> AssetCheckResult:
+    versions = list_releases(Path(akhbar.data_root))
+    if not versions:
+        return AssetCheckResult(passed=True, metadata={"previous_version": "none"})
+    counts: dict[str, int] = {}
+    for table in article_fields.tables(["source"]):
+        for entry in pc.value_counts(table["source"]).to_pylist():
+            counts[entry["values"]] = counts.get(entry["values"], 0) + entry["counts"]
+    shrink = compare_with_previous(load_manifest(Path(akhbar.data_root), versions[-1]), counts)
+    exceeds = shrink.exceeds(akhbar.max_shrink)
+    passed = not exceeds or akhbar.allow_shrink
+    text = shrink.describe()
+    if exceeds and akhbar.allow_shrink:
+        text += "; allowed (allow_shrink)"
+    elif exceeds:
+        text += (
+            f"; more than {akhbar.max_shrink:.0%} lost, so no release: check the sources (and "
+            f"{akhbar.data_root}/sources.json), or allow it with --allow-shrink / AKHBAR_ALLOW_SHRINK=1"
+        )
+    (context.log.info if passed and not shrink.vanished else context.log.warning)(text)
+    return AssetCheckResult(
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=text,
+        metadata={
+            "previous_version": shrink.previous_version,
+            "previous_articles": shrink.previous,
+            "articles": shrink.now,
+            "lost": shrink.lost,
+            "lost_share": round(shrink.share, 4),
+            "max_shrink": akhbar.max_shrink,
+            "allow_shrink": akhbar.allow_shrink,
+            "vanished_sources": MetadataValue.json(shrink.vanished),
         },
     )
 

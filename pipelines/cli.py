@@ -59,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--workers", type=int, default=0, metavar="N", help="processes for extraction (default: every core)"
     )
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        default=os.environ.get("AKHBAR_ALLOW_SHRINK", "").strip().lower() in {"1", "true", "yes"},
+        help="release even when more than 20%% of the previous release's articles would be lost "
+        "(default: $AKHBAR_ALLOW_SHRINK; otherwise the check release_shrink blocks the release)",
+    )
+    build.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another build holds the data root, wait for it (default: exit 2, naming it)",
+    )
     common(build)
 
     evaluate = sub.add_parser("evaluate", help="field-level precision, recall and F1 on the available gold")
@@ -180,8 +192,10 @@ def _run(
 
 
 def build(args: argparse.Namespace) -> int:
+    from akhbar.data_root import SOURCES_FILE, DataRootBusy, lock_data_root, removed_message
     from akhbar.hub_rules import check_dataset_name, check_repo_id
     from akhbar.ingest import SourceConfigError, load_sources_file
+    from akhbar.release import remove_stale_temporaries
     from assets.resources import AkhbarSettings
     from pipelines.definitions import BUILD_JOB
 
@@ -192,6 +206,7 @@ def build(args: argparse.Namespace) -> int:
         dataset_name=args.name,
         batch_rows=args.batch_rows,
         workers=args.workers,
+        allow_shrink=args.allow_shrink,
     )
     if args.batch_rows < 1 or args.workers < 0:
         print("akhbar: --batch-rows must be at least 1 and --workers at least 0", file=sys.stderr)
@@ -208,15 +223,25 @@ def build(args: argparse.Namespace) -> int:
         # every configuration mistake ends here, in one line, before a run: the file, the line
         # and the key; a field mapping that no record of a JSON file matches included
         if args.sources and not args.input:
-            sources = load_sources_file(args.sources, check_records=True)
-        else:
-            sources = settings.sources()
+            load_sources_file(args.sources, check_records=True)
+        sources, given_as = settings.source_set()
     except SourceConfigError as exc:
         print(f"akhbar: {exc}", file=sys.stderr)
         return 2
-    print("sources: " + ", ".join(f"{s.name} ({s.format or 'format by file'}: {s.path})" for s in sources))
-    # the gates and checks import GX inside the run; publication alone never does
-    result = _run(args, settings, BUILD_JOB, preload=("great_expectations",))
+    recorded = "" if given_as or not (Path(args.out) / SOURCES_FILE).is_file() else " (recorded)"
+    listed = ", ".join(f"{s.name} ({s.format or 'format by file'}: {s.path})" for s in sources)
+    print(f"sources{recorded}: {listed}")
+    try:  # one build at a time on a data root; the run finds this process holding the lock
+        lock = lock_data_root(args.out, wait=args.wait, on_wait=lambda line: print(line, file=sys.stderr))
+    except DataRootBusy as busy:
+        print(f"akhbar: {busy}; wait for it to end, or pass --wait", file=sys.stderr)
+        return 2
+    with lock:
+        removed, size = remove_stale_temporaries(args.out)
+        if removed:
+            print(removed_message(removed, size))
+        # the gates and checks import GX inside the run; publication alone never does
+        result = _run(args, settings, BUILD_JOB, preload=("great_expectations",))
     code = _report_failures(result)
     if code:
         return code
@@ -299,6 +324,8 @@ def _report_failures(result) -> int:
                     ]
                 )
                 print(f"akhbar: check {evaluation.check_name} failed; release blocked", file=sys.stderr)
+                if not failed and evaluation.description:  # a check of its own, not a GX suite
+                    failed = [evaluation.description]
                 for line in failed:
                     print(f"  - {line}", file=sys.stderr)
     if result.success:

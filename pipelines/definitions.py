@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from dagster import Definitions, colored_console_logger, load_asset_checks_from_modules
 
+from akhbar.data_root import MAX_SHRINK
 from akhbar.hub_rules import check_dataset_name
 from assets import articles, release
 from assets.io_manager import ArrowParquetIOManager
@@ -29,19 +30,26 @@ def _checked(variable: str, check: Callable[[str], str], default: str) -> str:
 
 
 def settings_from_env() -> AkhbarSettings:
-    """AKHBAR_DATA_ROOT (default `data`), AKHBAR_SOURCES (a sources.yaml; default: ./sources.yaml
-    when present, else the embedded samples), AKHBAR_DATASET_NAME, AKHBAR_BATCH_ROWS (articles
-    per part, default 5000), AKHBAR_WORKERS (extraction processes, default 0: every core)."""
-    sources_file = os.environ.get("AKHBAR_SOURCES") or (
-        "sources.yaml" if os.path.isfile("sources.yaml") else None
-    )
+    """AKHBAR_DATA_ROOT (default `data`), AKHBAR_SOURCES (a sources.yaml; default: the sources
+    recorded in the data root by its latest build, else ./sources.yaml when present, else the
+    embedded samples), AKHBAR_DATASET_NAME, AKHBAR_BATCH_ROWS (articles per part, default 5000),
+    AKHBAR_WORKERS (extraction processes, default 0: every core), AKHBAR_ALLOW_SHRINK (1: a
+    release may lose more than AKHBAR_MAX_SHRINK, default 0.2, of the previous one's articles),
+    AKHBAR_WAIT_FOR_LOCK (1: wait for another build on the data root instead of failing)."""
     return AkhbarSettings(
         data_root=os.environ.get("AKHBAR_DATA_ROOT", "data"),
-        sources_file=sources_file,
+        sources_file=os.environ.get("AKHBAR_SOURCES") or None,
         dataset_name=_checked("AKHBAR_DATASET_NAME", check_dataset_name, "akhbar-arabic-news"),
         batch_rows=int(os.environ.get("AKHBAR_BATCH_ROWS", "5000")),
         workers=int(os.environ.get("AKHBAR_WORKERS", "0")),
+        allow_shrink=env_flag("AKHBAR_ALLOW_SHRINK"),
+        max_shrink=float(os.environ.get("AKHBAR_MAX_SHRINK") or MAX_SHRINK),
+        wait_for_lock=env_flag("AKHBAR_WAIT_FOR_LOCK"),
     )
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
 
 
 def hub_from_env() -> HubSettings:
@@ -49,7 +57,7 @@ def hub_from_env() -> HubSettings:
     return HubSettings(
         repo_id=os.environ.get("AKHBAR_HUB_REPO") or None,
         endpoint=os.environ.get("HF_ENDPOINT") or None,
-        private=os.environ.get("AKHBAR_HUB_PRIVATE", "").lower() in {"1", "true", "yes"},
+        private=env_flag("AKHBAR_HUB_PRIVATE"),
     )
 
 
@@ -71,4 +79,12 @@ def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -
 
 defs = make_definitions(settings_from_env(), hub_from_env())
 
-__all__ = ["BUILD_JOB", "PUBLISH_JOB", "defs", "hub_from_env", "make_definitions", "settings_from_env"]
+__all__ = [
+    "BUILD_JOB",
+    "PUBLISH_JOB",
+    "defs",
+    "env_flag",
+    "hub_from_env",
+    "make_definitions",
+    "settings_from_env",
+]

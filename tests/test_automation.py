@@ -38,8 +38,11 @@ def test_daily_schedule_requests_a_build_run() -> None:
 
 def _evaluate(folder: Path, cursor: str | None):
     settings = AkhbarSettings(inputs=[str(folder)])
-    with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance, cursor=cursor, resources={"akhbar": settings})
+    # a context manager: AkhbarSettings has a setup (the data-root lock, taken by runs only)
+    with (
+        DagsterInstance.ephemeral() as instance,
+        build_sensor_context(instance=instance, cursor=cursor, resources={"akhbar": settings}) as context,
+    ):
         result = new_raw_files(context)
         return result, context.cursor
 

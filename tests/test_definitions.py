@@ -37,6 +37,7 @@ EXPECTED_CHECKS = {
     ("raw_articles", "raw_articles_suite"),
     ("normalized_articles", "normalized_articles_suite"),
     ("article_fields", "article_fields_suite"),
+    ("article_fields", "release_shrink"),
     ("dataset_release", "dataset_release_suite"),
     ("dataset_release", "release_accounting"),
 }

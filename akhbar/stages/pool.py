@@ -7,12 +7,21 @@ models' arrays are shared until written, and `start_worker_server` can start it 
 a run's single-threaded reading leaves a core idle. Not forked from the caller: a Dagster run
 may hold threads that fork would copy mid-state. The pool lives as long as the stage, so its
 workers keep what they learn (the tagger's table of words) from part to part.
+
+The fork server and the workers end with the process that started them, even when it is
+killed (`kill -9`, out of memory): see `end_with_parent`. Otherwise the workers block forever
+on their task queue, the server on the workers (they hold its liveness pipe) and
+multiprocessing's resource tracker on both, about 1 GB left running under PID 1.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -33,10 +42,73 @@ WORKER_PRELOAD = "akhbar.stages.worker_preload"
 WORKER_GC_THRESHOLDS = (50_000, 20, 100)
 
 
+# Set for the fork server: "<pid>:main" or "<pid>:thread", the process that starts it and
+# whether from its main thread (PR_SET_PDEATHSIG fires when the starting *thread* ends).
+PARENT_ENV = "AKHBAR_POOL_PARENT"
+_PR_SET_PDEATHSIG = 1
+
+
 def _fork_server() -> BaseContext:
     context = get_context("forkserver")
     context.set_forkserver_preload([WORKER_PRELOAD])
+    main = threading.current_thread() is threading.main_thread()
+    os.environ[PARENT_ENV] = f"{os.getpid()}:{'main' if main else 'thread'}"
     return context
+
+
+def _kill_with_parent() -> bool:
+    """Linux: have the kernel SIGKILL this process when its parent thread ends."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _in_fork_server() -> bool:
+    """Whether this process is multiprocessing's fork server, importing its preload."""
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code.co_name == "main" and frame.f_globals.get("__name__") == "multiprocessing.forkserver":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def end_with_parent() -> None:
+    """Called in the fork server while it imports WORKER_PRELOAD: the server ends when the
+    process that started it does (PR_SET_PDEATHSIG when it was started from a main thread, and
+    a thread that checks the parent pid every half second, for other systems and other
+    threads), and every worker it forks is killed when the server ends (PR_SET_PDEATHSIG in
+    the child). A no-op in any other process."""
+    spec = os.environ.get(PARENT_ENV, "")
+    pid_text, _, how = spec.partition(":")
+    if not pid_text.isdigit() or not _in_fork_server():
+        return  # not a fork server of akhbar.stages.pool
+    parent = int(pid_text)
+    if how == "main":
+        _kill_with_parent()
+    if os.getppid() != parent:  # ended before this process could ask to end with it
+        os._exit(1)
+    server = os.getpid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="akhbar-parent-watch", daemon=True).start()
+
+    def in_worker() -> None:
+        _kill_with_parent()
+        if os.getppid() != server:
+            os._exit(1)
+
+    os.register_at_fork(after_in_child=in_worker)
 
 
 def start_worker_server(workers: int | None = None) -> None:

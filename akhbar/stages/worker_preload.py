@@ -6,15 +6,21 @@ stay shared with the workers), and a collection waits for 50,000 new container o
 700. Extraction makes millions of short-lived objects, all freed by reference counting, and
 each worker's word table keeps hundreds of thousands: at CPython's defaults, collections took
 12-14% of a worker's time (measured on SaudiNewsNet parts: 19.4 s, against 16.7 s with these
-settings, and 17.1 s with the collector off)."""
+settings, and 17.1 s with the collector off).
+
+Before anything: the server and its workers end with the process that started the server
+(akhbar.stages.pool.end_with_parent)."""
 
 import gc
 
-from akhbar.dedup import signature_index_of_file  # noqa: F401
-from akhbar.extract.entities import default_tagger
-from akhbar.stages.extract_fields import extract_fields_chunk  # noqa: F401
-from akhbar.stages.normalize_articles import normalized_part, segment_articles  # noqa: F401
-from akhbar.stages.pool import WORKER_GC_THRESHOLDS
+from akhbar.stages.pool import WORKER_GC_THRESHOLDS, end_with_parent
+
+end_with_parent()  # first: a server whose parent is gone loads nothing
+
+from akhbar.dedup import signature_index_of_file  # noqa: E402, F401
+from akhbar.extract.entities import default_tagger  # noqa: E402
+from akhbar.stages.extract_fields import extract_fields_chunk  # noqa: E402, F401
+from akhbar.stages.normalize_articles import normalized_part, segment_articles  # noqa: E402, F401
 
 default_tagger()
 gc.freeze()
