@@ -1,8 +1,10 @@
 """Every file under an input is read in its own format or quarantined with its reason.
 
-A mixed folder (text articles, JSONL, an HTML page, a file without extension, a zip, files of
-unsupported formats, a dangling link, link loops, a hidden folder, a Windows-1256 file name)
-goes through the real `akhbar build`; each entry must be accounted for by name.
+One hostile folder holds every kind of input issue 15 names at once: text articles, JSONL, an
+HTML page, a file without extension, a zip, files of unsupported formats, a dangling link, link
+loops, a hidden folder, a Windows-1256 file name, an article with a stray control byte, a
+tatweel that is spelling, an English article, a table of numbers, an image named `.txt`, an
+empty file. It goes through the real `akhbar build`; each entry must be accounted for by name.
 """
 
 from __future__ import annotations
@@ -67,7 +69,24 @@ def _mixed_folder(root: Path, corpus: Path) -> Path:
     (folder / ".git").mkdir()
     (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (folder / CP1256_NAME).write_bytes(_article("قديم").encode("cp1256"))
+    (folder / "stray.txt").write_text(_article("مع\x1aرمز"), encoding="utf-8")  # one SUB byte
+    (folder / "tatweel.txt").write_text(
+        f"{TATWEEL_TITLE}\n\n" + "\n".join(f"{PARAGRAPH} (م {i})" for i in range(3)), encoding="utf-8"
+    )
+    (folder / "english.txt").write_text(
+        "Weather warning\n\n" + "The weather service warned of a severe heat wave this week. " * 6,
+        encoding="utf-8",
+    )
+    (folder / "numbers.txt").write_text(
+        "جدول\n\n" + "\n\n".join(" ".join(str(i * j) for j in range(1, 12)) for i in range(1, 9)),
+        encoding="utf-8",
+    )
+    (folder / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (folder / "empty.txt").write_bytes(b"")
     return folder
+
+
+TATWEEL_TITLE = "مقابلة لـ«الوطن» مع رئيس بلدية الـ12"
 
 
 # origin -> what the build must make of it: "released", or a part of the quarantine reason
@@ -89,6 +108,12 @@ EXPECTED = {
     "self": "link loop",
     "sub/up": "link to a folder already read (..)",
     ".git": "hidden folder",
+    "stray.txt": "released",
+    "tatweel.txt": "released",
+    "english.txt": "not Arabic: 0% Arabic letters",
+    "numbers.txt": "not Arabic",
+    "photo.txt": "binary content (PNG",
+    "empty.txt": "empty",
 }
 
 
@@ -143,6 +168,13 @@ def test_each_format_reaches_the_dataset(mixed_build: dict, corpus: Path) -> Non
         [by_origin["seed.txt"], by_origin["sub/variant.txt"]], key=lambda r: r["duplicate_of"] is not None
     )
     assert kept["duplicate_of"] is None and copy["duplicate_of"] == kept["id"]
+
+
+def test_text_is_stored_as_published(mixed_build: dict) -> None:
+    by_origin = {r["origin"]: r for r in mixed_build["rows"]}
+    assert by_origin["tatweel.txt"]["title"] == TATWEEL_TITLE  # tatweel as spelling is kept
+    stray = by_origin["stray.txt"]  # one stray control byte costs the article nothing but the byte
+    assert "\x1a" not in stray["title"] + stray["body"] and "معرمز" in stray["title"]
 
 
 def _inputs_within(seconds: float, source: SourceConfig) -> list:
