@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar.boilerplate import PARAGRAPH
-from akhbar.normalize import _kinds, arabic_ratios
+from akhbar.normalize import _kinds, arabic_ratios, sums_per_text
 from akhbar.release import sha256_file
 
 ROW = "row"  # positional index column added to every frame: how failing rows are found again
@@ -80,10 +80,8 @@ def script_shares(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.nda
             continue
         kinds = _kinds(points)
         lengths = np.fromiter(map(len, piece), dtype=np.int64, count=len(piece))
-        # reduceat sums from each start to the next; an empty text's sums are set to 0 after
-        starts = (np.cumsum(lengths) - lengths).clip(max=len(points) - 1)
         arabic, letters, digits = (
-            np.where(lengths > 0, np.add.reduceat(counted, starts, dtype=np.int64), 0)
+            sums_per_text(counted, lengths)
             for counted in (kinds >> 1, kinds & 1, _digits(points).view(np.uint8))
         )
         hi = lo + len(piece)

@@ -347,3 +347,12 @@ def test_arabic_ratios_vectorized_equals_arabic_ratio(texts: list[str | None]) -
 def test_arabic_ratios_on_every_code_point_of_the_arabic_blocks() -> None:
     texts = [chr(c) for c in range(0x0600, 0x0700)] + [chr(c) for c in range(0x08A0, 0x0900)] + ["Ⅻ½²a_1٣"]
     assert arabic_ratios(pa.array(texts)).tolist() == [arabic_ratio(t) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [["0ؠ", None], ["ab ؠ", "", None], [None, "", "كلمة"], ["", ""], ["ؠ", "a", None, "ب1"]],
+)
+def test_arabic_ratios_with_empty_texts_around(texts: list[str | None]) -> None:
+    """Empty and null texts after a text do not cut its count short (hypothesis found ['0ؠ', None])."""
+    assert arabic_ratios(pa.array(texts, pa.string())).tolist() == [arabic_ratio(t) for t in texts]

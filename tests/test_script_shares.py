@@ -36,7 +36,7 @@ def test_script_shares(text: str | None, share: float) -> None:
 def test_script_shares_of_many_texts_match_one_by_one() -> None:
     texts = [("نص عربي " * (i % 7) + "word 12 " * (i % 3)) or None for i in range(2500)]
     ratios, shares = script_shares(pa.array(texts, pa.string()))
-    for i in (0, 1, 999, 1000, 1001, 2499):
+    for i in range(len(texts)):  # every one: empty texts cut their neighbours' counts once
         (one_ratio,), (one_share,) = script_shares(pa.array([texts[i]], pa.string()))
         assert (ratios[i], shares[i]) == pytest.approx((one_ratio, one_share), nan_ok=True)
 
