@@ -338,6 +338,13 @@ class Shrink:
         return text
 
 
+def built_from_sample_only(root: Path, manifest: Mapping[str, Any]) -> bool:
+    """Whether a release came from the embedded sample alone: its one source is `samples` and
+    the root has no record of sources (a build given sources writes one)."""
+    names = [s.get("name") for s in manifest.get("sources", [])]
+    return names == ["samples"] and not (Path(root) / SOURCES_FILE).is_file()
+
+
 def compare_with_previous(previous_manifest: Mapping[str, Any], counts: Mapping[str, int]) -> Shrink:
     """`counts` (articles per source in this build, duplicates included, as released) against
     the `sources` of the previous release's manifest."""

@@ -119,6 +119,25 @@ def test_shrink_is_counted_per_source(
         assert f"{name} ({count} articles)" in shrink.describe()
 
 
+def test_real_input_replaces_the_embedded_sample_without_allow_shrink(tmp_path: Path) -> None:
+    """`./run.sh build` (the sample) then `akhbar build --input mine` on the same root: the demo is
+    replaced, not lost; once the root has a record, a vanished source is a loss again."""
+    out, mine = tmp_path / "data", tmp_path / "mine"
+    mine.mkdir()
+    for i in range(2):
+        (mine / f"{i}.txt").write_text(
+            f"خبر عن الطقس رقم {i}\n\nأعلنت هيئة الأرصاد الجوية اليوم عن موجة حر شديدة رقم {i}.\n",
+            encoding="utf-8",
+        )
+    assert main(["build", "--out", str(out), "--log-level", "ERROR"]) == 0
+    assert main(["build", "--input", str(mine), "--out", str(out), "--log-level", "ERROR"]) == 0
+    assert list_releases(out)[-1] == "1.1.0"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_bytes((mine / "0.txt").read_bytes())
+    assert main(["build", "--input", str(other), "--out", str(out), "--log-level", "ERROR"]) == 1
+
+
 def test_lock_names_its_holder_and_ends_with_it(tmp_path: Path) -> None:
     root = tmp_path / "data"
     holder = _holder_process(root)
