@@ -72,11 +72,13 @@ _EXOTIC_SPACE_CHARS = frozenset("\t\f\v\u00a0\u1680\u202f\u205f\u3000") | frozen
 )
 _SPACE_RUN = re.compile("  +")  # a literal prefix: the fastest scan `re` has
 
-# Tatweel (kashida) is elongation, removed, except where it is spelling: between a proclitic
-# written as a word of its own (ل ب ك و ف ال and their combinations: وال بال لل فب وب ...)
-# and a digit, a Latin letter or an opening quote or bracket, as in "لـ«الوطن»", "الـ12",
-# "بـ3", "كـCNN" (spaces may stand between: "بـ «الوطن»"). Removing it there would glue the
-# proclitic to what follows ("ال12") or strand it ("ب «الوطن»"), and change the published text.
+# Tatweel (kashida) is elongation, removed, except where it is spelling:
+# - after a proclitic written as a word of its own (ل ب ك و ف ال and their combinations: وال بال
+#   لل فب وب ...) when no Arabic letter follows: "لـ«الوطن»", "الـ12", "بـ3", "كـCNN", "بـ «الوطن»",
+#   "لـ اليوم". Removing it there would glue the proclitic to what follows ("ال12") or strand it
+#   ("ب «الوطن»"). Followed by a letter ("بـالوطن") it is elongation inside a word, and
+#   followed by a mark it carries the mark (the mark then goes to the letter before);
+# - standing alone between words, as a dash: "سايكس ـ بيكو".
 _TATWEEL_CHAR = chr(_TATWEEL)
 _TATWEEL_RUNS = re.compile(f"{_TATWEEL_CHAR}{_TATWEEL_CHAR}*")
 _HARAKAT = "[\u064b-\u0652]*"  # a proclitic may be vocalized: "لِـ", "بِالْـ"
@@ -89,11 +91,13 @@ _PROCLITIC = (
 _WORD_START = "(?<![^\\s!-/:-@\\[-`{-~«»“”„‘’‚‹›،؛؟…–—])"
 _PROCLITIC_BEFORE = re.compile(f"{_WORD_START}(?:{_PROCLITIC})\\Z")
 _PROCLITIC_WINDOW = 16  # characters looked at before a tatweel run: the longest vocalized proclitic
-_SPELLING_AFTER = re.compile(
-    "[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*"
-    "[0-9\u0660-\u0669\u06f0-\u06f9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-    "«\"“„'‘‚‹(\\[{]"
+# What follows a tatweel that is elongation, or the carrier of a mark: an Arabic letter or mark.
+_LETTER_AFTER = re.compile(
+    "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0620-\u064a\u066e-\u06d3\u06d5"
+    "\u06fa-\u06ff\u0750-\u077f\u08a0-\u08ff]"
 )
+_AT_WORD_START = re.compile(_WORD_START)
+_AT_WORD_END = re.compile("(?![^\\s!-/:-@\\[-`{-~«»“”„‘’‚‹›،؛؟…–—])")
 
 # Every character some step of clean_text acts on (a double space is checked apart).
 _WORK_CHARS = _LINE_BREAK_CHARS | _CHAR_FIX_CHARS | _EXOTIC_SPACE_CHARS | {_TATWEEL_CHAR}
@@ -110,12 +114,14 @@ def _fix_chars(match: re.Match[str]) -> str:
 
 
 def _tatweel_run(match: re.Match[str]) -> str:
-    """A run of tatweel: kept where it is spelling (see `_PROCLITIC`), else removed."""
+    """A run of tatweel: kept where it is spelling (see `_LETTER_AFTER`), else removed."""
     text, start, end = match.string, match.start(), match.end()
-    if _SPELLING_AFTER.match(text, end) and _PROCLITIC_BEFORE.search(
-        text, max(0, start - _PROCLITIC_WINDOW), start
-    ):
+    if _LETTER_AFTER.match(text, end):
+        return ""
+    if _PROCLITIC_BEFORE.search(text, max(0, start - _PROCLITIC_WINDOW), start):
         return match.group()
+    if _AT_WORD_START.match(text, start) and _AT_WORD_END.match(text, end):
+        return match.group()  # a dash of its own
     return ""
 
 
@@ -167,8 +173,9 @@ def clean_text(text: str) -> str:
     Presentation forms become letters (NFKC on U+FB50–FDFF and U+FE70–FEFF only, the rial
     sign U+FDFC to "ريال"), the text is NFC, invisible format characters and control
     characters (other than tab, line feed, carriage return, vertical tab and form feed) are
-    removed, tatweel is removed except between a proclitic and a digit, a Latin letter or an
-    opening quote or bracket ("الـ12", "لـ«الوطن»" stay as written; "جمـــيل" becomes "جميل"),
+    removed, tatweel is removed except as spelling: after a proclitic that no Arabic letter
+    follows, or alone between words as a dash ("الـ12", "لـ«الوطن»", "سايكس ـ بيكو" stay as
+    written; "جمـــيل" becomes "جميل"),
     Persian/Urdu letter variants become Arabic letters, line breaks become "\\n", exotic
     spaces become " " and runs of spaces between words collapse to one.
     """

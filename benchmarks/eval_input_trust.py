@@ -82,6 +82,12 @@ def _published(title: str) -> str:
     return " ".join(unicodedata.normalize("NFC", title).split())
 
 
+def _visible(title: str) -> str:
+    """`_published` without invisible format characters (zero-width, bidi marks), which
+    clean_text removes on purpose."""
+    return _published("".join(c for c in title if unicodedata.category(c) != "Cf"))
+
+
 def headlines(corpus: Path, work: Path, snn_records: int) -> None:
     snn = work / "saudinewsnet.jsonl"
     with gzip.open(corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", "rt", encoding="utf-8") as fh:
@@ -98,9 +104,11 @@ def headlines(corpus: Path, work: Path, snn_records: int) -> None:
         equal_tatweel = sum(
             " ".join(r["title"].split()) == _published(titles[r["origin"]]) for r in with_tatweel
         )
+        visible = sum(" ".join(r["title"].split()) == _visible(titles[r["origin"]]) for r in rows)
         print(
             f"headlines, {label}: {equal} of {len(rows)} released titles equal the source's "
-            f"({equal / len(rows):.1%}); with a tatweel: {equal_tatweel} of {len(with_tatweel)}"
+            f"({equal / len(rows):.1%}), {visible} ({visible / len(rows):.1%}) once invisible format "
+            f"characters are left out of both; with a tatweel: {equal_tatweel} of {len(with_tatweel)}"
         )
 
 

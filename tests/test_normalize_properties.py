@@ -92,24 +92,28 @@ def _lines(text: str) -> list[str]:
 
 PROCLITICS = {a + b for a in ("", "و", "ف") for b in ("", "ب", "ك", "ل", "ال", "بال", "كال", "لال", "لل")}
 PROCLITICS.discard("")
-OPENERS = "«\"“„'‘‚‹([{"
 
 
 def _tatweel_is_spelling(line: str, start: int, end: int) -> bool:
-    """The tatweel run line[start:end] stands between a proclitic that starts a word and
-    (after spaces) a digit, a Latin letter or an opening quote or bracket."""
+    """The tatweel run line[start:end] is followed by no Arabic letter or mark, and stands after a
+    proclitic that starts a word, or alone between words (a dash)."""
+    follow = line[end : end + 1]
+    if follow and (unicodedata.category(follow).startswith("M") or _is_arabic_letter(follow)):
+        return False
+    before_run = line[start - 1 : start]
+    if not before_run or not (before_run.isalnum() or unicodedata.category(before_run).startswith("M")):
+        return not follow or not follow.isalnum()  # alone between words
     word = re.search(r"[\u0621-\u064a\u064b-\u0652]*\Z", line[:start])
     assert word is not None
     before = line[: word.start()][-1:]
     proclitic = re.sub("[\u064b-\u0652]", "", word.group())
     if proclitic not in PROCLITICS:
         return False
-    if before and (before.isalnum() or unicodedata.category(before).startswith("M")):
-        return False
-    follow = line[end:].lstrip(" ")[:1]
-    return bool(follow) and (
-        follow.isdigit() or follow in OPENERS or unicodedata.name(follow, "").startswith("LATIN")
-    )
+    return not (before and (before.isalnum() or unicodedata.category(before).startswith("M")))
+
+
+def _is_arabic_letter(char: str) -> bool:
+    return unicodedata.name(char, "").startswith("ARABIC LETTER")
 
 
 def _expand_presentation_forms(text: str) -> str:
