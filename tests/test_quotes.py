@@ -59,6 +59,9 @@ def test_speaker_boundaries(paragraph: str, speaker: str | None) -> None:
         'وقال لـ«الشرق الأوسط» إن "الحكومة ستعلن الخطة الجديدة قريبا جدا".',
         'وأضاف قائلاً: "إن الأمور تسير على ما يرام تماما".',
         'وذلك وفقاً له "لأن الخطة لم تكتمل بعد كما يجب".',
+        # a tatweel kept as a dash stands where a speaker could: no name, no speaker (it crashed)
+        "وأضاف ـ إن «هذا كلام طويل جدا من المتحدث الرسمي اليوم»",
+        "«هذا كلام طويل جدا من المتحدث الرسمي اليوم» قال ـ",
     ],
 )
 def test_function_words_and_addressees_are_not_speakers(paragraph: str) -> None:

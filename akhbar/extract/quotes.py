@@ -326,6 +326,10 @@ def _antecedent(text: str, speaker: str) -> str | None:
 
 def resolve_speakers(quotes: list[Quote], text: str = "") -> list[Quote]:
     """Each speaker replaced by the fullest name the article uses for the same person."""
+    # a "speaker" with nothing a name is made of (a dash of tatweel, a stray mark) is none
+    quotes = [
+        q if _last_name_key(q.speaker or "") else Quote(q.text, None, q.verb, q.paragraph) for q in quotes
+    ]
     quotes = [
         Quote(q.text, _antecedent(text, q.speaker) or q.speaker, q.verb, q.paragraph) if q.speaker else q
         for q in quotes
