@@ -49,7 +49,7 @@ from akhbar.progress import Progress
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import code_fingerprint, latest_release_file
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import FIELDS_INPUT, extract_fields_chunk, split_empty_bodies
+from akhbar.stages.extract_fields import FIELDS_INPUT, extract_fields_chunk, split_empty_bodies, split_failed
 from akhbar.stages.normalize_articles import (
     CONTROL_CHARS_REMOVED,
     NORMALIZED_SCHEMA,
@@ -444,13 +444,14 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
 
 
 def _gate_fields(fields: pa.Table, where: Path) -> tuple[pa.Table, pa.Table]:
+    fields, crashed = split_failed(fields)  # an article whose extraction raised: quarantined
     table, empty = split_empty_bodies(fields)
     # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id). Sorted
     # before the gate, so the kept rows are the gate's table, in the order they are written.
     kept, failed, _ = gate_part(
         table.sort_by("id"), article_fields_frame, "article_fields", stage="fields", where=where
     )
-    return kept, pa.concat_tables([empty, failed])
+    return kept, pa.concat_tables([crashed, empty, failed])
 
 
 @multi_asset(

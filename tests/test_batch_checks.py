@@ -179,3 +179,40 @@ def test_every_record_quarantined_names_top_reasons_with_counts_and_origins() ->
         "s c.txt, s d.txt); 1 × empty file (raw stage; e.g. s b.txt). What to do: "
     )
     assert nothing_left([_quarantine()]).startswith("no record was read")
+
+
+def test_an_article_whose_extraction_raises_is_quarantined_and_the_rest_released(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug met by one article (here injected into the quote finder for one text) quarantines
+    that article with the error, where it used to end the whole build with a traceback."""
+    import akhbar.stages.extract_fields as stage
+
+    real = stage.find_quotes
+
+    def find_quotes(paragraphs: list[str]) -> list:
+        if any("2003" in p for p in paragraphs):
+            raise ValueError("max() arg is an empty sequence")
+        return real(paragraphs)
+
+    monkeypatch.setattr(stage, "find_quotes", find_quotes)  # the build runs in this process
+    assert _build(tmp_path, "--input", str(_texts(tmp_path / "in", 5))) == 0
+    manifest, quarantine = _release(tmp_path)
+    assert manifest["rows"]["released"] == 4
+    (row,) = quarantine
+    assert row["origin"] == "article03.txt" and row["stage"] == "fields"
+    assert row["reason"].startswith("extraction failed (ValueError: max() arg is an empty sequence at ")
+
+
+def test_split_failed_keeps_the_dataset_schema() -> None:
+    from akhbar.schema import ARTICLE_SCHEMA
+    from akhbar.stages.extract_fields import FIELDS_CHUNK_SCHEMA, split_failed
+
+    rows = [
+        {"id": i, "source": "s", "title": "t", "body": "ب", "origin": f"{i}.txt", "raw_sha256": "0" * 64,
+         "pipeline_version": "x", "extraction_error": error}
+        for i, error in (("a", None), ("b", "KeyError: 'x'"))
+    ]  # fmt: skip
+    kept, quarantine = split_failed(pa.Table.from_pylist(rows, schema=FIELDS_CHUNK_SCHEMA))
+    assert kept.schema == ARTICLE_SCHEMA and kept["id"].to_pylist() == ["a"]
+    assert quarantine["reason"].to_pylist() == ["extraction failed (KeyError: 'x'); please report it"]
