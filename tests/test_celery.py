@@ -28,7 +28,7 @@ from pipelines.cli import main
 
 BIN = Path(sys.executable).parent
 WORKER_NAME = "akhbar-test"
-# The worker config the README shows: the broker, also the result backend (the job's default).
+# The worker config docs/beyond-one-machine.md shows: the broker, also the result backend (the job's default).
 WORKER_YAML = """\
 execution:
   config:
@@ -143,7 +143,7 @@ def celery_worker(redis_url: str, tmp_path: Path) -> Iterator[dict]:
     work = tmp_path / "work"  # the cwd of the worker and of the run: no ./sources.yaml there
     work.mkdir()
     argv = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app", "-y", str(config)]
-    # --pool solo, as the README says: steps run in the worker process itself, which may start the
+    # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process itself, which may start the
     # stages' process pools (a prefork pool's daemonic children may not)
     argv += ["-n", WORKER_NAME, "--loglevel", "INFO", "--", "--pool", "solo"]
     with open(log, "wb") as out:
