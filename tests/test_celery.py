@@ -143,8 +143,8 @@ def celery_worker(redis_url: str, tmp_path: Path) -> Iterator[dict]:
     work = tmp_path / "work"  # the cwd of the worker and of the run: no ./sources.yaml there
     work.mkdir()
     argv = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app", "-y", str(config)]
-    # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process itself, which may start the
-    # stages' process pools (a prefork pool's daemonic children may not)
+    # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process itself,
+    # which may start the stages' process pools (a prefork pool's daemonic children may not)
     argv += ["-n", WORKER_NAME, "--loglevel", "INFO", "--", "--pool", "solo"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(
