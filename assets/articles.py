@@ -463,9 +463,9 @@ def _gate_fields(fields: pa.Table, where: Path) -> tuple[pa.Table, pa.Table]:
             group_name=GROUP,
         ),
         "fields_quarantine": AssetOut(
-            description="Articles that came out of extraction without any body text (pages of "
-            "chrome only) or failed a row-level expectation of expectations/article_fields.json, "
-            "with the reason.",
+            description="Articles whose extraction raised (the error, to report), that came out "
+            "of extraction without any body text (pages of chrome only), or that failed a row-level "
+            "expectation of expectations/article_fields.json, with the reason.",
             code_version=CODE_VERSION,
             group_name=GROUP,
         ),
