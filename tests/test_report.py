@@ -20,7 +20,6 @@ import pyarrow.compute as pc
 import pytest
 
 from akhbar.card import card_stats
-from akhbar.ingest.records import QUARANTINE_SCHEMA
 from akhbar.report import (
     COVERAGE_FIELDS,
     ENTITY_LABELS,
@@ -29,108 +28,33 @@ from akhbar.report import (
     WORD_BINS,
     QualityReport,
     ReportAccumulator,
-    _accounting,
-    _bin_labels,
-    _quarantine_kinds,
-    _share,
-    _site,
     plot_data_uris,
     quality_report,
     reason_kind,
     write_report,
 )
-from akhbar.schema import ARTICLE_SCHEMA
+from akhbar.report.accumulate import _accounting, _bin_labels, _quarantine_kinds, _share, _site
+from tests.release_rows import (
+    HOSTS,
+    UTC,
+    article_row,
+    article_table,
+    quarantine_table,
+    random_release,
+    random_split,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-UTC = dt.UTC
 
 
-def _article(
-    row_id: str,
-    source: str = "alpha",
-    *,
-    words: int = 10,
-    published: dt.datetime | None = None,
-    lead: str | None = None,
-    byline: str | None = None,
-    captions: list[dict[str, Any]] | None = None,
-    tags: list[str] | None = None,
-    quotes: list[tuple[str, str | None]] | None = None,
-    entities: list[tuple[str, str]] | None = None,
-    dates: int = 0,
-    quantities: int = 0,
-    duplicate_of: str | None = None,
-) -> dict[str, Any]:
-    body = " ".join(["كلمة"] * words)
-    return {
-        "id": row_id,
-        "source": source,
-        "url": f"https://example.org/{row_id}",
-        "published_at": published,
-        "title": f"عنوان {row_id}",
-        "lead": lead,
-        "byline": byline,
-        "body": body,
-        "paragraphs": [body],
-        "captions": captions or [],
-        "tags": tags or [],
-        "quotes": [
-            {"text": text, "speaker": speaker, "verb": "قال", "paragraph": 0}
-            for text, speaker in quotes or []
-        ],
-        "entities": [{"text": text, "label": label, "start": 0, "end": 1} for text, label in entities or []],
-        "dates": [
-            {
-                "text": "أمس",
-                "date": dt.date(2024, 1, 1),
-                "calendar": "gregorian",
-                "precision": "day",
-                "year_inferred": False,
-            }
-        ]
-        * dates,
-        "quantities": [
-            {
-                "text": "5 كيلومترات",
-                "value": 5.0,
-                "unit": "كيلومتر",
-                "approximate": False,
-                "start": 0,
-                "end": 1,
-            }
-        ]
-        * quantities,
-        "word_count": words,
-        "char_count": len(body),
-        "origin": f"{row_id}.txt",
-        "raw_sha256": "0" * 64,
-        "duplicate_of": duplicate_of,
-        "pipeline_version": "test",
-    }
-
-
-def _articles(*rows: dict[str, Any]) -> pa.Table:
-    return pa.Table.from_pylist(list(rows), schema=ARTICLE_SCHEMA)
-
-
-def _quarantine(*rows: tuple[str, str]) -> pa.Table:
-    return pa.Table.from_pylist(
-        [
-            {"source": source, "origin": f"q{i}.txt", "stage": "ingest", "reason": reason}
-            for i, (source, reason) in enumerate(rows)
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
-
-
-NO_QUARANTINE = _quarantine()
+NO_QUARANTINE = quarantine_table()
 
 
 @pytest.fixture(scope="module")
 def release() -> tuple[pa.Table, pa.Table]:
     """Two sources, one duplicate cluster of three, quotes, tags, entities and dates."""
-    articles = _articles(
-        _article(
+    articles = article_table(
+        article_row(
             "a1",
             words=40,
             published=dt.datetime(2024, 4, 3, 10, tzinfo=UTC),
@@ -141,7 +65,7 @@ def release() -> tuple[pa.Table, pa.Table]:
             entities=[("غزة", "LOC"), ("غزة", "LOC"), ("زيد", "PER")],
             dates=1,
         ),
-        _article(
+        article_row(
             "a2",
             words=120,
             published=dt.datetime(2024, 4, 30, 23, tzinfo=UTC),
@@ -150,13 +74,13 @@ def release() -> tuple[pa.Table, pa.Table]:
             entities=[("الأمم المتحدة", "ORG")],
             quantities=2,
         ),
-        _article("a3", words=120, published=dt.datetime(2024, 6, 1, tzinfo=UTC), duplicate_of="a2"),
-        _article("b1", "beta", words=600, lead="   ", captions=[{"text": "صورة", "credit": None}]),
-        _article("b2", "beta", words=7000, quotes=[("قول", "  ")], duplicate_of="a2"),
-        _article("b3", "beta", words=300, tags=["اقتصاد"], duplicate_of="b4"),
-        _article("b4", "beta", words=300, entities=[("غزة", "LOC")]),
+        article_row("a3", words=120, published=dt.datetime(2024, 6, 1, tzinfo=UTC), duplicate_of="a2"),
+        article_row("b1", "beta", words=600, lead="   ", captions=[{"text": "صورة", "credit": None}]),
+        article_row("b2", "beta", words=7000, quotes=[("قول", "  ")], duplicate_of="a2"),
+        article_row("b3", "beta", words=300, tags=["اقتصاد"], duplicate_of="b4"),
+        article_row("b4", "beta", words=300, entities=[("غزة", "LOC")]),
     )
-    quarantine = _quarantine(
+    quarantine = quarantine_table(
         ("beta", "empty file"),
         ("gamma", "no title (title field missing or empty)"),
         ("gamma", "duplicate id 3036bb1e: same url or record id as gamma:x.jsonl#L3"),
@@ -261,7 +185,7 @@ def test_duplicate_clusters(report: QualityReport) -> None:
 
 def test_duplicate_of_an_earlier_release() -> None:
     earlier = quality_report(
-        _articles(_article("n1", duplicate_of="old"), _article("n2", "beta", duplicate_of="old")),
+        article_table(article_row("n1", duplicate_of="old"), article_row("n2", "beta", duplicate_of="old")),
         NO_QUARANTINE,
     )
     d = earlier.duplicates
@@ -340,7 +264,7 @@ def test_checks_and_accounting(report: QualityReport) -> None:
         "matches_tables": True,
     }
     wrong = quality_report(
-        _articles(_article("x")), NO_QUARANTINE, accounting={"raw": 3, "released": 2, "quarantined": 0}
+        article_table(article_row("x")), NO_QUARANTINE, accounting={"raw": 3, "released": 2, "quarantined": 0}
     )
     assert wrong.accounting is not None
     assert (wrong.accounting["balanced"], wrong.accounting["matches_tables"]) == (False, False)
@@ -375,7 +299,7 @@ def test_summary_markdown_is_short(report: QualityReport) -> None:
 
 
 def test_markdown_escapes_pipes() -> None:
-    result = quality_report(_articles(_article("x", tags=["أ|ب"])), NO_QUARANTINE)
+    result = quality_report(article_table(article_row("x", tags=["أ|ب"])), NO_QUARANTINE)
     assert "| أ\\|ب | 1 |" in result.to_markdown()
 
 
@@ -412,7 +336,7 @@ def test_write_report_files_are_valid_and_deterministic(report: QualityReport, t
 
 
 def test_empty_release(tmp_path: Path) -> None:
-    result = quality_report(_articles(), NO_QUARANTINE, checks=[], accounting=None)
+    result = quality_report(article_table(), NO_QUARANTINE, checks=[], accounting=None)
     assert result.totals == {"released": 0, "duplicates": 0, "unique": 0, "quarantined": 0, "raw": 0}
     assert result.word_count["all"] == {"rows": 0} and result.published["months"] == []
     assert "No tags." in result.to_markdown() and "No duplicates." in result.to_markdown()
@@ -422,8 +346,8 @@ def test_empty_release(tmp_path: Path) -> None:
 
 def test_non_latin_source_names_get_plot_labels(tmp_path: Path) -> None:
     result = quality_report(
-        _articles(_article("x", "الرياض"), _article("y", "okaz"), _article("z", "عكاظ")),
-        _quarantine(("عكاظ", "empty file")),
+        article_table(article_row("x", "الرياض"), article_row("y", "okaz"), article_row("z", "عكاظ")),
+        quarantine_table(("عكاظ", "empty file")),
     )
     assert result.plot_labels() == {"okaz": "okaz", "الرياض": "S2", "عكاظ": "S3"}
     assert "Plot labels: S2 = الرياض, S3 = عكاظ" in result.to_markdown()
@@ -434,7 +358,7 @@ def test_non_latin_source_names_get_plot_labels(tmp_path: Path) -> None:
 def test_source_names_never_reach_mathtext_or_html(name: str, tmp_path: Path) -> None:
     """A `$` in a plot label would start matplotlib's mathtext (`$\\frac$` stopped the release):
     such a name gets an S-label; the Markdown shows it escaped."""
-    result = quality_report(_articles(_article("x", name), _article("y", "okaz")), NO_QUARANTINE)
+    result = quality_report(article_table(article_row("x", name), article_row("y", "okaz")), NO_QUARANTINE)
     assert (result.plot_labels()[name] == name) == ("$" not in name)
     assert len(write_report(result, tmp_path)) == 2 + len(PLOTS)
     markdown = (tmp_path / "quality_report.md").read_text(encoding="utf-8")
@@ -456,102 +380,13 @@ def test_cluster_web_site_of_a_url(url: str | None, site: str | None) -> None:
     assert _site(url) == site
 
 
-# --------------------------------------------------------------------------- streaming: parts of a release
-
-HOSTS = (
-    "https://www.Example.org/news/",
-    "http://aawsat.com/home/article/",
-    "https://sabq.org:443/a?x=",
-    "HTTP://WWW.www.Okaz.com.sa#",
-    "https://www./",
-    "ftp://files.example.net/",
-    "//no-scheme.example.org/",
-    "https://user:pw@Host.Example.net/",
-    "http://[::1]:8080/",
-    "https://bad\tsite.com/",
-    "https://tab.example.com/path\twith tab/",
-    "https://ÙŠ.example/",
-    "not a url ",
-    "",
-    None,
-)
-SOURCES = ("alpha", "beta", "عكاظ", "sabq", "okaz 2")
-TAGS = ("سياسة", "اقتصاد", "غزة", " غزة ", "رياضة", "a|b", "   ", "")
-SPEAKERS = ("زيد", "عمرو", "الوزير", "  ", None, "زيد ")
-ENTITIES = (
-    ("غزة", "LOC"),
-    ("زيد", "PER"),
-    ("الأمم المتحدة", "ORG"),
-    ("x", None),
-    ("y", ""),
-    ("z", "XYZ"),
-    (" ", "PER"),
-)
-
-
-def _random_release(seed: int, n: int) -> pa.Table:
-    """Rows as the fixture builds them, drawn at random: ties in every ranking, blanks, nulls,
-    odd urls and labels, duplicates of rows before and after them, of rows outside the release
-    and of each other, and a few repeated ids."""
-    rng = random.Random(seed)
-    ids = [f"{rng.getrandbits(40):010x}" for _ in range(n)]
-    for _ in range(max(1, n // 100)):  # repeated ids: a dict over the rows keeps the last one
-        ids[rng.randrange(n)] = ids[rng.randrange(n)]
-    rows = []
-    for i, row_id in enumerate(ids):
-        host = rng.choice(HOSTS)
-        dup = None
-        if rng.random() < 0.3:
-            dup = rng.choice(ids) if rng.random() < 0.8 else f"old{rng.randrange(5)}"
-        row = _article(
-            row_id,
-            rng.choice(SOURCES),
-            words=rng.choice([0, 1, 49, 50, 120, 120, 300, 999, 5000, 7000, rng.randrange(4000)]),
-            published=(
-                dt.datetime(
-                    rng.choice([2019, 2023, 2024]), rng.randint(1, 12), 28, rng.randint(0, 23), tzinfo=UTC
-                )
-                if rng.random() < 0.7
-                else None
-            ),
-            lead=rng.choice([None, "", "   ", "مقدمة"]),
-            byline=rng.choice([None, "الرياض - واس"]),
-            captions=[{"text": "صورة", "credit": None}] * rng.randrange(2),
-            tags=rng.sample(TAGS, rng.randrange(4)) + rng.sample(TAGS, rng.randrange(2)),
-            quotes=[("نص", rng.choice(SPEAKERS)) for _ in range(rng.randrange(4))],
-            entities=[rng.choice(ENTITIES) for _ in range(rng.randrange(5))],
-            dates=rng.randrange(2),
-            quantities=rng.randrange(2),
-            duplicate_of=dup,
-        )
-        row["url"] = None if host is None else f"{host}{i}"
-        for key in ("word_count", "captions", "tags", "quotes", "entities", "dates"):
-            if rng.random() < 0.05:
-                row[key] = None  # null cells, not only empty lists
-        rows.append(row)
-    return _articles(*rows)
-
-
-def _random_split(table: pa.Table, rng: random.Random) -> list[pa.Table]:
-    """Parts of random sizes (empty ones included), some of several chunks."""
-    parts, start = [], 0
-    while start < table.num_rows:
-        size = rng.choice([0, 1, 2, 7, 50, 200])
-        part = table.slice(start, size)
-        if size > 2 and rng.random() < 0.5:
-            part = pa.concat_tables([part.slice(0, 1), part.slice(1)])
-        parts.append(part)
-        start += size
-    return [table.slice(0, 0), *parts, table.slice(table.num_rows)]
-
-
-RANDOM_QUARANTINE = _quarantine(("beta", "empty file"), ("gamma", "duplicate id 3036bb1e: same url"))
+RANDOM_QUARANTINE = quarantine_table(("beta", "empty file"), ("gamma", "duplicate id 3036bb1e: same url"))
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_any_split_gives_the_whole_table_report(seed: int) -> None:
     rng = random.Random(seed)
-    table = _random_release(seed, rng.choice([1, 30, 600]))
+    table = random_release(seed, rng.choice([1, 30, 600]))
     options = {
         "checks": [{"name": "article_fields", "passed": True, "evaluated": 3, "failed": 0}],
         "accounting": {"raw": table.num_rows + 2, "released": table.num_rows, "quarantined": 2},
@@ -560,9 +395,9 @@ def test_any_split_gives_the_whole_table_report(seed: int) -> None:
     expected = _old_quality_report(table, RANDOM_QUARANTINE, **options).to_json()
     assert quality_report(table, RANDOM_QUARANTINE, **options).to_json() == expected
     for _ in range(4):
-        parts = _random_split(table, rng)
+        parts = random_split(table, rng)
         assert quality_report(iter(parts), RANDOM_QUARANTINE, **options).to_json() == expected
-    batches = (b for part in _random_split(table, rng) for b in part.to_batches())
+    batches = (b for part in random_split(table, rng) for b in part.to_batches())
     assert quality_report(batches, RANDOM_QUARANTINE, **options).to_json() == expected
 
 
@@ -589,8 +424,8 @@ def test_the_reference_can_tell_a_wrong_report(release: tuple[pa.Table, pa.Table
 
 
 def test_large_table_is_reduced_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
-    table = _random_release(7, 300)
-    monkeypatch.setattr("akhbar.report.PART_ROWS", 64)
+    table = random_release(7, 300)
+    monkeypatch.setattr("akhbar.report.accumulate.PART_ROWS", 64)
     assert quality_report(table, NO_QUARANTINE) == _old_quality_report(table, NO_QUARANTINE)
 
 
@@ -617,11 +452,11 @@ def test_accumulator_counts_and_card_stats(release: tuple[pa.Table, pa.Table]) -
 def test_accumulator_keeps_no_text() -> None:
     """What the accumulator holds grows with the rows' ids and a few ints, not with their text."""
     rows = [
-        _article(f"{i:032x}", "alpha", words=2000, tags=["سياسة"], quotes=[("نص", "زيد")])
+        article_row(f"{i:032x}", "alpha", words=2000, tags=["سياسة"], quotes=[("نص", "زيد")])
         for i in range(2000)
     ]
     before = pa.total_allocated_bytes()
-    table = _articles(*rows)
+    table = article_table(*rows)
     size = pa.total_allocated_bytes() - before
     acc = ReportAccumulator()
     for start in range(0, table.num_rows, 500):
