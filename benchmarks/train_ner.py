@@ -8,7 +8,7 @@
 
 The corpus (`../shared/corpus/ner/anercorp_train.txt`, one "token TAG" per line, no sentence
 breaks) is re-tokenized with the tagger's own tokenizer and cut into pseudo-sentences at
-sentence-final punctuation. Two CRFs are trained (see `akhbar/extract/entities.py`): the
+sentence-final punctuation. Two CRFs are trained (see `akhbar/extract/entities/`): the
 first on token attributes, the second on the same attributes plus first-pass labels that
 were predicted out of fold, so that it learns how reliable they are on unseen text.
 
@@ -56,12 +56,14 @@ from akhbar.extract.entities import (  # noqa: E402
     EntityTagger,
     Featurizer,
     bio_spans,
+    sentences,
+    split_token,
+)
+from benchmarks.ner_training import (  # noqa: E402
     count_words,
     document_labels,
     mention_labels,
     needs_second_pass,
-    sentences,
-    split_token,
     stacked,
     write_word_counts,
 )

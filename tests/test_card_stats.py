@@ -22,7 +22,7 @@ from akhbar.card import (
 from akhbar.escape import Markdown
 from akhbar.report import ReportAccumulator
 from akhbar.schema import ARTICLE_SCHEMA, FIELD_DESCRIPTIONS
-from tests.test_report import _random_release, _random_split
+from tests.release_rows import random_release, random_split
 
 MANIFEST: dict[str, Any] = {
     "name": "akhbar-test",
@@ -42,11 +42,11 @@ MANIFEST: dict[str, Any] = {
 
 @pytest.mark.parametrize(("seed", "rows"), [(0, 0), (1, 1), (2, 40), (3, 500)])
 def test_card_is_the_same_from_parts(seed: int, rows: int) -> None:
-    table = _random_release(seed, rows) if rows else pa.Table.from_pylist([], schema=ARTICLE_SCHEMA)
+    table = random_release(seed, rows) if rows else pa.Table.from_pylist([], schema=ARTICLE_SCHEMA)
     expected = _old_render_card(MANIFEST, table, repo_id="org/x", quality_summary="summary")
     stats = card_stats(table)
     assert stats == CardStats(_old_coverage(table), _old_total_words(table))
-    parts = _random_split(table, random.Random(seed))
+    parts = random_split(table, random.Random(seed))
     assert card_stats(iter(parts)) == stats
     acc = ReportAccumulator()
     for part in parts:
@@ -59,7 +59,7 @@ def test_card_is_the_same_from_parts(seed: int, rows: int) -> None:
 
 def test_card_stats_change_the_card() -> None:
     """The comparison is not vacuous: other statistics give another card."""
-    table = _random_release(4, 30)
+    table = random_release(4, 30)
     stats = card_stats(table)
     other = CardStats({**stats.coverage, "tags": stats.coverage["tags"] + 1}, stats.total_words)
     assert render_card(MANIFEST, other) != render_card(MANIFEST, table)

@@ -19,24 +19,26 @@ from akhbar.extract.entities import (
     WORD_COUNTS,
     Entity,
     EntityTagger,
-    _FormTable,
     analyses,
     bio_spans,
-    count_words,
     default_tagger,
-    document_labels,
     find_entities,
     frequency_class,
-    mention_labels,
-    needs_second_pass,
     normalize,
     proclitic_length,
     read_word_counts,
     sentences,
     split_token,
-    stacked,
     tokenize,
     tokenize_with_breaks,
+)
+from akhbar.extract.entities.tables import _FormTable
+from benchmarks.ner_training import (
+    count_words,
+    document_labels,
+    mention_labels,
+    needs_second_pass,
+    stacked,
     write_word_counts,
 )
 from tests.conftest import REPO

@@ -413,12 +413,12 @@ def test_card_with_hostile_values_stays_whole() -> None:
 
 
 def test_report_and_preview_escape_titles_and_tags() -> None:
-    from tests.test_report import NO_QUARANTINE, _article, _articles
+    from tests.release_rows import article_row, article_table, quarantine_table
 
-    articles = _articles(
+    articles = article_table(
         *(
             {
-                **_article(
+                **article_row(
                     f"x{i}",
                     source=value[:30],
                     tags=[value, "عادي"],
@@ -430,7 +430,7 @@ def test_report_and_preview_escape_titles_and_tags() -> None:
             for i, value in enumerate(HOSTILE)
         )
     )
-    report = quality_report(articles, NO_QUARANTINE, top=len(HOSTILE) + 1)
+    report = quality_report(articles, quarantine_table(), top=len(HOSTILE) + 1)
     markdown = report.to_markdown()
     assert _assert_tables_whole(markdown) >= 6
     _assert_no_live_html(markdown)

@@ -1,136 +1,53 @@
 """The per-release quality report: statistics, markdown, files and deterministic plots.
 
-The report of a release given part by part must be the report of the whole table: the tests
-of that compare with `_old_quality_report`, the whole-table code as it was before the
-streaming accumulator (kept at the end of this file as the reference)."""
+The report of a release given part by part must be the report of the whole table, and the
+whole-table reports of random releases must be the ones recorded (`RECORDED`: sha256 of their
+JSON, as the whole-table code before the streaming accumulator computed them)."""
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+import hashlib
 import json
 import random
-from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 
 from akhbar.card import card_stats
-from akhbar.ingest.records import QUARANTINE_SCHEMA
 from akhbar.report import (
-    COVERAGE_FIELDS,
-    ENTITY_LABELS,
     PLOTS,
-    QUANTILES,
-    WORD_BINS,
     QualityReport,
     ReportAccumulator,
-    _accounting,
-    _bin_labels,
-    _quarantine_kinds,
-    _share,
-    _site,
     plot_data_uris,
     quality_report,
     reason_kind,
     write_report,
 )
-from akhbar.schema import ARTICLE_SCHEMA
+from akhbar.report.accumulate import _site
+from tests.release_rows import (
+    HOSTS,
+    UTC,
+    article_row,
+    article_table,
+    quarantine_table,
+    random_release,
+    random_split,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-UTC = dt.UTC
 
 
-def _article(
-    row_id: str,
-    source: str = "alpha",
-    *,
-    words: int = 10,
-    published: dt.datetime | None = None,
-    lead: str | None = None,
-    byline: str | None = None,
-    captions: list[dict[str, Any]] | None = None,
-    tags: list[str] | None = None,
-    quotes: list[tuple[str, str | None]] | None = None,
-    entities: list[tuple[str, str]] | None = None,
-    dates: int = 0,
-    quantities: int = 0,
-    duplicate_of: str | None = None,
-) -> dict[str, Any]:
-    body = " ".join(["كلمة"] * words)
-    return {
-        "id": row_id,
-        "source": source,
-        "url": f"https://example.org/{row_id}",
-        "published_at": published,
-        "title": f"عنوان {row_id}",
-        "lead": lead,
-        "byline": byline,
-        "body": body,
-        "paragraphs": [body],
-        "captions": captions or [],
-        "tags": tags or [],
-        "quotes": [
-            {"text": text, "speaker": speaker, "verb": "قال", "paragraph": 0}
-            for text, speaker in quotes or []
-        ],
-        "entities": [{"text": text, "label": label, "start": 0, "end": 1} for text, label in entities or []],
-        "dates": [
-            {
-                "text": "أمس",
-                "date": dt.date(2024, 1, 1),
-                "calendar": "gregorian",
-                "precision": "day",
-                "year_inferred": False,
-            }
-        ]
-        * dates,
-        "quantities": [
-            {
-                "text": "5 كيلومترات",
-                "value": 5.0,
-                "unit": "كيلومتر",
-                "approximate": False,
-                "start": 0,
-                "end": 1,
-            }
-        ]
-        * quantities,
-        "word_count": words,
-        "char_count": len(body),
-        "origin": f"{row_id}.txt",
-        "raw_sha256": "0" * 64,
-        "duplicate_of": duplicate_of,
-        "pipeline_version": "test",
-    }
-
-
-def _articles(*rows: dict[str, Any]) -> pa.Table:
-    return pa.Table.from_pylist(list(rows), schema=ARTICLE_SCHEMA)
-
-
-def _quarantine(*rows: tuple[str, str]) -> pa.Table:
-    return pa.Table.from_pylist(
-        [
-            {"source": source, "origin": f"q{i}.txt", "stage": "ingest", "reason": reason}
-            for i, (source, reason) in enumerate(rows)
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
-
-
-NO_QUARANTINE = _quarantine()
+NO_QUARANTINE = quarantine_table()
 
 
 @pytest.fixture(scope="module")
 def release() -> tuple[pa.Table, pa.Table]:
     """Two sources, one duplicate cluster of three, quotes, tags, entities and dates."""
-    articles = _articles(
-        _article(
+    articles = article_table(
+        article_row(
             "a1",
             words=40,
             published=dt.datetime(2024, 4, 3, 10, tzinfo=UTC),
@@ -141,7 +58,7 @@ def release() -> tuple[pa.Table, pa.Table]:
             entities=[("غزة", "LOC"), ("غزة", "LOC"), ("زيد", "PER")],
             dates=1,
         ),
-        _article(
+        article_row(
             "a2",
             words=120,
             published=dt.datetime(2024, 4, 30, 23, tzinfo=UTC),
@@ -150,13 +67,13 @@ def release() -> tuple[pa.Table, pa.Table]:
             entities=[("الأمم المتحدة", "ORG")],
             quantities=2,
         ),
-        _article("a3", words=120, published=dt.datetime(2024, 6, 1, tzinfo=UTC), duplicate_of="a2"),
-        _article("b1", "beta", words=600, lead="   ", captions=[{"text": "صورة", "credit": None}]),
-        _article("b2", "beta", words=7000, quotes=[("قول", "  ")], duplicate_of="a2"),
-        _article("b3", "beta", words=300, tags=["اقتصاد"], duplicate_of="b4"),
-        _article("b4", "beta", words=300, entities=[("غزة", "LOC")]),
+        article_row("a3", words=120, published=dt.datetime(2024, 6, 1, tzinfo=UTC), duplicate_of="a2"),
+        article_row("b1", "beta", words=600, lead="   ", captions=[{"text": "صورة", "credit": None}]),
+        article_row("b2", "beta", words=7000, quotes=[("قول", "  ")], duplicate_of="a2"),
+        article_row("b3", "beta", words=300, tags=["اقتصاد"], duplicate_of="b4"),
+        article_row("b4", "beta", words=300, entities=[("غزة", "LOC")]),
     )
-    quarantine = _quarantine(
+    quarantine = quarantine_table(
         ("beta", "empty file"),
         ("gamma", "no title (title field missing or empty)"),
         ("gamma", "duplicate id 3036bb1e: same url or record id as gamma:x.jsonl#L3"),
@@ -261,7 +178,7 @@ def test_duplicate_clusters(report: QualityReport) -> None:
 
 def test_duplicate_of_an_earlier_release() -> None:
     earlier = quality_report(
-        _articles(_article("n1", duplicate_of="old"), _article("n2", "beta", duplicate_of="old")),
+        article_table(article_row("n1", duplicate_of="old"), article_row("n2", "beta", duplicate_of="old")),
         NO_QUARANTINE,
     )
     d = earlier.duplicates
@@ -340,7 +257,7 @@ def test_checks_and_accounting(report: QualityReport) -> None:
         "matches_tables": True,
     }
     wrong = quality_report(
-        _articles(_article("x")), NO_QUARANTINE, accounting={"raw": 3, "released": 2, "quarantined": 0}
+        article_table(article_row("x")), NO_QUARANTINE, accounting={"raw": 3, "released": 2, "quarantined": 0}
     )
     assert wrong.accounting is not None
     assert (wrong.accounting["balanced"], wrong.accounting["matches_tables"]) == (False, False)
@@ -375,7 +292,7 @@ def test_summary_markdown_is_short(report: QualityReport) -> None:
 
 
 def test_markdown_escapes_pipes() -> None:
-    result = quality_report(_articles(_article("x", tags=["أ|ب"])), NO_QUARANTINE)
+    result = quality_report(article_table(article_row("x", tags=["أ|ب"])), NO_QUARANTINE)
     assert "| أ\\|ب | 1 |" in result.to_markdown()
 
 
@@ -412,7 +329,7 @@ def test_write_report_files_are_valid_and_deterministic(report: QualityReport, t
 
 
 def test_empty_release(tmp_path: Path) -> None:
-    result = quality_report(_articles(), NO_QUARANTINE, checks=[], accounting=None)
+    result = quality_report(article_table(), NO_QUARANTINE, checks=[], accounting=None)
     assert result.totals == {"released": 0, "duplicates": 0, "unique": 0, "quarantined": 0, "raw": 0}
     assert result.word_count["all"] == {"rows": 0} and result.published["months"] == []
     assert "No tags." in result.to_markdown() and "No duplicates." in result.to_markdown()
@@ -422,8 +339,8 @@ def test_empty_release(tmp_path: Path) -> None:
 
 def test_non_latin_source_names_get_plot_labels(tmp_path: Path) -> None:
     result = quality_report(
-        _articles(_article("x", "الرياض"), _article("y", "okaz"), _article("z", "عكاظ")),
-        _quarantine(("عكاظ", "empty file")),
+        article_table(article_row("x", "الرياض"), article_row("y", "okaz"), article_row("z", "عكاظ")),
+        quarantine_table(("عكاظ", "empty file")),
     )
     assert result.plot_labels() == {"okaz": "okaz", "الرياض": "S2", "عكاظ": "S3"}
     assert "Plot labels: S2 = الرياض, S3 = عكاظ" in result.to_markdown()
@@ -434,7 +351,7 @@ def test_non_latin_source_names_get_plot_labels(tmp_path: Path) -> None:
 def test_source_names_never_reach_mathtext_or_html(name: str, tmp_path: Path) -> None:
     """A `$` in a plot label would start matplotlib's mathtext (`$\\frac$` stopped the release):
     such a name gets an S-label; the Markdown shows it escaped."""
-    result = quality_report(_articles(_article("x", name), _article("y", "okaz")), NO_QUARANTINE)
+    result = quality_report(article_table(article_row("x", name), article_row("y", "okaz")), NO_QUARANTINE)
     assert (result.plot_labels()[name] == name) == ("$" not in name)
     assert len(write_report(result, tmp_path)) == 2 + len(PLOTS)
     markdown = (tmp_path / "quality_report.md").read_text(encoding="utf-8")
@@ -456,120 +373,47 @@ def test_cluster_web_site_of_a_url(url: str | None, site: str | None) -> None:
     assert _site(url) == site
 
 
-# --------------------------------------------------------------------------- streaming: parts of a release
-
-HOSTS = (
-    "https://www.Example.org/news/",
-    "http://aawsat.com/home/article/",
-    "https://sabq.org:443/a?x=",
-    "HTTP://WWW.www.Okaz.com.sa#",
-    "https://www./",
-    "ftp://files.example.net/",
-    "//no-scheme.example.org/",
-    "https://user:pw@Host.Example.net/",
-    "http://[::1]:8080/",
-    "https://bad\tsite.com/",
-    "https://tab.example.com/path\twith tab/",
-    "https://ÙŠ.example/",
-    "not a url ",
-    "",
-    None,
-)
-SOURCES = ("alpha", "beta", "عكاظ", "sabq", "okaz 2")
-TAGS = ("سياسة", "اقتصاد", "غزة", " غزة ", "رياضة", "a|b", "   ", "")
-SPEAKERS = ("زيد", "عمرو", "الوزير", "  ", None, "زيد ")
-ENTITIES = (
-    ("غزة", "LOC"),
-    ("زيد", "PER"),
-    ("الأمم المتحدة", "ORG"),
-    ("x", None),
-    ("y", ""),
-    ("z", "XYZ"),
-    (" ", "PER"),
-)
+RANDOM_QUARANTINE = quarantine_table(("beta", "empty file"), ("gamma", "duplicate id 3036bb1e: same url"))
+# sha256 of `to_json()` of the whole-table report of each random release below, recorded from
+# the whole-table code the accumulator replaced (a change of the report's layout or of
+# `random_release` changes them: record them again only after reading the new reports).
+RECORDED = {
+    0: "968fb2854e713446267d9017306e8f55a8ba6076f67f2db76439202f4594a05a",
+    1: "937b41eed5078f7a0275227be8bdb3f27ef4917d1345f2adc841114e3b5c26bc",
+    2: "4dc7083c05639b2153b180fd6690ef2e1c29a36a1977289c6d651a6a8664968b",
+    3: "b546c2671312d8790289c0585a7d1fcada550463a63d90785ed45cef32cbfcd5",
+    4: "b22a783eac56bb8a8b01a14f164fc897d44e00a847b7a680b96597f3bcd0a2e6",
+    5: "6028ed7a610548b365e286a1a17c0530c5294f88401b31ee122e9ff01ab2b6a1",
+    "large": "c61473bb13d3f8ee0cde17a3f7fea5f80be2b2cc8346d876be27d11d5bb92867",  # random_release(7, 300)
+}
 
 
-def _random_release(seed: int, n: int) -> pa.Table:
-    """Rows as the fixture builds them, drawn at random: ties in every ranking, blanks, nulls,
-    odd urls and labels, duplicates of rows before and after them, of rows outside the release
-    and of each other, and a few repeated ids."""
-    rng = random.Random(seed)
-    ids = [f"{rng.getrandbits(40):010x}" for _ in range(n)]
-    for _ in range(max(1, n // 100)):  # repeated ids: a dict over the rows keeps the last one
-        ids[rng.randrange(n)] = ids[rng.randrange(n)]
-    rows = []
-    for i, row_id in enumerate(ids):
-        host = rng.choice(HOSTS)
-        dup = None
-        if rng.random() < 0.3:
-            dup = rng.choice(ids) if rng.random() < 0.8 else f"old{rng.randrange(5)}"
-        row = _article(
-            row_id,
-            rng.choice(SOURCES),
-            words=rng.choice([0, 1, 49, 50, 120, 120, 300, 999, 5000, 7000, rng.randrange(4000)]),
-            published=(
-                dt.datetime(
-                    rng.choice([2019, 2023, 2024]), rng.randint(1, 12), 28, rng.randint(0, 23), tzinfo=UTC
-                )
-                if rng.random() < 0.7
-                else None
-            ),
-            lead=rng.choice([None, "", "   ", "مقدمة"]),
-            byline=rng.choice([None, "الرياض - واس"]),
-            captions=[{"text": "صورة", "credit": None}] * rng.randrange(2),
-            tags=rng.sample(TAGS, rng.randrange(4)) + rng.sample(TAGS, rng.randrange(2)),
-            quotes=[("نص", rng.choice(SPEAKERS)) for _ in range(rng.randrange(4))],
-            entities=[rng.choice(ENTITIES) for _ in range(rng.randrange(5))],
-            dates=rng.randrange(2),
-            quantities=rng.randrange(2),
-            duplicate_of=dup,
-        )
-        row["url"] = None if host is None else f"{host}{i}"
-        for key in ("word_count", "captions", "tags", "quotes", "entities", "dates"):
-            if rng.random() < 0.05:
-                row[key] = None  # null cells, not only empty lists
-        rows.append(row)
-    return _articles(*rows)
-
-
-def _random_split(table: pa.Table, rng: random.Random) -> list[pa.Table]:
-    """Parts of random sizes (empty ones included), some of several chunks."""
-    parts, start = [], 0
-    while start < table.num_rows:
-        size = rng.choice([0, 1, 2, 7, 50, 200])
-        part = table.slice(start, size)
-        if size > 2 and rng.random() < 0.5:
-            part = pa.concat_tables([part.slice(0, 1), part.slice(1)])
-        parts.append(part)
-        start += size
-    return [table.slice(0, 0), *parts, table.slice(table.num_rows)]
-
-
-RANDOM_QUARANTINE = _quarantine(("beta", "empty file"), ("gamma", "duplicate id 3036bb1e: same url"))
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_any_split_gives_the_whole_table_report(seed: int) -> None:
     rng = random.Random(seed)
-    table = _random_release(seed, rng.choice([1, 30, 600]))
+    table = random_release(seed, rng.choice([1, 30, 600]))
     options = {
         "checks": [{"name": "article_fields", "passed": True, "evaluated": 3, "failed": 0}],
         "accounting": {"raw": table.num_rows + 2, "released": table.num_rows, "quarantined": 2},
         "top": rng.choice([0, 3, 15, 1000]),  # 1000: every duplicate cluster, with its sources and sites
     }
-    expected = _old_quality_report(table, RANDOM_QUARANTINE, **options).to_json()
-    assert quality_report(table, RANDOM_QUARANTINE, **options).to_json() == expected
+    expected = quality_report(table, RANDOM_QUARANTINE, **options).to_json()
+    assert _sha256(expected) == RECORDED[seed]
     for _ in range(4):
-        parts = _random_split(table, rng)
+        parts = random_split(table, rng)
         assert quality_report(iter(parts), RANDOM_QUARANTINE, **options).to_json() == expected
-    batches = (b for part in _random_split(table, rng) for b in part.to_batches())
+    batches = (b for part in random_split(table, rng) for b in part.to_batches())
     assert quality_report(batches, RANDOM_QUARANTINE, **options).to_json() == expected
 
 
 def test_every_split_of_the_fixture(release: tuple[pa.Table, pa.Table], report: QualityReport) -> None:
     articles, quarantine = release
     options = {"checks": report.checks, "accounting": report.accounting["given"]}
-    expected = _old_quality_report(articles, quarantine, **options)
+    expected = quality_report(articles, quarantine, **options)  # its numbers: the tests above
     assert expected == report
     for i in range(articles.num_rows + 1):
         for j in range(i, articles.num_rows + 1):
@@ -577,10 +421,10 @@ def test_every_split_of_the_fixture(release: tuple[pa.Table, pa.Table], report: 
             assert quality_report(parts, quarantine, **options).to_json() == expected.to_json(), (i, j)
 
 
-def test_the_reference_can_tell_a_wrong_report(release: tuple[pa.Table, pa.Table]) -> None:
+def test_the_comparison_can_tell_a_wrong_report(release: tuple[pa.Table, pa.Table]) -> None:
     """The comparison is not vacuous: one row fewer, or one url changed, gives another report."""
     articles, quarantine = release
-    expected = _old_quality_report(articles, quarantine).to_json()
+    expected = quality_report(articles, quarantine).to_json()
     assert quality_report([articles.slice(0, 3), articles.slice(4)], quarantine).to_json() != expected
     urls = articles["url"].to_pylist()
     urls[1] = "https://other.example/a2"  # a2 keeps the largest cluster: one more web site
@@ -589,9 +433,9 @@ def test_the_reference_can_tell_a_wrong_report(release: tuple[pa.Table, pa.Table
 
 
 def test_large_table_is_reduced_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
-    table = _random_release(7, 300)
-    monkeypatch.setattr("akhbar.report.PART_ROWS", 64)
-    assert quality_report(table, NO_QUARANTINE) == _old_quality_report(table, NO_QUARANTINE)
+    table = random_release(7, 300)
+    monkeypatch.setattr("akhbar.report.accumulate.PART_ROWS", 64)
+    assert _sha256(quality_report(table, NO_QUARANTINE).to_json()) == RECORDED["large"]
 
 
 def test_web_sites_as_urlsplit_gives_them() -> None:
@@ -617,11 +461,11 @@ def test_accumulator_counts_and_card_stats(release: tuple[pa.Table, pa.Table]) -
 def test_accumulator_keeps_no_text() -> None:
     """What the accumulator holds grows with the rows' ids and a few ints, not with their text."""
     rows = [
-        _article(f"{i:032x}", "alpha", words=2000, tags=["سياسة"], quotes=[("نص", "زيد")])
+        article_row(f"{i:032x}", "alpha", words=2000, tags=["سياسة"], quotes=[("نص", "زيد")])
         for i in range(2000)
     ]
     before = pa.total_allocated_bytes()
-    table = _articles(*rows)
+    table = article_table(*rows)
     size = pa.total_allocated_bytes() - before
     acc = ReportAccumulator()
     for start in range(0, table.num_rows, 500):
@@ -629,236 +473,3 @@ def test_accumulator_keeps_no_text() -> None:
     del table
     kept = pa.total_allocated_bytes() - before
     assert size > 40_000_000 and kept < 200_000, (size, kept)
-
-
-# --------------------------------------------------------------------------- reference: the whole-table code
-
-
-def _old_quality_report(
-    released: pa.Table,
-    quarantine: pa.Table,
-    *,
-    checks: list[dict[str, Any]] | None = None,
-    accounting: dict[str, Any] | None = None,
-    top: int = 15,
-) -> QualityReport:
-    """The whole-table report as akhbar.report computed it before the streaming accumulator."""
-    released = released.combine_chunks()
-    quarantine = quarantine.combine_chunks()
-    row_sources: list[str] = released["source"].to_pylist()
-    duplicate_of: list[str | None] = released["duplicate_of"].to_pylist()
-    q_sources: list[str] = quarantine["source"].to_pylist()
-    q_reasons: list[str] = quarantine["reason"].to_pylist()
-
-    n_released = Counter(row_sources)
-    n_dups = Counter(s for s, d in zip(row_sources, duplicate_of, strict=True) if d is not None)
-    n_quarantined = Counter(q_sources)
-    sources = [
-        {
-            "source": name,
-            "released": n_released[name],
-            "duplicates": n_dups[name],
-            "quarantined": n_quarantined[name],
-            "raw": n_released[name] + n_quarantined[name],
-        }
-        for name in sorted(set(n_released) | set(n_quarantined))
-    ]
-    totals = {
-        "released": released.num_rows,
-        "duplicates": sum(n_dups.values()),
-        "unique": released.num_rows - sum(n_dups.values()),
-        "quarantined": quarantine.num_rows,
-        "raw": released.num_rows + quarantine.num_rows,
-    }
-    return QualityReport(
-        totals=totals,
-        sources=sources,
-        coverage=_old_coverage(released, row_sources),
-        word_count=_old_word_count(released, row_sources),
-        published=_old_published(released, row_sources),
-        top_tags=_old_ranked(
-            *_old_items(released["tags"])[:2], key_name="tag", count_name="articles", distinct=True, top=top
-        ),
-        top_speakers=_old_ranked(
-            *_old_items(released["quotes"], "speaker")[:2], key_name="speaker", count_name="quotes", top=top
-        ),
-        top_entities=_old_top_entities(released, top),
-        quarantine=_quarantine_kinds(q_sources, q_reasons),
-        duplicates=_old_duplicates(
-            released["id"].to_pylist(), row_sources, duplicate_of, top, urls=released["url"].to_pylist()
-        ),
-        checks=[
-            json.loads(json.dumps(c, ensure_ascii=False, sort_keys=True, default=str)) for c in checks or []
-        ],
-        accounting=_accounting(accounting, released.num_rows, quarantine.num_rows),
-        top=top,
-    )
-
-
-def _old_has(column: pa.Array, how: str) -> list[bool]:
-    if how == "value":
-        return column.is_valid().to_pylist()
-    if how == "text":
-        trimmed = pc.utf8_trim_whitespace(column)
-        return pc.fill_null(pc.greater(pc.utf8_length(trimmed), 0), False).to_pylist()
-    if how == "list":
-        return pc.fill_null(pc.greater(pc.list_value_length(column), 0), False).to_pylist()
-    # "speaker": at least one quote with a non-empty speaker
-    flags = [False] * len(column)
-    for parent in _old_items(column, "speaker")[1]:
-        flags[parent] = True
-    return flags
-
-
-def _old_coverage(table: pa.Table, row_sources: list[str]) -> list[dict[str, Any]]:
-    per_source = Counter(row_sources)
-    rows = []
-    for name, column, how in COVERAGE_FIELDS:
-        flags = _old_has(table[column], how)
-        hits = Counter(s for s, f in zip(row_sources, flags, strict=True) if f)
-        total = sum(hits.values())
-        rows.append(
-            {
-                "field": name,
-                "rows": total,
-                "share": _share(total, table.num_rows),
-                "by_source": {s: _share(hits[s], per_source[s]) for s in sorted(per_source)},
-            }
-        )
-    return rows
-
-
-def _old_stats(values: list[int]) -> dict[str, Any]:
-    if not values:
-        return {"rows": 0}
-    arr = pa.array(values, pa.int64())
-    qs = pc.quantile(arr, q=[q for _, q in QUANTILES], interpolation="linear").to_pylist()
-    out: dict[str, Any] = {"rows": len(values), "min": min(values)}
-    out.update({name: round(v, 1) for (name, _), v in zip(QUANTILES, qs, strict=True)})
-    out["max"] = max(values)
-    out["mean"] = round(sum(values) / len(values), 1)
-    return out
-
-
-def _old_word_count(table: pa.Table, row_sources: list[str]) -> dict[str, Any]:
-    words: list[int | None] = table["word_count"].to_pylist()
-    by_source: dict[str, list[int]] = defaultdict(list)
-    for s, w in zip(row_sources, words, strict=True):
-        if w is not None:
-            by_source[s].append(w)
-    histogram = {}
-    for s in sorted(set(row_sources)):
-        counts = [0] * len(WORD_BINS)
-        for w in by_source[s]:
-            counts[max(0, bisect.bisect_right(WORD_BINS, w) - 1)] += 1
-        histogram[s] = counts
-    return {
-        "all": _old_stats([w for w in words if w is not None]),
-        "by_source": {s: _old_stats(by_source[s]) for s in sorted(set(row_sources))},
-        "bins": _bin_labels(),
-        "histogram": histogram,
-    }
-
-
-def _old_published(table: pa.Table, row_sources: list[str]) -> dict[str, Any]:
-    naive = table["published_at"].cast(pa.timestamp("us"))  # UTC wall time, no tz database needed
-    years = pc.year(naive).to_pylist()
-    months = pc.month(naive).to_pylist()
-    per_month: dict[str, Counter[str]] = defaultdict(Counter)
-    undated: Counter[str] = Counter()
-    for s, y, m in zip(row_sources, years, months, strict=True):
-        if y is None:
-            undated[s] += 1
-        else:
-            per_month[f"{y:04d}-{m:02d}"][s] += 1
-    ordered = sorted(per_month)
-    return {
-        "dated": table.num_rows - sum(undated.values()),
-        "undated": {s: undated[s] for s in sorted(set(row_sources))},
-        "first_month": ordered[0] if ordered else None,
-        "last_month": ordered[-1] if ordered else None,
-        "months": [
-            {
-                "month": month,
-                "articles": sum(per_month[month].values()),
-                "by_source": dict(sorted(per_month[month].items())),
-            }
-            for month in ordered
-        ],
-    }
-
-
-def _old_items(
-    column: pa.Array | pa.ChunkedArray, key: str | None = None, *, label: str | None = None
-) -> tuple[list[str], list[int], list[Any]]:
-    """Items of a list column whose text (the item, or its struct field `key`) is not blank:
-    their trimmed texts, their row indices and their struct field `label` (empty without one)."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()  # list_parent_indices counts per chunk
-    parents = pc.list_parent_indices(column)
-    items = pc.list_flatten(column)
-    texts = pc.utf8_trim_whitespace(pc.struct_field(items, key) if key is not None else items)
-    keep = pc.fill_null(pc.greater(pc.utf8_length(texts), 0), False)
-    labels = pc.filter(pc.struct_field(items, label), keep).to_pylist() if label is not None else []
-    return pc.filter(texts, keep).to_pylist(), pc.filter(parents, keep).to_pylist(), labels
-
-
-def _old_ranked(
-    values: list[str],
-    parents: list[int],
-    *,
-    key_name: str,
-    count_name: str,
-    top: int,
-    distinct: bool = False,
-) -> list[dict[str, Any]]:
-    """Most frequent values, count descending then value ascending; `articles` = distinct rows."""
-    occurrences = Counter(values)
-    articles = Counter(v for v, _ in set(zip(values, parents, strict=True)))
-    primary = articles if distinct else occurrences
-    ordered = sorted(primary, key=lambda v: (-primary[v], v))[:top]
-    if distinct:
-        return [{key_name: v, "articles": articles[v]} for v in ordered]
-    return [{key_name: v, count_name: occurrences[v], "articles": articles[v]} for v in ordered]
-
-
-def _old_top_entities(table: pa.Table, top: int) -> dict[str, list[dict[str, Any]]]:
-    texts, parents, labels = _old_items(table["entities"], "text", label="label")
-    by_label: dict[str, tuple[list[str], list[int]]] = {lab: ([], []) for lab in ENTITY_LABELS}
-    for text, parent, label in zip(texts, parents, labels, strict=True):
-        bucket = by_label.setdefault(label or "", ([], []))
-        bucket[0].append(text)
-        bucket[1].append(parent)
-    return {
-        label: _old_ranked(vs, ps, key_name="text", count_name="mentions", top=top)
-        for label, (vs, ps) in sorted(by_label.items())
-    }
-
-
-def _old_duplicates(
-    ids: list[str], sources: list[str], duplicate_of: list[str | None], top: int, *, urls: list[str | None]
-) -> dict[str, Any]:
-    source_of = dict(zip(ids, sources, strict=True))
-    site_of = {i: _site(u) for i, u in zip(ids, urls, strict=True)}
-    members: dict[str, list[str]] = defaultdict(list)
-    for row_id, kept in zip(ids, duplicate_of, strict=True):
-        if kept is not None:
-            members[kept].append(row_id)
-    clusters = []
-    for kept, dups in members.items():
-        cluster_sources = {source_of[i] for i in dups} | ({source_of[kept]} if kept in source_of else set())
-        sites = {site_of.get(i) for i in [kept, *dups]} - {None}
-        clusters.append(
-            {"kept": kept, "size": 1 + len(dups), "sources": sorted(cluster_sources), "sites": sorted(sites)}
-        )
-    clusters.sort(key=lambda c: (-c["size"], c["kept"]))
-    sizes = Counter(c["size"] for c in clusters)
-    return {
-        "clusters": len(clusters),
-        "duplicate_rows": sum(len(d) for d in members.values()),
-        "cross_source_clusters": sum(1 for c in clusters if len(c["sources"]) > 1),
-        "cross_site_clusters": sum(1 for c in clusters if len(c["sites"]) > 1),
-        "kept_not_released": sum(1 for k in members if k not in source_of),
-        "sizes": [{"size": size, "clusters": sizes[size]} for size in sorted(sizes)],
-        "largest": clusters[:top],
-    }
