@@ -1,7 +1,12 @@
 """Benchmark harness: akhbar end to end against a floor and a naive baseline, on one input.
 
-    .venv/bin/akhbar bench [--articles N] [--json FILE] [--naive-sample K] [--input PATH]
-    .venv/bin/python benchmarks/harness.py [same options] [--articles-per-file M] [--scaling N1,N2,...]
+    .venv/bin/python benchmarks/harness.py [--articles N] [--json FILE] [--naive-sample K] [--input PATH]
+        [--articles-per-file M] [--scaling N1,N2,...]
+    .venv/bin/akhbar bench [same options]   # a launcher of this script, from a source checkout only
+
+This file is the command line and the report; the corpus generator is
+benchmarks/corpus_generator.py, the parts and runs benchmarks/runs.py. Nothing the package
+installs (akhbar/, assets/, pipelines/) imports any of them.
 
 Parts, each in its own subprocess (so each part's peak RSS is its own, read with `os.wait4`):
 
