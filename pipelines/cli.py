@@ -382,9 +382,7 @@ def bench(args: argparse.Namespace) -> int:
 
     harness = Path(__file__).resolve().parents[1] / "benchmarks" / "harness.py"
     if not harness.is_file():
-        print(
-            "akhbar: akhbar bench runs from a source checkout: benchmarks/ is not installed", file=sys.stderr
-        )
+        print("akhbar bench runs from a source checkout: benchmarks/ is not installed", file=sys.stderr)
         return 2
     if not Path(args.input).is_file():
         print(f"akhbar: input {args.input} not found (--input)", file=sys.stderr)
