@@ -44,7 +44,7 @@ def _progress(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-# -- the parts (each runs in a subprocess: `harness.py _part <name> <json args>`) ------------------
+# -- the parts (each runs in a subprocess: `runs.py _part <name> <json args> <result file>`) ---------
 
 
 def part_floor(path: str, workdir: str) -> dict[str, Any]:
