@@ -2,9 +2,9 @@
 
 - title and lead against Al Mayadeen metadata, with the articles fed as plain-text files
   (headline line + text) so both are extracted, not copied; tags with the keyword mapping;
-- quotes and speakers against hand-checked labels (tests/data/quote_labels.json: article
-  ids and character offsets, no text);
-- dates against the TIMEX3 silver set and hand-labelled dates (benchmarks/eval_dates.py);
+- quotes and speakers against hand-checked labels (akhbar/resources/gold/quote_labels.json:
+  article ids and character offsets, no text);
+- dates against the TIMEX3 silver set and hand-labelled dates (akhbar/evaluation_dates.py);
 - entities by the 5-fold cross-validation on ANERcorp recorded with the shipped model.
 """
 
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from akhbar import evaluation_dates
 from akhbar.boilerplate import segment
 from akhbar.extract.quotes import _same_person, find_quotes
 from akhbar.extract.structure import extract_structure
@@ -26,6 +27,8 @@ from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text, search_key
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
+
+QUOTE_LABELS = evaluation_dates.GOLD_DIR / "quote_labels.json"
 
 
 @dataclass
@@ -140,7 +143,9 @@ def _article_text(record: dict) -> str:
 def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     """Quote spans (a prediction counts when it covers half of a gold quote) and speakers
     (the predicted speaker is the same person as the gold one, misspellings allowed; a gold
-    speaker of null, an utterance with no identifiable speaker, wants no predicted speaker)."""
+    speaker of null, an utterance with no identifiable speaker, wants no predicted speaker).
+    Seed articles (id "seed") are read from `repo / file`: the folder holding `samples/` (the
+    checkout, or the installed `assets` package, which carries the sample in a wheel)."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))["articles"]
     spans, speakers = Score("quotes", "hand-checked labels"), Score("quote speakers", "hand-checked labels")
     files: dict[str, dict[str, dict]] = {}
@@ -193,20 +198,22 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     return [spans, speakers]
 
 
-def evaluate_dates() -> list[Score]:
-    """Dates against the TIMEX3 silver set and the hand-labelled set (benchmarks/eval_dates.py,
-    which defines the matching; needs the repository checkout)."""
-    from benchmarks import eval_dates
-
+def evaluate_dates(corpus: Path) -> list[Score]:
+    """Dates against the TIMEX3 silver set and the hand-labelled set of `corpus`
+    (akhbar/evaluation_dates.py defines the matching)."""
     scores = []
-    silver = [(t, g, m) for _, t, g, m in eval_dates.silver_docs()]
-    explicit = [(t, [x for x in g if eval_dates.is_explicit(t, x)], m) for t, g, m in silver]
-    labelled = [(t, g, m) for split in ("dev", "heldout") for _, t, g, m in eval_dates.labelled_docs(split)]
+    silver = [(t, g, m) for _, t, g, m in evaluation_dates.silver_docs(corpus)]
+    explicit = [(t, [x for x in g if evaluation_dates.is_explicit(t, x)], m) for t, g, m in silver]
+    labelled = [
+        (t, g, m)
+        for split in ("dev", "heldout")
+        for _, t, g, m in evaluation_dates.labelled_docs(split, corpus)
+    ]
     for name, docs in (("dates (explicit)", explicit), ("dates", labelled)):
         gold = (
             "TIMEX3 silver, explicit DATE (span+value)" if docs is explicit else "hand-labelled (span+value)"
         )
-        r = eval_dates.score(name, docs, with_value=True)
+        r = evaluation_dates.score(name, docs, with_value=True)
         scores.append(
             Score(name, gold, tp=r.right, fp=r.predicted - r.right, fn=r.gold - r.found, tp_gold=r.found)
         )
@@ -245,9 +252,10 @@ def evaluate_entities() -> list[Score]:
 
 
 def evaluate(corpus: Path, repo: Path, extra: list[Callable[[], list[Score]]] | None = None) -> list[Score]:
+    """Every score; `repo` is the folder holding `samples/` (see `evaluate_quotes`)."""
     scores = [*evaluate_title_lead(corpus), evaluate_tags(corpus)]
-    scores += evaluate_quotes(repo / "tests" / "data" / "quote_labels.json", corpus, repo)
-    scores += evaluate_dates()
+    scores += evaluate_quotes(QUOTE_LABELS, corpus, repo)
+    scores += evaluate_dates(corpus)
     scores += evaluate_entities()
     for more in extra or []:
         scores += more()

@@ -18,20 +18,16 @@ from pathlib import Path
 import pytest
 
 from akhbar.dedup import shingle_hashes
-from benchmarks import harness
-from benchmarks.harness import (
-    add_arguments,
+from benchmarks import runs as bench_runs
+from benchmarks.corpus_generator import (
     collect_vocabulary,
     edit_text,
     edit_title,
-    format_report,
-    format_scaling,
     generate_corpus,
-    parse_sizes,
     replace_words,
-    run_benchmark,
-    run_scaling,
 )
+from benchmarks.harness import add_arguments, format_report, format_scaling, parse_sizes
+from benchmarks.runs import run_benchmark, run_scaling
 from pipelines.cli import _parser
 
 SAUDI = Path("saudinewsnet") / "saudinewsnet_dev.jsonl.gz"
@@ -156,7 +152,7 @@ def test_generation_is_deterministic(corpus: Path, tmp_path: Path) -> None:
     generate_corpus(corpus / SAUDI, tmp_path / "a", 40, **kwargs)
     generate_corpus(corpus / SAUDI, tmp_path / "b", 40, **kwargs)
     code = (
-        "import sys; from pathlib import Path; from benchmarks.harness import generate_corpus; "
+        "import sys; from pathlib import Path; from benchmarks.corpus_generator import generate_corpus; "
         f"generate_corpus(Path(sys.argv[1]), Path(sys.argv[2]), 40, **{kwargs!r})"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -270,7 +266,7 @@ def test_scaling_runs_the_akhbar_part_at_each_size(
             "cpu_seconds": 3.0,
         }
 
-    monkeypatch.setattr(harness, "run_part", fake_run_part)
+    monkeypatch.setattr(bench_runs, "run_part", fake_run_part)
     result = run_scaling(
         corpus / SAUDI,
         [30, 10],

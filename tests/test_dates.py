@@ -1,7 +1,8 @@
 """Dates in Arabic news text (`akhbar.extract.dates`).
 
 The sentences are written for these tests; the hand-labelled articles are read from the
-shared corpus at test time (`tests/data/date_labels.json` holds only ids, offsets and values).
+shared corpus at test time (`akhbar/resources/gold/date_labels.json` holds only ids, offsets and
+values).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import pyarrow as pa
 import pytest
 from hijridate import Hijri
 
+from akhbar.evaluation_dates import DATE_LABELS
 from akhbar.extract.dates import DateMention, date_records, find_dates
 from akhbar.schema import DATE
-from tests.conftest import CORPUS, REPO, SEED
+from tests.conftest import CORPUS, SEED
 
 PUBLISHED = date(2025, 3, 20)
-LABELS = REPO / "tests" / "data" / "date_labels.json"
+LABELS = DATE_LABELS
 
 
 @dataclass(frozen=True)

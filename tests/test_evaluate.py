@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from akhbar.evaluation import evaluate_entities, evaluate_quotes, evaluate_title_lead
+from akhbar.evaluation import QUOTE_LABELS, evaluate_entities, evaluate_quotes, evaluate_title_lead
 from akhbar.extract.quotes import Quote
 from pipelines.cli import main
 from tests.conftest import REPO
 
 
 def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
-    spans, speakers = evaluate_quotes(REPO / "tests" / "data" / "quote_labels.json", corpus, REPO)
+    spans, speakers = evaluate_quotes(QUOTE_LABELS, corpus, REPO)
     assert spans.tp + spans.fn == 55
     assert spans.f1 >= 0.85
     # 55 quotes in 12 articles (seed, Al Mayadeen, ahdath_info, SaudiNewsNet): speaker F1 0.778.
@@ -26,7 +26,7 @@ def test_a_null_gold_speaker_wants_no_predicted_speaker(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text = (REPO / "samples" / "seed_article.txt").read_text(encoding="utf-8")
-    labels = json.loads((REPO / "tests" / "data" / "quote_labels.json").read_text(encoding="utf-8"))
+    labels = json.loads((QUOTE_LABELS).read_text(encoding="utf-8"))
     first, second = labels["articles"][0]["quotes"][:2]
     seed = dict(labels["articles"][0], quotes=[dict(first, speaker=None), dict(second, speaker=None)])
     path = tmp_path / "labels.json"
