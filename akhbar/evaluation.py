@@ -25,8 +25,7 @@ from akhbar.extract.structure import extract_structure
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text, search_key
-from akhbar.stages.extract_fields import extract_fields
-from akhbar.stages.normalize_articles import normalize_articles
+from akhbar.runner import extract_fields, normalize_articles
 
 QUOTE_LABELS = evaluation_dates.GOLD_DIR / "quote_labels.json"
 

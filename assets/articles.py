@@ -5,15 +5,16 @@ The three article stages stream: each reads its input one part at a time (at mos
 `batch_rows` articles, see akhbar.parts), writes one part of output and returns the list of
 parts. A part whose key (its input rows and the code version) is already on disk was made by
 an earlier run and is reused without being computed again, row-level gate included.
+
+Each asset is a short call of the stage runner (akhbar.runner), which owns the parts, reuse,
+the worker pool and progress; what stays here is the GX gate it is given (GX_GATE), the
+Dagster metadata of its results and the stages' asset checks.
 """
 
-import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
-from dataclasses import asdict
-from functools import partial
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -32,180 +33,39 @@ from dagster import (
     multi_asset,
 )
 
-from akhbar.dedup import decide_duplicates, signature_index, signature_index_of_file
+from akhbar import runner
+from akhbar.dedup import decide_duplicates, signature_index
 from akhbar.escape import md_text
-from akhbar.ingest import QUARANTINE_SCHEMA, RAW_SCHEMA, KnownFile, SkippedFile, iter_raw_batches
-from akhbar.parts import (
-    Part,
-    PartSet,
-    PartWriter,
-    collect_garbage,
-    part_key,
-    release_free_memory,
-    rows_key,
-    write_text_atomic,
-)
-from akhbar.progress import Progress
+from akhbar.ingest import RAW_SCHEMA
+from akhbar.parts import PartSet, release_free_memory
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
-from akhbar.release import code_fingerprint, latest_release_file
+from akhbar.release import latest_release_file
+from akhbar.runner import CODE_VERSION
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import FIELDS_INPUT, extract_fields_chunk, split_empty_bodies, split_failed
-from akhbar.stages.normalize_articles import (
-    CONTROL_CHARS_REMOVED,
-    NORMALIZED_SCHEMA,
-    SEGMENTED_SCHEMA,
-    normalized_part,
-    segment_articles,
-    stock_candidates_of,
-)
-from akhbar.stages.pool import PARALLEL_MIN_ROWS, PartQueue, map_ahead, start_worker_server, worker_pool
-from akhbar.stock_paragraphs import find_stock, stock_among
+from akhbar.stages.normalize_articles import NORMALIZED_SCHEMA
 from assets.gx_suites import failure_lines, gate_part, result_origins, validate_parts
 from assets.metadata import preview_markdown
 from assets.resources import AkhbarSettings
 
-CODE_VERSION = code_fingerprint()[:16]
 GROUP = "articles"
-QUARANTINE_SIDECAR = ".quarantine.parquet"  # beside each part: the rows its gate quarantined
-CANDIDATES_SIDECAR = ".candidates.parquet"  # beside each segmented part: its stock candidates
-# Small row groups in article_fields parts: the release's k-way merge holds one per part.
-MERGE_ROW_GROUP = 256
+
+# The runner's row-level gate: a stage's GX suite, its row-level expectations quarantining the
+# rows that fail them (assets.gx_suites.gate_part). The normalized part's frame is built on the
+# worker that made the part.
+_SUITES: dict[str, tuple[str, Callable[[pa.Table], Any]]] = {
+    "raw": ("raw_articles", raw_articles_frame),
+    "normalize": ("normalized_articles", normalized_articles_frame),
+    "fields": ("article_fields", article_fields_frame),
+}
 
 
-def _gated_part(
-    writer: PartWriter, key: str, make: Callable[[Path], tuple[pa.Table, pa.Table]], **options
-) -> tuple[Part, pa.Table]:
-    """The part `key` with the quarantine rows its gate produced: from disk when an earlier run
-    made it, else `make(path)`d (kept rows, quarantine rows; the path the part will have) and
-    written. The quarantine file is written first, so a part on disk always has its quarantine
-    beside it."""
-    if writer.has(key, QUARANTINE_SIDECAR):
-        return writer.add_existing(key), writer.read_sidecar(key, QUARANTINE_SIDECAR)
-    kept, quarantine = make(writer.path(key))
-    return writer.write(key, kept, sidecar=(QUARANTINE_SIDECAR, quarantine), **options), quarantine
+def _gx_check(table: pa.Table, stage: str, where: Path, prepared: Any = None) -> tuple[pa.Table, pa.Table]:
+    suite, frame_of = _SUITES[stage]
+    kept, failed, _ = gate_part(table, frame_of, suite, stage=stage, where=where, frame=prepared)
+    return kept, failed
 
 
-# Parts in flight on the pool ahead of the one being gated and written.
-LOOKAHEAD = 2
-
-
-def _run_parts(
-    parts: PartSet,
-    writer: PartWriter,
-    sidecar: str,
-    fn: Callable[[pa.Table], pa.Table],
-    pool: Executor | None,
-    finish: Callable[[pa.Table, Path], tuple[pa.Table, pa.Table]],
-    progress: Progress,
-    columns: list[str] | None = None,
-    **options,
-) -> list[pa.Table]:
-    """Each input part, in order, to the output part of the same key and its sidecar table:
-    from disk when an earlier run made both; else `fn` over the input part on the pool
-    (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate; every part,
-    the last small one too, once the work is worth shipping), then `finish` (output rows,
-    sidecar rows; given the path the output part will have) on this process. Only `columns` of
-    the input are read (default: all). Returns every part's sidecar table."""
-    todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
-    fresh = {p.key for p in todo}
-    queue = PartQueue(fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None)
-    upcoming = iter(todo)
-
-    def top_up() -> None:
-        while len(queue) < LOOKAHEAD and (part := next(upcoming, None)) is not None:
-            queue.submit(parts.read_part(part, columns))
-
-    top_up()
-    sidecars = []
-    for part in parts.parts:
-        if part.key in fresh:
-            result = queue.take()
-            top_up()
-            output, extra = finish(result, writer.path(part.key))
-            writer.write(part.key, output, sidecar=(sidecar, extra), **options)
-        else:
-            writer.add_existing(part.key)
-            extra = writer.read_sidecar(part.key, sidecar)
-        sidecars.append(extra)
-        progress.advance(part.rows)
-    return sidecars
-
-
-def _finish(writer: PartWriter, other_keys: Iterable[str] = ()) -> PartSet:
-    """The stage's parts; files of earlier runs that this run no longer lists are removed."""
-    parts = writer.finish()
-    collect_garbage(writer.folder, [*(p.key for p in parts.parts), *other_keys])
-    return parts
-
-
-class _FileRecords:
-    """What each JSON/JSONL input file gave (its parts, the ids it registered, its read-level
-    quarantine), kept as `<file key>.file.json` beside the raw parts. The file key is its
-    source's declaration, path, size and modification time and the code version: while they
-    hold, the next run takes the file's parts without reading it."""
-
-    def __init__(self, writer: PartWriter, configs: dict[str, str]) -> None:
-        self.writer = writer
-        self.configs = configs
-        self.keys: list[str] = []
-        self.skipped = 0
-        self._open: tuple[Path, dict] | None = None
-
-    def _key(self, source_name: str, path: Path) -> str:
-        stat = path.stat()
-        return part_key(
-            CODE_VERSION, self.configs[source_name], str(path), str(stat.st_size), str(stat.st_mtime_ns)
-        )
-
-    def _path(self, key: str) -> Path:
-        return self.writer.folder / f"{key}.file.json"
-
-    def known(self, source, path: Path) -> KnownFile | None:
-        record_path = self._path(self._key(source.name, path))
-        if not record_path.is_file():
-            return None
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        if not all(self.writer.has(key, QUARANTINE_SIDECAR) for key, _ in record["parts"]):
-            return None
-        return KnownFile(record["ids"], record["origins"], record)
-
-    def keep(self, source, path: Path) -> None:
-        self.keys.append(self._key(source.name, path))
-        self.skipped += 1
-
-    def add(self, batch, key: str | None) -> None:
-        """A batch read from `batch.file` (None for text and HTML sources: not recorded)."""
-        if self._open is not None and self._open[0] != batch.file:
-            self.close()
-        if batch.file is None:
-            return
-        if self._open is None:
-            self._open = (
-                batch.file,
-                {"parts": [], "ids": [], "origins": [], "quarantine": [], "raw_bytes": 0},
-            )
-        record = self._open[1]
-        if key is not None:
-            record["parts"].append([key, batch.articles.num_rows])
-        record["ids"] += batch.articles["id"].to_pylist()
-        record["origins"] += batch.articles["origin"].to_pylist()
-        record["quarantine"] += batch.quarantine.to_pylist()
-        record["raw_bytes"] += int(pc.sum(batch.articles["size_bytes"]).as_py() or 0)
-        names = batch.articles["source"].to_pylist()[:1] or batch.quarantine["source"].to_pylist()[:1]
-        if names:
-            record["source"] = names[0]
-
-    def close(self) -> None:
-        if self._open is None:
-            return
-        path, record = self._open
-        self._open = None
-        source = record.pop("source", None)
-        if source is None:
-            return
-        key = self._key(source, path)
-        self.keys.append(key)
-        write_text_atomic(self._path(key), json.dumps(record, ensure_ascii=False, default=str))
+GX_GATE = runner.Gate(check=_gx_check, prepare={"normalize": normalized_articles_frame})
 
 
 def reason_kind(reason: str) -> str:
@@ -226,10 +86,6 @@ def quarantine_metadata(quarantine: pa.Table) -> dict:
         "quarantined_by_expectation": MetadataValue.json(dict(sorted(counts.items()))),
         "quarantined_by_reason": MetadataValue.json(dict(sorted(kinds.items()))),
     }
-
-
-def _concat_quarantine(tables: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables([QUARANTINE_SCHEMA.empty_table(), *tables])
 
 
 def parts_metadata(parts: PartSet, preview_columns: list[str], **extra) -> dict:
@@ -262,66 +118,24 @@ def parts_metadata(parts: PartSet, preview_columns: list[str], **extra) -> dict:
 )
 def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     sources = akhbar.sources()
-    configs = {s.name: json.dumps(asdict(s), sort_keys=True, default=str) for s in sources}
-    for source in sources:
-        how = source.format or "format by file"
-        context.log.info(f"reading source {source.name!r}: {how} at {source.path}")
-    # The next stages' workers fork from a server that loads the stages and models meanwhile,
-    # on the core this step's reading leaves idle.
-    start_worker_server(akhbar.workers or None)
-    writer = PartWriter(akhbar.parts_dir("raw_articles"))
-    files = _FileRecords(writer, configs)
-    quarantine: list[pa.Table] = []
-    raw_bytes = 0
-    progress = Progress("read", context.log.info)
-    for batch in iter_raw_batches(sources, batch_rows=akhbar.batch_rows, known_file=files.known):
-        if isinstance(batch, SkippedFile):  # an unchanged JSON/JSONL file: its parts as they were
-            record = batch.known.handle
-            for key, rows in record["parts"]:
-                writer.add_existing(key)
-                quarantine.append(writer.read_sidecar(key, QUARANTINE_SIDECAR))
-                progress.advance(rows)
-            quarantine.append(pa.Table.from_pylist(record["quarantine"], schema=QUARANTINE_SCHEMA))
-            raw_bytes += record["raw_bytes"]
-            files.keep(batch.source, batch.path)
-            continue
-        quarantine.append(batch.quarantine)
-        articles = batch.articles
-        key = None
-        if articles.num_rows:
-            # The parsed rows follow from the raw bytes, the source's declaration and the code.
-            key = part_key(
-                CODE_VERSION,
-                configs[articles["source"][0].as_py()],
-                rows_key(articles, ["id", "raw_sha256", "origin"]),
-            )
-            _part, failed = _gated_part(
-                writer,
-                key,
-                lambda where, a=articles: gate_part(
-                    a, raw_articles_frame, "raw_articles", stage="raw", where=where
-                )[:2],
-            )
-            quarantine.append(failed)
-        raw_bytes += int(pc.sum(articles["size_bytes"]).as_py() or 0)
-        files.add(batch, key)
-        progress.advance(articles.num_rows)
-    files.close()
-    parts = _finish(writer, files.keys)
-    quarantine_table = _concat_quarantine(quarantine)
-    reasons = Counter(r.split(":")[0] for r in quarantine_table["reason"].to_pylist())
-    context.log.info(
-        f"read {parts.num_rows} articles in {len(parts.parts)} parts ({writer.reused} reused), "
-        f"quarantined {quarantine_table.num_rows}"
+    run = runner.read_raw(
+        sources,
+        akhbar.parts_dir("raw_articles"),
+        batch_rows=akhbar.batch_rows,
+        workers=akhbar.workers or None,
+        gate=GX_GATE,
+        log=context.log.info,
     )
+    parts, quarantine_table = run.parts, run.quarantine
+    reasons = Counter(r.split(":")[0] for r in quarantine_table["reason"].to_pylist())
     yield Output(
         parts,
         output_name="raw_articles",
         metadata={
             **parts_metadata(parts, ["id", "source", "origin", "title"]),
-            "parts_reused": writer.reused,
-            "files_not_read_again": files.skipped,
-            "raw_bytes": MetadataValue.int(raw_bytes),
+            "parts_reused": run.reused,
+            "files_not_read_again": run.files_not_read_again,
+            "raw_bytes": MetadataValue.int(run.raw_bytes),
             "sources": MetadataValue.json({s.name: {"path": s.path, "format": s.format} for s in sources}),
         },
     )
@@ -333,24 +147,6 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
             "reasons": MetadataValue.json(dict(sorted(reasons.items()))),
         },
     )
-
-
-def _segmented_parts(
-    context: AssetExecutionContext, akhbar: AkhbarSettings, raw: PartSet, pool
-) -> tuple[PartSet, list[pa.Table]]:
-    """First pass of normalization, part by part on every core: clean and segmented articles
-    (keyed like the raw part they came from) and each part's stock-paragraph candidates."""
-    writer = PartWriter(akhbar.parts_dir("segmented_articles"))
-    candidates = _run_parts(
-        raw,
-        writer,
-        CANDIDATES_SIDECAR,
-        segment_articles,
-        pool,
-        lambda segmented, _where: (segmented, stock_candidates_of(segmented)),
-        Progress("normalize (clean, segment)", context.log.info, total=raw.num_rows),
-    )
-    return _finish(writer), candidates
 
 
 @multi_asset(
@@ -371,69 +167,21 @@ def _segmented_parts(
     },
 )
 def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
-    with worker_pool(akhbar.workers or None) as pool:
-        segmented, candidates = _segmented_parts(context, akhbar, raw_articles, pool)
-        stock = find_stock(candidates)
-        context.log.info(f"stock paragraphs: {sum(len(v) for v in stock.values())} in {len(stock)} sources")
-        writer = PartWriter(akhbar.parts_dir("normalized_articles"))
-        # A part's content follows from the segmented part and the stock paragraphs among its
-        # candidates: known from the candidates alone, so an unchanged part is not even read.
-        parts_keys = [
-            (part, part_key(part.key, *stock_among(part_candidates, stock)))
-            for part, part_candidates in zip(segmented.parts, candidates, strict=True)
-        ]
-        todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
-        # Stock paragraphs removed and the gate's frame built on the workers; gated here.
-        normalized = map_ahead(
-            partial(normalized_part, stock=stock),
-            [str(segmented.path(p)) for p in todo],
-            pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None,
-            ahead=LOOKAHEAD,
-        )
-        quarantine: list[pa.Table] = []
-        chrome_rules: Counter = Counter()
-        progress = Progress("normalize (stock paragraphs, gate)", context.log.info, total=segmented.num_rows)
-
-        def gate_next(where: Path) -> tuple[pa.Table, pa.Table]:
-            table, frame = next(normalized)
-            kept, failed, _ = gate_part(
-                table,
-                normalized_articles_frame,
-                "normalized_articles",
-                stage="normalize",
-                where=where,
-                frame=frame,
-            )
-            return kept, failed
-
-        for part, key in parts_keys:
-            _written, failed = _gated_part(writer, key, gate_next)
-            quarantine.append(failed)
-            rules = pc.struct_field(pc.list_flatten(writer.read(key, ["chrome"])["chrome"]), "rule")
-            chrome_rules.update(Counter(rules.to_pylist()))
-            progress.advance(part.rows)
-    # stray control characters (a SUB, a NUL) that decoding let through and clean_text removed
-    controls = segmented.read([CONTROL_CHARS_REMOVED], schema=SEGMENTED_SCHEMA)[CONTROL_CHARS_REMOVED]
-    controls_removed = int(pc.sum(controls).as_py() or 0)
-    articles_with_controls = int(pc.sum(pc.greater(controls, 0)).as_py() or 0)
-    if controls_removed:
-        context.log.info(
-            f"{controls_removed} control characters removed from {articles_with_controls} articles"
-        )
-    parts = _finish(writer)
-    quarantine_table = _concat_quarantine(quarantine)
-    context.log.info(f"normalized {parts.num_rows} articles; {quarantine_table.num_rows} quarantined")
+    run = runner.normalize(
+        raw_articles, akhbar.parts_dir, workers=akhbar.workers or None, gate=GX_GATE, log=context.log.info
+    )
+    parts, quarantine_table = run.parts, run.quarantine
     yield Output(
         parts,
         output_name="normalized_articles",
         metadata={
             **parts_metadata(parts, ["id", "source", "title"]),
-            "parts_reused": writer.reused,
+            "parts_reused": run.reused,
             "chrome_lines_removed": MetadataValue.json(
-                {str(k): int(v) for k, v in sorted(chrome_rules.items(), key=lambda kv: str(kv[0]))}
+                {str(k): int(v) for k, v in sorted(run.chrome_rules.items(), key=lambda kv: str(kv[0]))}
             ),
-            "control_chars_removed": controls_removed,
-            "articles_with_control_chars": articles_with_controls,
+            "control_chars_removed": run.controls_removed,
+            "articles_with_control_chars": run.articles_with_controls,
         },
     )
     yield Output(
@@ -441,17 +189,6 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
         output_name="normalized_quarantine",
         metadata=quarantine_metadata(quarantine_table),
     )
-
-
-def _gate_fields(fields: pa.Table, where: Path) -> tuple[pa.Table, pa.Table]:
-    fields, crashed = split_failed(fields)  # an article whose extraction raised: quarantined
-    table, empty = split_empty_bodies(fields)
-    # Sorted by id: the release merges the parts in id order (akhbar.parts.merge_by_id). Sorted
-    # before the gate, so the kept rows are the gate's table, in the order they are written.
-    kept, failed, _ = gate_part(
-        table.sort_by("id"), article_fields_frame, "article_fields", stage="fields", where=where
-    )
-    return kept, pa.concat_tables([crashed, empty, failed])
 
 
 @multi_asset(
@@ -472,33 +209,15 @@ def _gate_fields(fields: pa.Table, where: Path) -> tuple[pa.Table, pa.Table]:
     },
 )
 def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: PartSet):
-    writer = PartWriter(akhbar.parts_dir("article_fields"))
-    with worker_pool(akhbar.workers or None) as pool:
-        # A normalized part's key fixes its content, and so the fields extracted from it.
-        quarantine = _run_parts(
-            normalized_articles,
-            writer,
-            QUARANTINE_SIDECAR,
-            extract_fields_chunk,
-            pool,
-            _gate_fields,
-            Progress("extract fields", context.log.info, total=normalized_articles.num_rows),
-            columns=FIELDS_INPUT,  # not the text: the fields come from its blocks
-            row_group_size=MERGE_ROW_GROUP,
-        )
-    coverage = Counter()
-    for part in writer.finish().parts:
-        columns = writer.read(part.key, ["lead", "captions", "quotes", "dates"])
-        coverage["lead"] += columns.num_rows - columns["lead"].null_count
-        for name in ("captions", "quotes", "dates"):
-            coverage[name] += int(pc.sum(pc.greater(pc.list_value_length(columns[name]), 0)).as_py() or 0)
-    parts = _finish(writer)
-    quarantine_table = _concat_quarantine(quarantine)
-    n = max(parts.num_rows, 1)
-    context.log.info(
-        f"extracted fields of {parts.num_rows} articles ({writer.written} parts extracted, "
-        f"{writer.reused} reused from an earlier run); {quarantine_table.num_rows} quarantined"
+    run = runner.extract(
+        normalized_articles,
+        akhbar.parts_dir("article_fields"),
+        workers=akhbar.workers or None,
+        gate=GX_GATE,
+        log=context.log.info,
     )
+    parts, quarantine_table, coverage = run.parts, run.quarantine, run.coverage
+    n = max(parts.num_rows, 1)
     yield Output(
         parts,
         output_name="article_fields",
@@ -508,8 +227,8 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
             "caption_coverage": MetadataValue.float(round(coverage["captions"] / n, 4)),
             "quote_coverage": MetadataValue.float(round(coverage["quotes"] / n, 4)),
             "date_coverage": MetadataValue.float(round(coverage["dates"] / n, 4)),
-            "parts_extracted": writer.written,
-            "parts_reused": writer.reused,
+            "parts_extracted": run.written,
+            "parts_reused": run.reused,
         },
     )
     yield Output(
@@ -542,18 +261,8 @@ def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, arti
     release_free_memory()  # what the article stages freed, before the signatures meet in memory
     # Signatures part by part (reused like the parts they come from), a part per worker; only
     # they meet in memory.
-    writer = PartWriter(akhbar.parts_dir("signatures"))
-    todo = [p for p in article_fields.parts if not writer.has(p.key)]
-    parallel = len(todo) > 1 and sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS
-    with worker_pool((akhbar.workers or None) if parallel else 1) as pool:
-        computed = map_ahead(signature_index_of_file, [str(article_fields.path(p)) for p in todo], pool)
-        fresh = {p.key for p in todo}
-        for part in article_fields.parts:
-            if part.key in fresh:
-                writer.write(part.key, next(computed))
-            else:
-                writer.add_existing(part.key)
-    signatures = _finish(writer)
+    folder = akhbar.parts_dir("signatures")
+    signatures = runner.signatures(article_fields, folder, workers=akhbar.workers or None)
     prior_path = latest_release_file(akhbar.data_root, "dedup_index.parquet")
     prior = pq.read_table(prior_path) if prior_path else None
     schema = signature_index(ARTICLE_SCHEMA.empty_table()).schema

@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from akhbar.ingest import SourceConfig, read_sources
-from akhbar.stages.extract_fields import extract_fields
-from akhbar.stages.normalize_articles import normalize_articles
+from akhbar.runner import extract_fields, normalize_articles
 
 DEFAULT_INPUT = (
     Path(__file__).resolve().parents[2] / "shared" / "corpus" / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"

@@ -156,7 +156,7 @@ def _collector_for_run(preload: tuple[str, ...] = ()) -> Iterator[None]:
     import gc
     import importlib
 
-    from akhbar.stages.pool import WORKER_GC_THRESHOLDS
+    from akhbar.runner.pool import WORKER_GC_THRESHOLDS
 
     for module in preload:
         importlib.import_module(module)

@@ -15,8 +15,7 @@ import pyarrow as pa
 
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.normalize import clean_text
-from akhbar.stages.extract_fields import extract_fields
-from akhbar.stages.normalize_articles import normalize_articles
+from akhbar.runner import extract_fields, normalize_articles
 
 KNOWN_CHROME = re.compile(
     r"^(?:اليوم \d|\d{1,2} (?:اب|أيلول|آب|نيسان|آذار)\b)"  # related-widget time lines

@@ -134,8 +134,8 @@ def test_lead_only_report_keeps_its_text_and_chrome_only_page_is_quarantined(tmp
     import json
 
     from akhbar.ingest import SourceConfig, read_sources
-    from akhbar.stages.extract_fields import EMPTY_BODY_REASON, extract_fields, split_empty_bodies
-    from akhbar.stages.normalize_articles import normalize_articles
+    from akhbar.runner import extract_fields, normalize_articles
+    from akhbar.stages.extract_fields import EMPTY_BODY_REASON, split_empty_bodies
 
     dump = tmp_path / "d.jsonl"
     lead = "ملخص التقرير المصور عن الوضع في المدينة."

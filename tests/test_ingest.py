@@ -212,8 +212,7 @@ def test_html_page_metadata(corpus: Path) -> None:
 
 
 def test_html_captions_reach_the_dataset_fields(tmp_path: Path) -> None:
-    from akhbar.stages.extract_fields import extract_fields
-    from akhbar.stages.normalize_articles import normalize_articles
+    from akhbar.runner import extract_fields, normalize_articles
 
     page = tmp_path / "page.html"
     page.write_text(

@@ -18,14 +18,10 @@ from akhbar.ingest import SourceConfig, iter_raw_batches, read_sources
 from akhbar.parts import PartWriter, collect_garbage, merge_by_id
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import ROW_GROUP_SIZE, MarkedParts, TableRows, build_release
-from akhbar.stages.extract_fields import extract_fields, extract_fields_chunk
-from akhbar.stages.normalize_articles import (
-    normalize_articles,
-    remove_stock_paragraphs,
-    segment_articles,
-    stock_candidates_of,
-)
-from akhbar.stages.pool import PartQueue, chunk_bounds, map_ahead, worker_pool
+from akhbar.runner import extract_fields, normalize_articles
+from akhbar.runner.pool import PartQueue, chunk_bounds, map_ahead, worker_pool
+from akhbar.stages.extract_fields import extract_fields_chunk
+from akhbar.stages.normalize_articles import remove_stock_paragraphs, segment_articles, stock_candidates_of
 from akhbar.stock_paragraphs import find_stock
 from assets.gx_suites import _PartSuite, gate_part, validate_frame, validate_parts
 from pipelines.cli import main
@@ -140,7 +136,7 @@ def _worker_state(_: int) -> tuple[bool, int, tuple[int, int, int], bool]:
 
 def test_workers_start_with_the_stages_and_models_loaded() -> None:
     # The fork server skips a preload module that fails to import: this is what would show it.
-    from akhbar.stages.pool import WORKER_GC_THRESHOLDS
+    from akhbar.runner.pool import WORKER_GC_THRESHOLDS
 
     with worker_pool(2) as pool:
         states = list(pool.map(_worker_state, range(2)))

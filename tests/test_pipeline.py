@@ -262,7 +262,7 @@ def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:
     probe = (
         "import gc, json, sys\n"
         "from pipelines.cli import _collector_for_run\n"
-        "from akhbar.stages.pool import WORKER_GC_THRESHOLDS\n"
+        "from akhbar.runner.pool import WORKER_GC_THRESHOLDS\n"
         "before = (gc.get_freeze_count(), gc.get_threshold())\n"
         "with _collector_for_run(('great_expectations',)):\n"
         "    during = (gc.get_freeze_count(), gc.get_threshold(), 'great_expectations' in sys.modules)\n"

@@ -10,9 +10,8 @@ import yaml
 
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.release import article_changes, build_release, list_releases, next_version, sha256_file
+from akhbar.runner import extract_fields, normalize_articles
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.extract_fields import extract_fields
-from akhbar.stages.normalize_articles import normalize_articles
 
 VALIDATION = {
     "suite": "article_fields",

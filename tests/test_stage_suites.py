@@ -21,8 +21,7 @@ from akhbar.quality import (
     release_frame,
 )
 from akhbar.release import build_release
-from akhbar.stages.extract_fields import extract_fields
-from akhbar.stages.normalize_articles import normalize_articles
+from akhbar.runner import extract_fields, normalize_articles
 from assets.gx_suites import gate_part, load_suite_doc, validate_frame
 from tests.conftest import SEED
 

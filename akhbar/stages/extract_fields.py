@@ -1,4 +1,7 @@
-"""Stage 3: structured fields of every normalized article, in the dataset schema."""
+"""Stage 3: structured fields of every normalized article, in the dataset schema.
+
+`extract_fields_chunk` is a pure function over an Arrow table; akhbar.runner runs it part by
+part on its worker pool (and akhbar.runner.extract_fields over one table)."""
 
 from __future__ import annotations
 
@@ -17,23 +20,6 @@ from akhbar.extract.quotes import find_quotes
 from akhbar.extract.structure import Structure, extract_structure
 from akhbar.ingest.records import quarantine_rows
 from akhbar.schema import ARTICLE_SCHEMA
-from akhbar.stages.pool import map_chunks, worker_pool
-
-
-def extract_fields(normalized: pa.Table, *, workers: int | None = None) -> pa.Table:
-    """Normalized articles to rows of ARTICLE_SCHEMA (the released dataset's schema); raises
-    when an article's extraction failed (the pipeline quarantines it instead, `split_failed`).
-
-    Per-article extraction is pure Python, so large batches are cut into chunks spread over
-    `workers` processes (default: every core); chunks come back in order, so the output is
-    the same table whatever the number of workers.
-    """
-    with worker_pool(workers) as pool:
-        fields, failed = split_failed(map_chunks(extract_fields_chunk, normalized, pool))
-    if failed.num_rows:
-        raise RuntimeError(f"{failed['origin'][0]}: {failed['reason'][0]}")
-    return fields
-
 
 # The normalized columns extraction reads: not `text` (as long as the blocks, which hold it) nor
 # `chrome`, so they are neither read from the part nor sent to a worker.

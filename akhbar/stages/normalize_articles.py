@@ -1,19 +1,22 @@
-"""Stage 2: clean text, remove site chrome and stock paragraphs, cut paragraphs into typed blocks."""
+"""Stage 2: clean text, remove site chrome and stock paragraphs, cut paragraphs into typed blocks.
+
+Three pure steps over Arrow tables, which akhbar.runner runs part by part (and
+akhbar.runner.normalize_articles over one table): `segment_articles`, article by article; the
+corpus-wide reduce, each part's `stock_candidates_of` gathered by
+akhbar.stock_paragraphs.find_stock; `remove_stock_paragraphs`, article by article again.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from akhbar.boilerplate import PARAGRAPH, resegment_flattened, segment
 from akhbar.normalize import clean_text
 from akhbar.profiles import profile_for
-from akhbar.quality import normalized_articles_frame
 from akhbar.schema import CAPTION
-from akhbar.stock_paragraphs import find_stock, paragraph_hash, stock_candidates, stock_hash_positions
+from akhbar.stock_paragraphs import paragraph_hash, stock_candidates, stock_hash_positions
 
 BLOCK = pa.struct([("text", pa.string()), ("kind", pa.string())])
 REMOVED = pa.struct([("text", pa.string()), ("rule", pa.string())])
@@ -77,17 +80,6 @@ def control_chars(raw: pa.Table) -> np.ndarray:
                     np.int64
                 )
     return counts
-
-
-def normalize_articles(raw: pa.Table) -> pa.Table:
-    """Raw articles (RAW_SCHEMA) to normalized articles (NORMALIZED_SCHEMA), same rows.
-
-    Two passes: every article is cleaned and segmented on its own (`segment_articles`), then
-    stock paragraphs are found across the whole batch (`stock_candidates`, `find_stock`) and
-    removed (`remove_stock_paragraphs`). The pipeline runs the same three steps part by part.
-    """
-    segmented = segment_articles(raw)
-    return remove_stock_paragraphs(segmented, find_stock([stock_candidates_of(segmented)]))
 
 
 def segment_articles(raw: pa.Table) -> pa.Table:
@@ -172,10 +164,3 @@ def remove_stock_paragraphs(segmented: pa.Table, stock: dict[str, frozenset[int]
         pa.array(chrome_column, NORMALIZED_SCHEMA.field("chrome").type),
     )
     return table
-
-
-def normalized_part(segmented_path: str, stock: dict[str, frozenset[int]]) -> tuple[pa.Table, pd.DataFrame]:
-    """The second pass over a segmented part file, where a pool worker reads it: the normalized
-    part and the suite frame its gate validates."""
-    table = remove_stock_paragraphs(pq.read_table(segmented_path), stock)
-    return table, normalized_articles_frame(table)

@@ -1,4 +1,4 @@
-"""What the worker pool's fork server loads before forking workers (akhbar.stages.pool): every
+"""What the worker pool's fork server loads before forking workers (akhbar.runner.pool): every
 per-article stage, and the entity models, so each worker starts with them loaded.
 
 Then the garbage collector: what is loaded here is frozen (never scanned again, and its pages
@@ -9,18 +9,19 @@ each worker's word table keeps hundreds of thousands: at CPython's defaults, col
 settings, and 17.1 s with the collector off).
 
 Before anything: the server and its workers end with the process that started the server
-(akhbar.stages.pool.end_with_parent)."""
+(akhbar.runner.pool.end_with_parent)."""
 
 import gc
 
-from akhbar.stages.pool import WORKER_GC_THRESHOLDS, end_with_parent
+from akhbar.runner.pool import WORKER_GC_THRESHOLDS, end_with_parent
 
 end_with_parent()  # first: a server whose parent is gone loads nothing
 
 from akhbar.dedup import signature_index_of_file  # noqa: E402, F401
 from akhbar.extract.entities import default_tagger  # noqa: E402
+from akhbar.runner.articles import stock_removed_part  # noqa: E402, F401
 from akhbar.stages.extract_fields import extract_fields_chunk  # noqa: E402, F401
-from akhbar.stages.normalize_articles import normalized_part, segment_articles  # noqa: E402, F401
+from akhbar.stages.normalize_articles import segment_articles  # noqa: E402, F401
 
 default_tagger()
 gc.freeze()

@@ -37,7 +37,7 @@ CHUNK_ROWS = 1_000
 
 
 # Imported by the fork server before it forks any worker.
-WORKER_PRELOAD = "akhbar.stages.worker_preload"
+WORKER_PRELOAD = "akhbar.runner.worker_preload"
 # The workers' garbage-collector thresholds (see WORKER_PRELOAD's module for why).
 WORKER_GC_THRESHOLDS = (50_000, 20, 100)
 
@@ -88,7 +88,7 @@ def end_with_parent() -> None:
     spec = os.environ.get(PARENT_ENV, "")
     pid_text, _, how = spec.partition(":")
     if not pid_text.isdigit() or not _in_fork_server():
-        return  # not a fork server of akhbar.stages.pool
+        return  # not a fork server of akhbar.runner.pool
     parent = int(pid_text)
     if how == "main":
         _kill_with_parent()

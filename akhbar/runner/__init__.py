@@ -1,0 +1,38 @@
+"""The stage runner: one orchestration path for Dagster's assets, tests, evaluation and
+benchmarks.
+
+A stage is a pure function over an Arrow table (akhbar/stages/); it never sees a pool, a part
+file or a completion marker. The runner owns the rest, as datatrove's executor does for its
+steps:
+
+- parts and their keys, reuse of parts an earlier run made, sidecars beside them, garbage
+  collection of parts no longer listed (core.py, on akhbar.parts);
+- the worker pool, its fork server and preload, and the look-ahead that keeps the workers on
+  the next parts while this process gates and writes (pool.py, worker_preload.py, core.py);
+- the row-level gate, a hook (`Gate`) the caller passes in: the pipeline's is the GX suites of
+  assets/gx_suites.py, which akhbar never imports;
+- stats and progress lines, through a `log` callback.
+
+Stages: `read_raw` (raw.py), `normalize`, `extract` and `signatures` (articles.py); over one
+in-memory table: `normalize_articles`, `extract_fields` (tables.py).
+"""
+
+from akhbar.runner.articles import FieldsRun, NormalizeRun, extract, normalize, signatures
+from akhbar.runner.core import CODE_VERSION, NO_GATE, Gate
+from akhbar.runner.raw import RawRun, read_raw
+from akhbar.runner.tables import extract_fields, normalize_articles
+
+__all__ = [
+    "CODE_VERSION",
+    "NO_GATE",
+    "FieldsRun",
+    "Gate",
+    "NormalizeRun",
+    "RawRun",
+    "extract",
+    "extract_fields",
+    "normalize",
+    "normalize_articles",
+    "read_raw",
+    "signatures",
+]
