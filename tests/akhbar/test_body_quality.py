@@ -12,7 +12,7 @@ import pytest
 
 from akhbar.boilerplate import resegment_flattened
 from akhbar.ingest import SourceConfig
-from tests.body_quality import jsonl_records, measure
+from tests.support.body_quality import jsonl_records, measure
 
 
 def _report(name: str, numbers: dict, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,6 +38,7 @@ def test_almayadeen_body_quality(
     assert quality.chrome_share <= max_chrome_share, quality.examples
 
 
+@pytest.mark.slow
 def test_saudinewsnet_body_quality(corpus: Path, tmp_path: Path, capsys) -> None:
     path = corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"
     sample = tmp_path / "snn.jsonl.gz"

@@ -13,7 +13,7 @@ import pytest
 from akhbar.card import CardStats, card_stats, render_card
 from akhbar.report import ReportAccumulator
 from akhbar.schema import ARTICLE_SCHEMA
-from tests.release_rows import random_release, random_split
+from tests.support.release_rows import random_release, random_split
 
 MANIFEST: dict[str, Any] = {
     "name": "akhbar-test",

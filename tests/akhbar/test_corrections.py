@@ -71,6 +71,7 @@ def _correct_one_word(path: Path) -> str:
     return old
 
 
+@pytest.mark.slow
 def test_a_corrected_article_keeps_its_id_and_its_new_text_replaces_the_old(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -98,6 +99,7 @@ def test_a_corrected_article_keeps_its_id_and_its_new_text_replaces_the_old(
     assert "0 added, 0 removed, 1 changed" in card
 
 
+@pytest.mark.slow
 def test_a_byte_copy_under_another_name_is_a_duplicate_by_content(corpus: Path, tmp_path: Path) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
     names = _write_articles(corpus, source, 3)
@@ -112,6 +114,7 @@ def test_a_byte_copy_under_another_name_is_a_duplicate_by_content(corpus: Path, 
     assert manifest["rows"] == {"raw": 4, "released": 4, "unique": 3, "duplicates": 1, "quarantined": 0}
 
 
+@pytest.mark.slow
 def test_when_the_kept_article_leaves_its_duplicate_is_decided_again(corpus: Path, tmp_path: Path) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
     names = _write_articles(corpus, source, 2)
@@ -152,7 +155,7 @@ def _synthetic_release(folder: Path, ids: list[str], duplicate_of: list[str | No
     (folder / "manifest.json").write_text(json.dumps({"files": entries}), encoding="utf-8")
 
 
-@pytest.mark.parametrize("rows", [1, 1_000_000])
+@pytest.mark.parametrize("rows", [1, pytest.param(1_000_000, marks=pytest.mark.slow)])
 def test_duplicate_of_names_an_id_of_the_release(tmp_path: Path, rows: int) -> None:
     """Checked over the whole release, not file by file: at a million rows the ten files point
     into each other, which passes; one duplicate_of naming an id that left fails."""

@@ -25,7 +25,7 @@ from akhbar.ingest import SourceConfig
 from akhbar.release import list_releases, remove_stale_temporaries
 from assets.resources import AkhbarSettings
 from pipelines.cli import main
-from tests.conftest import REPO, head_lines
+from tests.support import REPO, head_lines
 
 AKHBAR = [sys.executable, "-m", "pipelines.cli"]
 
@@ -119,6 +119,7 @@ def test_shrink_is_counted_per_source(
         assert f"{name} ({count} articles)" in shrink.describe()
 
 
+@pytest.mark.slow
 def test_real_input_replaces_the_embedded_sample_without_allow_shrink(tmp_path: Path) -> None:
     """`./run.sh build` (the sample) then `akhbar build --input mine` on the same root: the demo is
     replaced, not lost; once the root has a record, a vanished source is a loss again."""
@@ -219,6 +220,7 @@ def test_recorded_sources_are_used_unless_others_are_given(tmp_path: Path) -> No
     assert [s.path for s in given[0]] == [str(folder)] and given[1] == f"--input {folder}"
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_no_process_and_holds_no_lock(corpus: Path, tmp_path: Path) -> None:
     """kill -9 during normalization: the fork server, the workers and the resource tracker end
     within seconds; meanwhile a second build is refused with the holder's pid."""
@@ -253,6 +255,7 @@ def test_killed_build_leaves_no_process_and_holds_no_lock(corpus: Path, tmp_path
     assert _can_lock(root)
 
 
+@pytest.mark.slow
 def test_wait_for_the_lock_then_remove_stale_temporaries(tmp_path: Path) -> None:
     root = tmp_path / "data"
     stale = root / "releases" / ".tmp-release-x7"
@@ -282,6 +285,7 @@ def test_wait_for_the_lock_then_remove_stale_temporaries(tmp_path: Path) -> None
     assert not stale.exists() and list_releases(root) == ["1.0.0"]
 
 
+@pytest.mark.slow
 def test_later_runs_build_from_the_recorded_sources_and_shrink_is_blocked(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

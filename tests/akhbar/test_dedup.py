@@ -478,6 +478,7 @@ def test_estimated_jaccard_tracks_true_jaccard(shared: float) -> None:
     assert abs(estimate - true) < 0.1
 
 
+@pytest.mark.slow
 def test_hashes_do_not_depend_on_the_process_hash_seed() -> None:
     code = (
         "import hashlib, pyarrow as pa; from akhbar.dedup import signature_index; "

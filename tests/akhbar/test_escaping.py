@@ -32,7 +32,7 @@ from akhbar.hub_rules import (
 from akhbar.report import quality_report
 from assets.metadata import preview_markdown
 from pipelines.cli import main
-from tests.hub_server import HubServer, client_env, run_python
+from tests.support.hub_server import HubServer, client_env, run_python
 
 HOSTILE = (
     "<script>alert(1)</script>",
@@ -413,7 +413,7 @@ def test_card_with_hostile_values_stays_whole() -> None:
 
 
 def test_report_and_preview_escape_titles_and_tags() -> None:
-    from tests.release_rows import article_row, article_table, quarantine_table
+    from tests.support.release_rows import article_row, article_table, quarantine_table
 
     articles = article_table(
         *(
@@ -556,6 +556,7 @@ print(json.dumps({{"sources": sorted(set(ds["source"])), "titles": sorted(ds["ti
 """
 
 
+@pytest.mark.slow
 def test_hostile_build_publishes_a_whole_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = _write_sources(tmp_path / "in", SOURCE_NAMES, SOURCE_LICENSES)
     root = tmp_path / "data"

@@ -10,7 +10,7 @@ import pytest
 from akhbar.evaluation import QUOTE_LABELS, evaluate_entities, evaluate_quotes, evaluate_title_lead
 from akhbar.extract.quotes import Quote
 from pipelines.cli import main
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
@@ -40,6 +40,7 @@ def test_a_null_gold_speaker_wants_no_predicted_speaker(
     assert (spans.tp, speakers.tp, speakers.fp, speakers.fn) == (2, 1, 1, 1)
 
 
+@pytest.mark.slow
 def test_title_and_lead_from_text_files(corpus: Path) -> None:
     title, lead = evaluate_title_lead(corpus)
     assert title.precision == 1.0 and title.recall >= 0.97
@@ -48,6 +49,7 @@ def test_title_and_lead_from_text_files(corpus: Path) -> None:
     assert lead.precision >= 0.85 and lead.f1 >= 0.65
 
 
+@pytest.mark.slow
 def test_evaluate_command_prints_and_writes_scores(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from akhbar.normalize import _nfc, arabic_ratio, arabic_ratios, clean_text, search_key
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 # No example database: nothing is written into the checkout; no deadline: the suite shares
 # two cores with other test workers.

@@ -228,7 +228,7 @@ def test_batches_never_span_two_files(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def fields() -> pa.Table:
-    from tests.conftest import REPO
+    from tests.support import REPO
 
     batch = read_sources([SourceConfig("samples", str(REPO / "samples"), "text")])
     one = extract_fields(normalize_articles(batch.articles))
@@ -283,6 +283,7 @@ def test_release_files_do_not_depend_on_how_rows_are_parted(tmp_path: Path, fiel
     assert ROW_GROUP_SIZE > fields.num_rows  # one row group here; tests/test_release covers more
 
 
+@pytest.mark.slow
 def test_incremental_build_redoes_only_new_parts(tmp_path: Path) -> None:
     source = tmp_path / "in"
     _write_day(source, "2024-09-01", range(6))
@@ -398,6 +399,7 @@ def _raw_metadata() -> dict:
     return {**event.asset_materialization.metadata, "quarantined": quarantine.asset_materialization.metadata}
 
 
+@pytest.mark.slow
 def test_a_known_file_is_read_again_when_an_earlier_file_repeats_its_ids(tmp_path: Path) -> None:
     source = tmp_path / "in"
     _write_day(source, "2024-09-02", range(4))

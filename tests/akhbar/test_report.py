@@ -27,7 +27,7 @@ from akhbar.report import (
     write_report,
 )
 from akhbar.report.accumulate import _site
-from tests.release_rows import (
+from tests.support.release_rows import (
     HOSTS,
     UTC,
     article_row,

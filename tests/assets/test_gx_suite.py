@@ -10,7 +10,7 @@ from akhbar.quality import article_fields_frame
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
 from assets.gx_suites import failure_lines, load_suite_doc, validate_frame, validate_parts
-from tests.conftest import SEED
+from tests.support import SEED
 
 
 @pytest.fixture(scope="module")

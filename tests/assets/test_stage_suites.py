@@ -24,7 +24,7 @@ from akhbar.release import build_release
 from akhbar.stages.extract_fields import extract_fields
 from akhbar.stages.normalize_articles import normalize_articles
 from assets.gx_suites import gate_part, load_suite_doc, validate_frame
-from tests.conftest import SEED
+from tests.support import SEED
 
 
 @pytest.fixture(scope="module")

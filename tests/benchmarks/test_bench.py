@@ -29,9 +29,9 @@ from benchmarks.corpus_generator import (
 from benchmarks.harness import add_arguments, format_report, format_scaling, parse_sizes
 from benchmarks.runs import run_benchmark, run_scaling
 from pipelines.cli import _parser
+from tests.support import REPO
 
 SAUDI = Path("saudinewsnet") / "saudinewsnet_dev.jsonl.gz"
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _records(folder: Path) -> list[dict]:
@@ -183,6 +183,7 @@ def test_harness_parser_and_sizes() -> None:
             parse_sizes(bad)
 
 
+@pytest.mark.slow
 def test_harness_end_to_end_on_a_tiny_corpus(corpus: Path, tmp_path: Path) -> None:
     messages: list[str] = []
     result = run_benchmark(

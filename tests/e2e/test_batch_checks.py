@@ -17,7 +17,9 @@ from dagster import AssetCheckKey, AssetKey, DagsterInstance
 from akhbar.ingest import QUARANTINE_SCHEMA
 from assets.articles import nothing_left
 from pipelines.cli import main
-from tests.conftest import head_lines
+from tests.support import head_lines
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 PLACES = ["الرياض", "جدة", "الدمام", "مكة", "المدينة", "تبوك", "أبها", "حائل", "جازان", "نجران"]
 THINGS = ["مستشفى", "مدرسة", "جسر", "حديقة", "مكتبة", "ملعب", "سوق", "متحف", "مطار", "مصنع"]

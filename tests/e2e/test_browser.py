@@ -24,7 +24,7 @@ from selenium.webdriver.remote.webelement import WebElement
 
 from assets.resources import SAMPLES_DIR
 from pipelines.cli import main
-from tests.browser import (
+from tests.support.browser import (
     chromium,
     close_dialog,
     dagster_webserver,
@@ -39,6 +39,8 @@ from tests.browser import (
     show_markdown,
     wait_for_text,
 )
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 CHECK = AssetCheckKey(AssetKey("article_fields"), "article_fields_suite")
 

@@ -26,6 +26,8 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatu
 
 from pipelines.cli import main
 
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
+
 BIN = Path(sys.executable).parent
 WORKER_NAME = "akhbar-test"
 # The worker config docs/beyond-one-machine.md shows: the broker, also the result backend (the job's default).

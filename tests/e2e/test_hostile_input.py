@@ -10,7 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.cli import main
-from tests.conftest import SEED
+from tests.support import SEED
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 ARABIC_PARAGRAPH = (
     "أعلنت وزارة الصحة اليوم عن افتتاح مستشفى جديد في المدينة، يضم ثلاثمئة سرير وعددا من "

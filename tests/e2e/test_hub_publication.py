@@ -15,8 +15,10 @@ from dagster import DagsterInstance
 from akhbar.release import sha256_file
 from akhbar.schema import hf_features, hf_yaml_features
 from pipelines.cli import main
-from tests.conftest import SEED
-from tests.hub_server import HubServer, client_env, run_python
+from tests.support import SEED
+from tests.support.hub_server import HubServer, client_env, run_python
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 TOKEN = "hf_akhbar_test_token_0123456789"
 REPO = "akhbar-org/arabic-news"

@@ -18,7 +18,9 @@ from dagster import AssetKey, DagsterInstance
 from akhbar.release import list_releases, sha256_file
 from akhbar.schema import hf_features
 from pipelines.cli import main
-from tests.conftest import REPO, SEED, head_lines
+from tests.support import REPO, SEED, head_lines
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 N_ALMAYADEEN = 514
 N_SAUDI = 200

@@ -21,7 +21,7 @@ from dagster import (
 from assets.resources import AkhbarSettings
 from pipelines.automation import daily_build, new_raw_files
 from pipelines.definitions import BUILD_JOB, defs
-from tests.conftest import SEED
+from tests.support import SEED
 
 
 def test_daily_schedule_requests_a_build_run() -> None:

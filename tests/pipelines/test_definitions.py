@@ -11,7 +11,9 @@ import pytest
 from dagster import AssetKey
 
 from pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
-from tests.conftest import REPO
+from tests.support import REPO
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 EXPECTED_DEPS = {
     "raw_articles": set(),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.cli import main
-from tests.conftest import REPO
+from tests.support import REPO
 
 RUNTIME = ("akhbar", "assets", "pipelines")
 DEVELOPMENT = {"benchmarks", "tests"}

@@ -31,7 +31,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.hub_server import STALE_PARENT_MESSAGE, HubServer, client_env, patch_huggingface_hub, run_python
+from tests.support.hub_server import (
+    STALE_PARENT_MESSAGE,
+    HubServer,
+    client_env,
+    patch_huggingface_hub,
+    run_python,
+)
 
 TOKEN = "hf_test_write_token"
 READ_TOKEN = "hf_test_read_token"

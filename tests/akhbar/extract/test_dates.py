@@ -20,7 +20,7 @@ from hijridate import Hijri
 from akhbar.evaluation_dates import DATE_LABELS
 from akhbar.extract.dates import DateMention, date_records, find_dates
 from akhbar.schema import DATE
-from tests.conftest import CORPUS, SEED
+from tests.support import CORPUS, SEED
 
 PUBLISHED = date(2025, 3, 20)
 LABELS = DATE_LABELS

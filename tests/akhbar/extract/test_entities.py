@@ -41,7 +41,7 @@ from benchmarks.ner_training import (
     stacked,
     write_word_counts,
 )
-from tests.conftest import REPO
+from tests.support import REPO
 
 # Sentences written for these tests (not from any corpus).
 NEWS = (
@@ -279,6 +279,7 @@ def _documents(texts: list[str]) -> list[list[list[str]]]:
     return docs
 
 
+@pytest.mark.slow
 def test_numpy_inference_equals_crfsuite_on_news(corpus: Path) -> None:
     """Both passes, document labels and pads: the numpy tagger gives python-crfsuite's labels
     on every sentence of 150 real articles, tagged as one batch."""

@@ -9,7 +9,7 @@ from akhbar.extract.quotes import Quote, find_quotes
 from akhbar.extract.structure import extract_structure
 from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text
-from tests.conftest import SEED
+from tests.support import SEED
 
 
 def test_seed_six_quotes_one_speaker() -> None:

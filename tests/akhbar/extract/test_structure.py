@@ -8,7 +8,7 @@ from akhbar.boilerplate import MEDIA, PARAGRAPH, Block, segment, split_code_resi
 from akhbar.extract.structure import Caption, extract_structure, parse_caption
 from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text
-from tests.conftest import SEED
+from tests.support import SEED
 
 SEED_TITLE = "روسيا: تقدم في محادثات إسطنبول مع الولايات المتحدة بشأن البعثات الدبلوماسية"
 SEED_CAPTION = (

@@ -14,7 +14,7 @@ from akhbar.boilerplate import segment
 from akhbar.extract.structure import extract_structure
 from akhbar.normalize import clean_text
 from pipelines.cli import main
-from tests.conftest import SEED
+from tests.support import SEED
 
 TITLE = "الحكومة تقر خطة جديدة لدعم المزارعين في الجنوب"
 BODY = [
@@ -106,6 +106,7 @@ def pages(corpus: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_almayadeen_pages_tag_lists_through_the_cli(pages: list[dict], tmp_path: Path, capsys) -> None:
     """60 pages as text files (title, blank line, page text) through `akhbar build`."""
     folder = tmp_path / "pages"

@@ -19,7 +19,7 @@ import pytest
 from akhbar.ingest import read_source, read_sources, sources_for_inputs
 from akhbar.ingest.html_pages import extract_html, split_credit
 from akhbar.ingest.records import parse_published
-from tests.conftest import CORPUS
+from tests.support import CORPUS
 
 PAGES = CORPUS / "html_pages"
 CNN = PAGES / "newspaper4k_cnn_arabic"

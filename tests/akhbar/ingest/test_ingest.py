@@ -18,7 +18,7 @@ from akhbar.ingest import (
 )
 from akhbar.ingest.decode import UndecodableError, decode_bytes
 from akhbar.ingest.records import article_id, parse_published
-from tests.conftest import SEED, head_lines
+from tests.support import SEED, head_lines
 
 
 def _rows(table: pa.Table) -> list[dict]:
@@ -62,6 +62,7 @@ def test_almayadeen_jsonl_mapping(corpus: Path) -> None:
     assert first["id"] == article_id("almayadeen", record["url"], record["id"], first["origin"])
 
 
+@pytest.mark.slow
 def test_saudinewsnet_gzip_read_directly(corpus: Path) -> None:
     path = corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz"
     batch = read_sources([SourceConfig("saudinewsnet", str(path), "jsonl")])

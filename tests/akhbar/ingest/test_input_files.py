@@ -22,7 +22,7 @@ import pytest
 from akhbar.ingest import read_sources, sources_for_inputs
 from akhbar.ingest.sources import SourceConfig
 from pipelines.cli import main
-from tests.conftest import SEED
+from tests.support import SEED
 
 PARAGRAPH = (
     "أعلنت هيئة الأرصاد الجوية اليوم عن موجة حر شديدة تضرب المنطقة خلال الأيام المقبلة، "
@@ -132,6 +132,7 @@ def mixed_build(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_the_build_succeeds_and_balances(mixed_build: dict) -> None:
     assert mixed_build["code"] == 0
     rows = mixed_build["manifest"]["rows"]
@@ -140,6 +141,7 @@ def test_the_build_succeeds_and_balances(mixed_build: dict) -> None:
     assert mixed_build["manifest"]["accounting"]["balanced"] is True
 
 
+@pytest.mark.slow
 def test_every_entry_is_accounted_for_by_name(mixed_build: dict) -> None:
     released = {r["origin"] for r in mixed_build["rows"]}
     quarantined = {q["origin"] for q in mixed_build["quarantine"]}
@@ -147,12 +149,14 @@ def test_every_entry_is_accounted_for_by_name(mixed_build: dict) -> None:
     assert released == {origin for origin, what in EXPECTED.items() if what == "released"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("origin", [o for o, what in EXPECTED.items() if what != "released"])
 def test_entries_not_read_say_why(mixed_build: dict, origin: str) -> None:
     reasons = {q["origin"]: q["reason"] for q in mixed_build["quarantine"]}
     assert EXPECTED[origin] in reasons[origin]
 
 
+@pytest.mark.slow
 def test_each_format_reaches_the_dataset(mixed_build: dict, corpus: Path) -> None:
     expected = json.loads(
         (corpus / "html_pages" / "newspaper4k_cnn_arabic" / "expected_metadata.json").read_text(
@@ -170,6 +174,7 @@ def test_each_format_reaches_the_dataset(mixed_build: dict, corpus: Path) -> Non
     assert kept["duplicate_of"] is None and copy["duplicate_of"] == kept["id"]
 
 
+@pytest.mark.slow
 def test_text_is_stored_as_published(mixed_build: dict) -> None:
     by_origin = {r["origin"]: r for r in mixed_build["rows"]}
     assert by_origin["tatweel.txt"]["title"] == TATWEEL_TITLE  # tatweel as spelling is kept

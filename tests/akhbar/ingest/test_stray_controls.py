@@ -25,7 +25,7 @@ from akhbar.ingest import SourceConfig, read_sources
 from akhbar.ingest.decode import UndecodableError, decode_text, detect_and_decode
 from akhbar.normalize import clean_text
 from pipelines.cli import main
-from tests.conftest import SEED
+from tests.support import SEED
 
 HEADLINE = "افتتاح مكتبة عامة جديدة في حي الميناء"
 PARAGRAPHS = (
@@ -182,6 +182,7 @@ def stray_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_build_releases_articles_with_stray_controls(stray_build: dict) -> None:
     assert stray_build["code"] == 0
     assert set(stray_build["rows"]) == {"seed.txt", "clean.txt", "sub.txt", "nul-title.txt", "utf16.txt"}
@@ -189,6 +190,7 @@ def test_build_releases_articles_with_stray_controls(stray_build: dict) -> None:
     assert stray_build["quarantine"]["image.txt"] == "binary content (PNG image signature), not text"
 
 
+@pytest.mark.slow
 def test_released_text_has_the_control_characters_removed(stray_build: dict) -> None:
     sub, nul = stray_build["rows"]["sub.txt"], stray_build["rows"]["nul-title.txt"]
     assert sub["title"] == HEADLINE
@@ -198,6 +200,7 @@ def test_released_text_has_the_control_characters_removed(stray_build: dict) -> 
         assert not any(c < " " and c != "\n" for c in row["title"] + row["body"]), row["origin"]
 
 
+@pytest.mark.slow
 def test_normalize_reports_the_control_characters_it_removed(stray_build: dict) -> None:
     assert stray_build["metadata"]["control_chars_removed"] == 3
     assert stray_build["metadata"]["articles_with_control_chars"] == 2

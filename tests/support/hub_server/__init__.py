@@ -45,9 +45,9 @@ Use:
 `HubServer.commit_directly(...)` moves a branch behind the clients' back (a concurrent publisher).
 """
 
-from tests.hub_server.clients import client_env, patch_huggingface_hub, run_python
-from tests.hub_server.hub import STALE_PARENT_MESSAGE, HubError
-from tests.hub_server.server import HubServer, RequestRecord
+from tests.support.hub_server.clients import client_env, patch_huggingface_hub, run_python
+from tests.support.hub_server.hub import STALE_PARENT_MESSAGE, HubError
+from tests.support.hub_server.server import HubServer, RequestRecord
 
 __all__ = [
     "STALE_PARENT_MESSAGE",

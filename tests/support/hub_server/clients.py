@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tests.hub_server.server import HubServer
+from tests.support.hub_server.server import HubServer
 
 # Variables that would point a client elsewhere or leak a developer's login into a test.
 _CLIENT_VARS = (

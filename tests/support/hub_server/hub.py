@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from tests.hub_server.git_store import (
+from tests.support.hub_server.git_store import (
     ZERO_OID,
     CommitRecord,
     Entry,

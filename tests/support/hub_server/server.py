@@ -33,8 +33,8 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from tests.hub_server.git_store import Entry, GitRepo, Snapshot, glob_regex
-from tests.hub_server.hub import (
+from tests.support.hub_server.git_store import Entry, GitRepo, Snapshot, glob_regex
+from tests.support.hub_server.hub import (
     REPO_TYPES,
     AddFile,
     AddLfsFile,
