@@ -4,14 +4,14 @@
 #   ./run.sh test  [pytest options]         run the whole test suite
 #   ./run.sh dev                            open the Dagster UI (dagster dev)
 #   ./run.sh system-deps                    install the Debian packages the tests drive: chromium,
-#                                           chromium-driver (tests/test_browser.py) and redis-server
-#                                           (tests/test_celery.py); `browser-deps` is the old name
+#                                           chromium-driver (tests/e2e/test_browser.py) and redis-server
+#                                           (tests/e2e/test_celery.py); `browser-deps` is the old name
 # Needs only python3 (3.11+) with pip and venv; uv is installed into .tools/.
 set -eu
 cd "$(dirname "$0")"
 
-# Debian's chromium and chromium-driver, as tests/test_browser.py drives them, and redis-server,
-# the Celery broker of tests/test_celery.py. Nothing to do when all three are there; otherwise
+# Debian's chromium and chromium-driver, as tests/e2e/test_browser.py drives them, and redis-server,
+# the Celery broker of tests/e2e/test_celery.py. Nothing to do when all three are there; otherwise
 # apt-get (as root, or through sudo) installs the missing ones, quietly, failing loudly.
 system_deps() {
   missing=""

@@ -7,7 +7,7 @@ publication.
   repository-name rules, as `huggingface_hub.utils.validate_repo_id` applies them (ASCII
   letters, digits, `-`, `_`, `.`; 1 to 96 characters; not starting or ending with `-` or `.`;
   no `--` or `..`; not ending in `.git`). The rules are restated here rather than imported:
-  importing `huggingface_hub.utils` costs a build 0.2-0.35 s; tests/test_escaping.py checks
+  importing `huggingface_hub.utils` costs a build 0.2-0.35 s; tests/akhbar/test_escaping.py checks
   that both agree on generated names.
 - Licence (`license:` of a source): a Hub licence identifier from `resources/hub_licenses.yaml`
   (matched without regard to case: `CC-BY-NC-SA-4.0` is `cc-by-nc-sa-4.0`), or a licence named

@@ -3,7 +3,7 @@
 `clean_text` is display-preserving and gives the stored text; `search_key` is lossy folding
 for matching and deduplication, never stored as the text itself.
 
-What `clean_text` promises (property-tested in tests/test_normalize_properties.py):
+What `clean_text` promises (property-tested in tests/akhbar/test_normalize_properties.py):
 
 - idempotent: clean text comes back unchanged, so offsets taken into it stay valid;
 - line-local and line-preserving: line breaks (CR LF, CR, LF, U+2028, U+2029) become "\\n",

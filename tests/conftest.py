@@ -9,15 +9,11 @@ import os
 os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
-import gzip
-import itertools
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
-SEED = REPO / "samples" / "seed_article.txt"
+from tests.support import CORPUS
 
 
 @pytest.fixture(scope="session")
@@ -47,14 +43,3 @@ def _isolated_dagster_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_TOKEN_PATH", str(home / "no-hf-token"))
     return home
-
-
-def head_lines(src: Path, dest: Path, n: int) -> Path:
-    """First `n` lines of a (gzipped) JSONL corpus file, copied under tmp for a small run."""
-    opener = gzip.open if src.suffix == ".gz" else open
-    with opener(src, "rb") as fh:
-        lines = list(itertools.islice(fh, n))
-    writer = gzip.open if dest.suffix == ".gz" else open
-    with writer(dest, "wb") as out:
-        out.writelines(lines)
-    return dest

@@ -1,0 +1,101 @@
+"""Snapshot of the asset graph and `dagster definitions validate`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from dagster import AssetKey
+
+from pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
+from tests.support import REPO
+
+pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
+
+EXPECTED_DEPS = {
+    "raw_articles": set(),
+    "raw_quarantine": set(),
+    "normalized_articles": {"raw_articles"},
+    "normalized_quarantine": {"raw_articles"},
+    "article_fields": {"normalized_articles"},
+    "fields_quarantine": {"normalized_articles"},
+    "duplicate_marks": {"article_fields"},
+    "dedup_index": {"article_fields"},
+    "dataset_release": {
+        "article_fields",
+        "duplicate_marks",
+        "dedup_index",
+        "raw_articles",
+        "raw_quarantine",
+        "normalized_quarantine",
+        "fields_quarantine",
+    },
+    "hub_publication": {"dataset_release"},
+}
+EXPECTED_CHECKS = {
+    ("raw_articles", "raw_articles_suite"),
+    ("normalized_articles", "normalized_articles_suite"),
+    ("article_fields", "article_fields_suite"),
+    ("article_fields", "release_shrink"),
+    ("dataset_release", "dataset_release_suite"),
+    ("dataset_release", "release_accounting"),
+}
+
+
+def test_asset_graph_snapshot() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == set(EXPECTED_DEPS)
+    for name, parents in EXPECTED_DEPS.items():
+        node = graph.get(AssetKey(name))
+        assert {p.to_user_string() for p in node.parent_keys} == parents, name
+        assert node.code_version, f"{name} has no code_version"
+        assert node.description, f"{name} has no description"
+
+
+def test_every_stage_has_a_blocking_check() -> None:
+    graph = defs.resolve_asset_graph()
+    assert {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys} == EXPECTED_CHECKS
+    for check_key in graph.asset_check_keys:
+        assert graph.get_check_spec(check_key).blocking, check_key
+
+
+def test_build_job_selects_every_asset_and_check() -> None:
+    job = defs.resolve_job_def(BUILD_JOB)
+    assert set(job.asset_layer.selected_asset_keys) == {AssetKey(k) for k in EXPECTED_DEPS}
+    for asset, check in EXPECTED_CHECKS:
+        assert f"{asset}_{check}" in job.graph.node_names()
+
+
+def test_publish_job_selects_only_publication() -> None:
+    job = defs.resolve_job_def(PUBLISH_JOB)
+    assert set(job.asset_layer.selected_asset_keys) == {AssetKey("hub_publication")}
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "pipelines.definitions",
+        "pipelines.cluster",  # the celery job's Definitions load with no broker listening
+    ],
+)
+def test_dagster_definitions_validate(tmp_path: Path, module: str) -> None:
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path),
+        "AKHBAR_CELERY_BROKER": "redis://127.0.0.1:1/0",  # nothing listens there
+    }
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", module],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Validation successful" in proc.stdout + proc.stderr
