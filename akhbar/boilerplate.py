@@ -102,7 +102,7 @@ def resegment_flattened(text: str) -> str:
     """Line breaks for text whose breaks were lost: at widget gaps and at sentence ends.
 
     Measured on Al Mayadeen 2024-04 articles (real breaks) flattened by hand: these breaks
-    find the original paragraph breaks with F1 ≈ 0.87 (tests/test_boilerplate_corpus.py).
+    find the original paragraph breaks with F1 ≈ 0.87 (tests/akhbar/test_body_quality.py).
     A gap-delimited chunk holding tweet residue is not cut, so the whole embed is removed as
     one line; without gaps only the sentence carrying the tweet link goes.
     """
