@@ -1,5 +1,8 @@
 """Exact and near-duplicate articles, across the corpus and across releases.
 
+Over 500 lines on purpose: exact keys, MinHash signatures, LSH banding, clustering and the
+cumulative index all serve one decision (which article is kept) and share its rules.
+
     result = find_duplicates(articles, threshold=0.8, prior=previous_index)
     result.duplicate_of, result.kind     # aligned with the input rows
     result.clusters                      # one row per cluster: kept id, size, kinds, sources

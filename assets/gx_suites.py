@@ -1,5 +1,8 @@
 """Great Expectations 1.x suites from `expectations/`, evaluated directly on pandas frames.
 
+Over 500 lines on purpose: the one module that calls GX (suites, the row gate, part-wise
+validation, minimum counts, failure lines), so GX's API is met in one place.
+
 `dagster-ge` pins GX < 1, so the suites are run with GX's own API: an ephemeral context,
 a pandas dataframe asset, and `Batch.validate`. The summary returned is plain JSON-ready
 data for asset-check metadata and the release manifest.

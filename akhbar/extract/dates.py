@@ -1,5 +1,8 @@
 r"""Calendar dates mentioned in Arabic news text, normalized: `find_dates(text, published_at)`.
 
+Over 500 lines on purpose: the month tables, the trigger scan and the resolvers of every
+calendar form share one set of patterns.
+
 dateparser's `search_dates` finds neither date of the seed ("في 18 شباط/فبراير الماضي",
 "وفي 27 شباط/فبراير،"): Levantine month names, dual forms and year-less dates are the norm in
 Arabic news, so this is a purpose-built extractor. Every date holds a month name or a

@@ -23,12 +23,11 @@ from akhbar.ingest.sources import (
     InputFile,
     SourceConfig,
     SourceConfigError,
-    check_field_mapping,
     file_format,
-    load_sources_file,
     read_head,
     sources_for_inputs,
 )
+from akhbar.ingest.sources_file import check_field_mapping, load_sources_file
 from akhbar.ingest.text_files import read_archive, read_text_article
 
 __all__ = [
