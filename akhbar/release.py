@@ -48,7 +48,12 @@ def sha256_file(path: Path) -> str:
 def code_fingerprint() -> str:
     """Hash of the library's code and resources: any change to them changes release output."""
     digest = hashlib.sha256(PIPELINE_VERSION.encode())
+    # The card template is hashed once, below, wherever it lies: a wheel carries a copy inside
+    # the package that a checkout does not, and the same code must give the same fingerprint.
+    packaged_template = _PACKAGE_DIR / "resources" / "dataset_card.md"
     for path in sorted(_PACKAGE_DIR.rglob("*")):
+        if path == packaged_template:
+            continue
         if path.is_file() and path.suffix in {".py", ".yaml", ".yml", ".json", ".txt", ".md"}:
             digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())
             digest.update(path.read_bytes())
