@@ -31,7 +31,7 @@ from akhbar.quality import account, release_frame
 from akhbar.release import MarkedParts, build_release, list_releases, load_manifest
 from akhbar.report import QualityReport, plot_data_uris
 from akhbar.runner import CODE_VERSION
-from assets.articles import (
+from assets.checks import (
     article_fields_suite,
     normalized_articles_suite,
     raw_articles_suite,

@@ -14,7 +14,7 @@ from dagster import Definitions, colored_console_logger, load_asset_checks_from_
 
 from akhbar.data_root import MAX_SHRINK
 from akhbar.hub_rules import check_dataset_name
-from assets import articles, release
+from assets import checks, release
 from assets.io_manager import ArrowParquetIOManager
 from assets.resources import AkhbarSettings, HubSettings
 from pipelines.automation import daily_build, new_raw_files
@@ -64,7 +64,7 @@ def hub_from_env() -> HubSettings:
 def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -> Definitions:
     return Definitions(
         assets=list(ALL_ASSETS),
-        asset_checks=load_asset_checks_from_modules([articles, release]),
+        asset_checks=load_asset_checks_from_modules([checks, release]),
         jobs=[build_release_job, publish_release_job],
         schedules=[daily_build],
         sensors=[new_raw_files],

@@ -15,7 +15,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
 from akhbar.ingest import QUARANTINE_SCHEMA
-from assets.articles import nothing_left
+from assets.checks import nothing_left
 from pipelines.cli import main
 from tests.support import head_lines
 
