@@ -29,7 +29,7 @@ from dagster import (
 from akhbar import runner
 from akhbar.dedup import decide_duplicates, signature_index
 from akhbar.parts import PartSet, release_free_memory
-from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
+from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame, reason_head
 from akhbar.release import latest_release_file
 from akhbar.runner import CODE_VERSION
 from akhbar.schema import ARTICLE_SCHEMA
@@ -58,18 +58,12 @@ def _gx_check(table: pa.Table, stage: str, where: Path, prepared: Any = None) ->
 GX_GATE = runner.Gate(check=_gx_check, prepare={"normalize": normalized_articles_frame})
 
 
-def reason_kind(reason: str) -> str:
-    """What a quarantine reason says without its particulars: "not Arabic: 3% Arabic letters
-    (...)" is "not Arabic"."""
-    return reason.split(": ", 1)[0]
-
-
 def quarantine_metadata(quarantine: pa.Table) -> dict:
     """Row count, a preview, the rows a row-level expectation quarantined per expectation
-    (`expectation <name>` reasons) and the rows per kind of reason (`reason_kind`)."""
+    (`expectation <name>` reasons) and the rows per kind of reason (`reason_head`)."""
     reasons = quarantine["reason"].to_pylist()
     counts = Counter(r.removeprefix("expectation ") for r in reasons if r.startswith("expectation "))
-    kinds = Counter(reason_kind(r) for r in reasons)
+    kinds = Counter(reason_head(r) for r in reasons)
     return {
         "dagster/row_count": quarantine.num_rows,
         "preview": MetadataValue.md(preview_markdown(quarantine, ["source", "origin", "reason"])),

@@ -266,13 +266,13 @@ def _report_quarantine(path: Path, kinds: int = 5, named: int = 3) -> None:
     """The most frequent kinds of quarantine reason of a release, with counts and origins."""
     import pyarrow.parquet as pq
 
-    from assets.articles import reason_kind
+    from akhbar.quality import reason_head
 
     if not path.is_file():
         return
     origins: dict[str, list[str]] = {}
     for row in pq.read_table(path, columns=["source", "origin", "reason"]).to_pylist():
-        origins.setdefault(reason_kind(row["reason"]), []).append(f"{row['source']} {row['origin']}")
+        origins.setdefault(reason_head(row["reason"]), []).append(f"{row['source']} {row['origin']}")
     top = sorted(origins.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for kind, where in top[:kinds]:
         more = f", and {len(where) - named} more" if len(where) > named else ""
