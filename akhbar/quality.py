@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from akhbar.boilerplate import PARAGRAPH
-from akhbar.normalize import _kinds, arabic_ratios, sums_per_text
+from akhbar.normalize import ARABIC_LETTER, DIGIT, LETTER, arabic_ratios, kind_counts
 from akhbar.release import sha256_file
 
 ROW = "row"  # positional index column added to every frame: how failing rows are found again
@@ -50,43 +50,16 @@ def raw_articles_frame(raw: pa.Table) -> pd.DataFrame:
     return frame
 
 
-# Texts counted together by `script_shares`: a few MB of code points at a time.
-_SHARE_ROWS = 1_000
-_DIGIT = np.zeros(0x110000, dtype=bool)  # decimal digits (what `\d` matches), found lazily
-_DIGIT_KNOWN = np.zeros(0x110000, dtype=bool)
-
-
-def _digits(points: np.ndarray) -> np.ndarray:
-    present = np.zeros(len(_DIGIT_KNOWN), dtype=bool)
-    present[points] = True
-    for point in np.flatnonzero(present & ~_DIGIT_KNOWN).tolist():
-        _DIGIT[point] = chr(point).isdecimal()
-        _DIGIT_KNOWN[point] = True
-    return _DIGIT[points]
-
-
 def script_shares(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """Per text, in one pass: the Arabic ratio (Arabic letters / letters, as `arabic_ratio`
     counts them) and the Arabic letter share (Arabic letters / (letters + digits)); NaN for a
     text without letters, or without letters and digits (nothing to judge). Digits count
     against the share, so an English text and a table of numbers both score low on it, while
     marks, punctuation and spaces count for nothing in either."""
-    values = texts.to_pylist()
-    ratio, share = np.full(len(values), np.nan), np.full(len(values), np.nan)
-    for lo in range(0, len(values), _SHARE_ROWS):
-        piece = [v or "" for v in values[lo : lo + _SHARE_ROWS]]
-        points = np.frombuffer("".join(piece).encode("utf-32-le"), dtype=np.uint32)
-        if not len(points):
-            continue
-        kinds = _kinds(points)
-        lengths = np.fromiter(map(len, piece), dtype=np.int64, count=len(piece))
-        arabic, letters, digits = (
-            sums_per_text(counted, lengths)
-            for counted in (kinds >> 1, kinds & 1, _digits(points).view(np.uint8))
-        )
-        hi = lo + len(piece)
-        np.divide(arabic, letters, out=ratio[lo:hi], where=letters > 0)
-        np.divide(arabic, letters + digits, out=share[lo:hi], where=letters + digits > 0)
+    ratio, share = np.full(len(texts), np.nan), np.full(len(texts), np.nan)
+    for rows, (arabic, letters, digits) in kind_counts(texts, ARABIC_LETTER, LETTER, DIGIT):
+        np.divide(arabic, letters, out=ratio[rows], where=letters > 0)
+        np.divide(arabic, letters + digits, out=share[rows], where=letters + digits > 0)
     return ratio, share
 
 
