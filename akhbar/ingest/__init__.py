@@ -16,7 +16,6 @@ from typing import Any
 import pyarrow as pa
 
 from akhbar.ingest.decode import looks_like_mojibake
-from akhbar.ingest.html_pages import read_html_page
 from akhbar.ingest.json_records import read_json_path
 from akhbar.ingest.records import QUARANTINE_SCHEMA, RAW_SCHEMA, quarantine_row
 from akhbar.ingest.sources import (
@@ -28,7 +27,7 @@ from akhbar.ingest.sources import (
     sources_for_inputs,
 )
 from akhbar.ingest.sources_file import check_field_mapping, load_sources_file
-from akhbar.ingest.text_files import read_archive, read_text_article
+from akhbar.ingest.text_files import read_archive, read_file_article
 
 __all__ = [
     "QUARANTINE_SCHEMA",
@@ -55,10 +54,8 @@ def _file_rows(source: SourceConfig, entry: InputFile, fmt: str | None, how: str
         yield quarantine_row(source, entry.origin, how)
     elif fmt == "zip":
         yield from read_archive(source, entry.path, entry.origin)
-    elif fmt == "html":
-        yield read_html_page(source, entry.path, entry.origin)
-    else:
-        yield read_text_article(source, entry.path, entry.origin)
+    else:  # text or html
+        yield read_file_article(source, entry.path, entry.origin, fmt)
 
 
 def _entries(source: SourceConfig) -> Iterator[tuple[InputFile, str | None, str]]:

@@ -21,7 +21,6 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import trafilatura
@@ -477,11 +476,3 @@ def html_article(source: SourceConfig, origin: str, raw: bytes) -> dict[str, Any
     )
     row["captions"] = doc["captions"]
     return row
-
-
-def read_html_page(source: SourceConfig, path: Path, origin: str) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return quarantine_row(source, origin, f"unreadable: {exc.strerror or exc}")
-    return html_article(source, origin, raw)

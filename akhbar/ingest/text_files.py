@@ -64,13 +64,18 @@ def text_article(source: SourceConfig, origin: str, raw: bytes) -> dict[str, Any
     return article_row(source, origin, raw, title=title, text=body)
 
 
-def read_text_article(source: SourceConfig, path: Path, origin: str) -> dict[str, Any]:
-    """One file to an article row, or to a quarantine row (key ``reason``) saying why not."""
+def file_article(source: SourceConfig, origin: str, raw: bytes, fmt: str) -> dict[str, Any]:
+    """The bytes of one text or HTML file, on disk or in an archive, to its row."""
+    return html_article(source, origin, raw) if fmt == "html" else text_article(source, origin, raw)
+
+
+def read_file_article(source: SourceConfig, path: Path, origin: str, fmt: str) -> dict[str, Any]:
+    """One text or HTML file to an article row, or to a quarantine row (key ``reason``)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         return quarantine_row(source, origin, f"unreadable: {exc.strerror or exc}")
-    return text_article(source, origin, raw)
+    return file_article(source, origin, raw, fmt)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -104,7 +109,7 @@ def _member_rows(
         yield from read_json_stream(source, fmt, lambda: archive.open(info), origin)
     else:
         raw = archive.read(info)
-        yield html_article(source, origin, raw) if fmt == "html" else text_article(source, origin, raw)
+        yield file_article(source, origin, raw, fmt)
 
 
 def read_archive(source: SourceConfig, path: Path, rel: str) -> Iterator[dict[str, Any]]:
