@@ -2,7 +2,7 @@
 # Sets up the pinned environment from uv.lock, then runs one of:
 #   ./run.sh build [akhbar build options]   build a release (default input: samples/)
 #   ./run.sh test  [pytest options]         run the whole test suite
-#   ./run.sh dev                            open the Dagster UI (dagster dev)
+#   ./run.sh dev [dagster dev options]      open the Dagster UI (akhbar dev)
 #   ./run.sh system-deps                    install the Debian packages the tests drive: chromium,
 #                                           chromium-driver (tests/e2e/test_browser.py) and redis-server
 #                                           (tests/e2e/test_celery.py); `browser-deps` is the old name
@@ -75,5 +75,5 @@ UV_PYTHON_DOWNLOADS=never .tools/bin/uv sync --locked --extra test --quiet --com
 case "$command" in
   build) exec .venv/bin/akhbar build "$@" ;;
   test) exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@" ;;
-  dev) exec .venv/bin/dagster dev "$@" ;;
+  dev) exec .venv/bin/akhbar dev "$@" ;;
 esac

@@ -223,10 +223,3 @@ def account(
         quarantined=quarantine.num_rows,
         unaccounted_ids=unaccounted,
     )
-
-
-def reason_head(reason: str) -> str:
-    """What a quarantine reason says before its particulars: "not Arabic: 3% Arabic letters (…)"
-    is "not Arabic" (the CLI's summary and Dagster's counts; the quality report's
-    `akhbar.report.reason_kind` also folds ids and counts inside the head)."""
-    return reason.split(": ", 1)[0]

@@ -35,6 +35,7 @@ ROW_GROUP_SIZE = 10_000
 COMPRESSION_LEVEL = 3
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_DAGSTER_LAYER = {"assets", "pipelines"}
 
 
 def sha256_file(path: Path) -> str:
@@ -52,7 +53,9 @@ def code_fingerprint() -> str:
     # the package that a checkout does not, and the same code must give the same fingerprint.
     packaged_template = _PACKAGE_DIR / "resources" / "dataset_card.md"
     for path in sorted(_PACKAGE_DIR.rglob("*")):
-        if path == packaged_template:
+        # The Dagster layer (akhbar/assets, akhbar/pipelines: links to the checkout's top-level
+        # folders, real folders in a wheel) does not shape release bytes.
+        if path == packaged_template or path.relative_to(_PACKAGE_DIR).parts[0] in _DAGSTER_LAYER:
             continue
         if path.is_file() and path.suffix in {".py", ".yaml", ".yml", ".json", ".txt", ".md"}:
             digest.update(path.relative_to(_PACKAGE_DIR).as_posix().encode())

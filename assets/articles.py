@@ -27,20 +27,21 @@ from dagster import (
 )
 
 from akhbar import runner
+from akhbar.assets.gx_suites import gate_part
+from akhbar.assets.metadata import preview_markdown
+from akhbar.assets.resources import AkhbarSettings
 from akhbar.dedup import decide_duplicates, signature_index
 from akhbar.parts import PartSet, release_free_memory
-from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame, reason_head
+from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import latest_release_file
+from akhbar.report import reason_kind
 from akhbar.runner import CODE_VERSION
 from akhbar.schema import ARTICLE_SCHEMA
-from assets.gx_suites import gate_part
-from assets.metadata import preview_markdown
-from assets.resources import AkhbarSettings
 
 GROUP = "articles"
 
 # The runner's row-level gate: a stage's GX suite, its row-level expectations quarantining the
-# rows that fail them (assets.gx_suites.gate_part). The normalized part's frame is built on the
+# rows that fail them (akhbar.assets.gx_suites.gate_part). The normalized part's frame is built on the
 # worker that made the part.
 _SUITES: dict[str, tuple[str, Callable[[pa.Table], Any]]] = {
     "raw": ("raw_articles", raw_articles_frame),
@@ -60,10 +61,10 @@ GX_GATE = runner.Gate(check=_gx_check, prepare={"normalize": normalized_articles
 
 def quarantine_metadata(quarantine: pa.Table) -> dict:
     """Row count, a preview, the rows a row-level expectation quarantined per expectation
-    (`expectation <name>` reasons) and the rows per kind of reason (`reason_head`)."""
+    (`expectation <name>` reasons) and the rows per kind of reason (`reason_kind`)."""
     reasons = quarantine["reason"].to_pylist()
     counts = Counter(r.removeprefix("expectation ") for r in reasons if r.startswith("expectation "))
-    kinds = Counter(reason_head(r) for r in reasons)
+    kinds = Counter(reason_kind(r) for r in reasons)
     return {
         "dagster/row_count": quarantine.num_rows,
         "preview": MetadataValue.md(preview_markdown(quarantine, ["source", "origin", "reason"])),

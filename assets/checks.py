@@ -19,13 +19,14 @@ from dagster import (
     asset_check,
 )
 
+from akhbar.assets.gx_suites import failure_lines, result_origins, validate_parts
 from akhbar.escape import md_text
 from akhbar.ingest import RAW_SCHEMA
 from akhbar.parts import PartSet
-from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame, reason_head
+from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
+from akhbar.report import reason_kind
 from akhbar.schema import ARTICLE_SCHEMA
 from akhbar.stages.normalize_articles import NORMALIZED_SCHEMA
-from assets.gx_suites import failure_lines, result_origins, validate_parts
 
 
 def _results_markdown(summary: dict) -> str:
@@ -135,7 +136,7 @@ def nothing_left(quarantines: list[pa.Table]) -> str:
     origins: dict[tuple[str, str], list[str]] = {}
     reasons: dict[tuple[str, str], Counter] = {}
     for r in quarantine.to_pylist():
-        kind = (r["stage"], reason_head(r["reason"]))
+        kind = (r["stage"], reason_kind(r["reason"]))
         origins.setdefault(kind, []).append(f"{r['source']} {r['origin']}")
         reasons.setdefault(kind, Counter())[r["reason"]] += 1
     kinds = Counter({kind: len(named) for kind, named in origins.items()})

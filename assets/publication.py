@@ -2,10 +2,10 @@
 
 from dagster import AssetExecutionContext, Config, Failure, MetadataValue, Output, asset
 
+from akhbar.assets.release import CODE_VERSION, dataset_release
+from akhbar.assets.resources import AkhbarSettings, HubSettings
 from akhbar.hub import HubTarget, PublicationError, publish_release
 from akhbar.release import list_releases
-from assets.release import CODE_VERSION, dataset_release
-from assets.resources import AkhbarSettings, HubSettings
 
 
 class PublicationConfig(Config):

@@ -24,6 +24,15 @@ from dagster import (
     asset_check,
 )
 
+from akhbar.assets.checks import (
+    article_fields_suite,
+    normalized_articles_suite,
+    raw_articles_suite,
+    suite_check_result,
+)
+from akhbar.assets.gx_suites import validate_frame
+from akhbar.assets.metadata import preview_markdown
+from akhbar.assets.resources import AkhbarSettings, HubSettings
 from akhbar.data_root import built_from_sample_only, compare_with_previous, record_sources
 from akhbar.ingest import RAW_SCHEMA
 from akhbar.parts import PartSet, release_free_memory
@@ -31,15 +40,6 @@ from akhbar.quality import account, release_frame
 from akhbar.release import MarkedParts, build_release, list_releases, load_manifest
 from akhbar.report import QualityReport, plot_data_uris
 from akhbar.runner import CODE_VERSION
-from assets.checks import (
-    article_fields_suite,
-    normalized_articles_suite,
-    raw_articles_suite,
-    suite_check_result,
-)
-from assets.gx_suites import validate_frame
-from assets.metadata import preview_markdown
-from assets.resources import AkhbarSettings, HubSettings
 
 STAGE_CHECKS = (raw_articles_suite, normalized_articles_suite, article_fields_suite)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from akhbar.normalize import clean_text
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

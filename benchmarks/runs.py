@@ -136,7 +136,7 @@ def part_akhbar(path: str, workdir: str, log_level: str = "INFO") -> dict[str, A
     sources = _sources_yaml(path, work)
 
     start = time.perf_counter()
-    from pipelines.cli import main as akhbar_main
+    from akhbar.pipelines.cli import main as akhbar_main
 
     code = akhbar_main(
         ["build", "--sources", str(sources), "--out", str(data_root), "--log-level", log_level]

@@ -11,9 +11,9 @@ from dagster import (
     sensor,
 )
 
+from akhbar.assets.resources import AkhbarSettings
 from akhbar.ingest.sources import files_snapshot
-from assets.resources import AkhbarSettings
-from pipelines.jobs import build_release_job
+from akhbar.pipelines.jobs import build_release_job
 
 # Off until an operator turns it on in the UI (or `dagster schedule start daily_build`): a
 # laptop running `dagster dev` should not start building on its own.

@@ -1,4 +1,4 @@
-"""`akhbar` command line. Each command runs a Dagster job of `pipelines.definitions`
+"""`akhbar` command line. Each command runs a Dagster job of `akhbar.pipelines.definitions`
 in-process (the same jobs `dagster dev` shows), recording the run in the Dagster instance at
 $DAGSTER_HOME (default: <data root>/.dagster)."""
 
@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     publish = sub.add_parser("publish", help="publish a release (default: the latest) to the Hub")
     publish.add_argument("--version", help="release to publish, e.g. 1.2.0 (default: the latest)")
     common(publish)
+
+    sub.add_parser(
+        "dev",
+        help="open the Dagster UI on the akhbar code location (dagster dev -w pipelines/workspace.yaml)",
+        description="Runs `dagster dev` on the akhbar code location, named `akhbar` in a checkout and "
+        "from an installed wheel alike; further options go to dagster dev (e.g. -p 3001).",
+    )
 
     bench = sub.add_parser(
         "bench", help="throughput and peak RSS of the build against a floor and a naive baseline"
@@ -178,8 +186,8 @@ def _run(
     *,
     preload: tuple[str, ...] = (),
 ):
-    from assets.resources import HubSettings
-    from pipelines.definitions import make_definitions
+    from akhbar.assets.resources import HubSettings
+    from akhbar.pipelines.definitions import make_definitions
 
     hub = HubSettings(repo_id=args.repo or None, endpoint=args.endpoint or None, private=args.private)
     job = make_definitions(settings, hub).resolve_job_def(job_name)
@@ -192,12 +200,12 @@ def _run(
 
 
 def build(args: argparse.Namespace) -> int:
+    from akhbar.assets.resources import AkhbarSettings
     from akhbar.data_root import SOURCES_FILE, DataRootBusy, lock_data_root, removed_message
     from akhbar.hub_rules import check_dataset_name, check_repo_id
     from akhbar.ingest import SourceConfigError, load_sources_file
+    from akhbar.pipelines.definitions import BUILD_JOB
     from akhbar.release import remove_stale_temporaries
-    from assets.resources import AkhbarSettings
-    from pipelines.definitions import BUILD_JOB
 
     settings = AkhbarSettings(
         data_root=args.out,
@@ -266,13 +274,13 @@ def _report_quarantine(path: Path, kinds: int = 5, named: int = 3) -> None:
     """The most frequent kinds of quarantine reason of a release, with counts and origins."""
     import pyarrow.parquet as pq
 
-    from akhbar.quality import reason_head
+    from akhbar.report import reason_kind
 
     if not path.is_file():
         return
     origins: dict[str, list[str]] = {}
     for row in pq.read_table(path, columns=["source", "origin", "reason"]).to_pylist():
-        origins.setdefault(reason_head(row["reason"]), []).append(f"{row['source']} {row['origin']}")
+        origins.setdefault(reason_kind(row["reason"]), []).append(f"{row['source']} {row['origin']}")
     top = sorted(origins.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for kind, where in top[:kinds]:
         more = f", and {len(where) - named} more" if len(where) > named else ""
@@ -282,8 +290,8 @@ def _report_quarantine(path: Path, kinds: int = 5, named: int = 3) -> None:
 
 
 def publish(args: argparse.Namespace) -> int:
-    from assets.resources import AkhbarSettings
-    from pipelines.definitions import PUBLISH_JOB
+    from akhbar.assets.resources import AkhbarSettings
+    from akhbar.pipelines.definitions import PUBLISH_JOB
 
     settings = AkhbarSettings(data_root=args.out)
     ops = {"hub_publication": {"config": {"version": args.version}}} if args.version else None
@@ -378,7 +386,6 @@ def evaluate(args: argparse.Namespace) -> int:
 def bench(args: argparse.Namespace) -> int:
     """Not a pipeline run, and not part of the installed package: a launcher for the checkout's
     benchmarks/harness.py, run in its own interpreter (it runs `akhbar build` itself)."""
-    import subprocess
 
     harness = Path(__file__).resolve().parents[1] / "benchmarks" / "harness.py"
     if not harness.is_file():
@@ -400,9 +407,24 @@ def bench(args: argparse.Namespace) -> int:
     return subprocess.run([sys.executable, str(harness), *argv], check=False).returncode
 
 
+WORKSPACE = Path(__file__).resolve().parent / "workspace.yaml"
+
+
+def dev(args: argparse.Namespace) -> int:
+    """`dagster dev` on the packaged workspace file; its exit code is this command's."""
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster) if dagster.is_file() else "dagster", "dev", "-w", str(WORKSPACE)]
+    return subprocess.run([*command, *args.dagster_options], check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    return {"build": build, "publish": publish, "evaluate": evaluate, "bench": bench}[args.command](args)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "dev":  # only `akhbar dev` passes options on (to dagster dev)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.dagster_options = extra
+    commands = {"build": build, "publish": publish, "evaluate": evaluate, "bench": bench, "dev": dev}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

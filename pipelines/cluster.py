@@ -2,8 +2,8 @@
 with dagster-celery's executor, one Celery task per step, picked up by whichever
 `dagster-celery worker` listens on the broker.
 
-Load it instead of `pipelines.definitions` (`dagster dev -m pipelines.cluster`, `dagster job
-execute -m pipelines.cluster -j build_release_celery`); it needs the `celery` extra
+Load it instead of `akhbar.pipelines.definitions` (`dagster dev -m akhbar.pipelines.cluster`, `dagster job
+execute -m akhbar.pipelines.cluster -j build_release_celery`); it needs the `celery` extra
 (dagster-celery, redis). AKHBAR_CELERY_BROKER (default `redis://127.0.0.1:6379/0`) is the broker,
 AKHBAR_CELERY_BACKEND (default: the broker) the result backend; workers must be started with the
 same two. Nothing connects at import: loading the Definitions needs no broker.
@@ -16,8 +16,8 @@ import os
 from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_celery import celery_executor
 
-from pipelines import definitions
-from pipelines.jobs import ALL_ASSETS
+from akhbar.pipelines import definitions
+from akhbar.pipelines.jobs import ALL_ASSETS
 
 BUILD_CELERY_JOB = "build_release_celery"
 CELERY_BROKER = os.environ.get("AKHBAR_CELERY_BROKER") or "redis://127.0.0.1:6379/0"

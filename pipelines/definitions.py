@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 from dagster import Definitions, colored_console_logger, load_asset_checks_from_modules
 
+from akhbar.assets import checks, release
+from akhbar.assets.io_manager import ArrowParquetIOManager
+from akhbar.assets.resources import AkhbarSettings, HubSettings
 from akhbar.data_root import MAX_SHRINK
 from akhbar.hub_rules import check_dataset_name
-from assets import checks, release
-from assets.io_manager import ArrowParquetIOManager
-from assets.resources import AkhbarSettings, HubSettings
-from pipelines.automation import daily_build, new_raw_files
-from pipelines.cli_logger import akhbar_progress_logger
-from pipelines.jobs import ALL_ASSETS, BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
+from akhbar.pipelines.automation import daily_build, new_raw_files
+from akhbar.pipelines.cli_logger import akhbar_progress_logger
+from akhbar.pipelines.jobs import ALL_ASSETS, BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
 
 
 def _checked(variable: str, check: Callable[[str], str], default: str) -> str:

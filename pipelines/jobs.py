@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from assets import articles, publication, release
+from akhbar.assets import articles, publication, release
 
 BUILD_JOB = "build_release"
 PUBLISH_JOB = "publish_release"

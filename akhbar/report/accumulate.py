@@ -511,7 +511,9 @@ def _ranked(table: pa.Table, primary: str, top: int) -> list[dict[str, Any]]:
 
 
 def reason_kind(reason: str) -> str:
-    """The kind of a quarantine reason (see the module docstring)."""
+    """The kind of a quarantine reason: what it says before its particulars, without ids, counts
+    or parentheses ("duplicate id 3036bb1e65b7: same url as x" is "duplicate id"). The one
+    grouping of reasons: the report, the CLI's summary and Dagster's counts all use it."""
     head = reason.split(":", 1)[0]
     head = re.sub(r"\s*\([^)]*\)", "", head)
     words = [w for w in head.split() if not any(ch.isdigit() for ch in w)]

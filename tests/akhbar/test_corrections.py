@@ -13,10 +13,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from akhbar.assets.gx_suites import validate_frame
+from akhbar.pipelines.cli import main
 from akhbar.quality import release_frame
 from akhbar.release import list_releases, load_manifest
-from assets.gx_suites import validate_frame
-from pipelines.cli import main
 
 MISSING = "dataset_release.expect_column_values_to_be_in_set(duplicate_of_missing)"
 CORRECTION = "وأضاف"  # the word put in place of another in the corrected article

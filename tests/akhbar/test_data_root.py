@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from akhbar.assets.resources import AkhbarSettings
 from akhbar.data_root import (
     SOURCES_FILE,
     DataRootBusy,
@@ -22,12 +23,11 @@ from akhbar.data_root import (
     record_sources,
 )
 from akhbar.ingest import SourceConfig
+from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, remove_stale_temporaries
-from assets.resources import AkhbarSettings
-from pipelines.cli import main
 from tests.support import REPO, head_lines
 
-AKHBAR = [sys.executable, "-m", "pipelines.cli"]
+AKHBAR = [sys.executable, "-m", "akhbar.pipelines.cli"]
 
 
 def _snn(corpus: Path, dest: Path, lines: int, skip: int = 0) -> Path:
@@ -306,7 +306,7 @@ def test_later_runs_build_from_the_recorded_sources_and_shrink_is_blocked(
     env |= {"DAGSTER_HOME": str(home), "AKHBAR_DATA_ROOT": str(root)}
     dagster = Path(sys.executable).parent / "dagster"
     proc = subprocess.run(
-        [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "build_release"],
+        [str(dagster), "job", "execute", "-m", "akhbar.pipelines.definitions", "-j", "build_release"],
         cwd=tmp_path,  # no ./sources.yaml
         env=env,
         capture_output=True,

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from akhbar.assets.metadata import preview_markdown
 from akhbar.card import render_card, yaml_header
 from akhbar.escape import md_code, md_text, py_literal
 from akhbar.hub_rules import (
@@ -29,9 +30,8 @@ from akhbar.hub_rules import (
     hub_licenses,
     parse_license,
 )
+from akhbar.pipelines.cli import main
 from akhbar.report import quality_report
-from assets.metadata import preview_markdown
-from pipelines.cli import main
 from tests.support.hub_server import HubServer, client_env, run_python
 
 HOSTILE = (
@@ -301,7 +301,7 @@ def test_dataset_name_with_org_says_where_the_org_goes() -> None:
 
 
 def test_dataset_name_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipelines.definitions import settings_from_env
+    from akhbar.pipelines.definitions import settings_from_env
 
     monkeypatch.setenv("AKHBAR_DATASET_NAME", "news-ar")
     assert settings_from_env().dataset_name == "news-ar"

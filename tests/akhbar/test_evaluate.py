@@ -9,7 +9,7 @@ import pytest
 
 from akhbar.evaluation import QUOTE_LABELS, evaluate_entities, evaluate_quotes, evaluate_title_lead
 from akhbar.extract.quotes import Quote
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import REPO
 
 

@@ -13,9 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from akhbar.assets.gx_suites import _PartSuite, gate_part, validate_frame, validate_parts
 from akhbar.dedup import SIGNATURE_INPUT, signature_index, signature_index_of_file
 from akhbar.ingest import SourceConfig, iter_raw_batches, read_sources
 from akhbar.parts import PartWriter, collect_garbage, merge_by_id
+from akhbar.pipelines.cli import main
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import ROW_GROUP_SIZE, MarkedParts, TableRows, build_release
 from akhbar.runner import extract_fields, normalize_articles
@@ -23,8 +25,6 @@ from akhbar.runner.pool import PartQueue, chunk_bounds, map_ahead, worker_pool
 from akhbar.stages.extract_fields import extract_fields_chunk
 from akhbar.stages.normalize_articles import remove_stock_paragraphs, segment_articles, stock_candidates_of
 from akhbar.stock_paragraphs import find_stock
-from assets.gx_suites import _PartSuite, gate_part, validate_frame, validate_parts
-from pipelines.cli import main
 
 SENTENCE = 'وقال الوزير أحمد العلي إن "الحكومة ستعلن خطة جديدة للنقل العام خلال الأسبوع المقبل".'
 STOCK = "للاشتراك في النشرة البريدية اليومية أرسل رسالة قصيرة إلى الرقم المخصص لذلك"

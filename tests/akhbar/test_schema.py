@@ -5,6 +5,7 @@ import json
 import datasets
 import pyarrow as pa
 
+from akhbar.assets.gx_suites import load_suite_doc
 from akhbar.quality import article_fields_frame
 from akhbar.schema import (
     ARTICLE_SCHEMA,
@@ -13,7 +14,6 @@ from akhbar.schema import (
     hf_yaml_features,
     schema_with_hf_metadata,
 )
-from assets.gx_suites import load_suite_doc
 
 
 def test_hf_features_match_datasets() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
+from akhbar.assets.gx_suites import failure_lines, load_suite_doc, validate_frame, validate_parts
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.quality import article_fields_frame
 from akhbar.runner import extract_fields, normalize_articles
-from assets.gx_suites import failure_lines, load_suite_doc, validate_frame, validate_parts
 from tests.support import SEED
 
 
@@ -164,13 +164,13 @@ def test_replacement_character_and_mojibake_fail_the_suite(seed_fields: pa.Table
 
 
 def test_gx_batches_are_not_fingerprinted() -> None:
-    # akhbar turns GX's per-batch md5 over every cell off (assets.gx_suites._context); were GX
+    # akhbar turns GX's per-batch md5 over every cell off (akhbar.assets.gx_suites._context); were GX
     # to rename the threshold it reads, the assignment would silently do nothing.
     import pandas as pd
     from great_expectations.core.batch_spec import RuntimeDataBatchSpec
     from great_expectations.execution_engine import PandasExecutionEngine
 
-    from assets.gx_suites import _context
+    from akhbar.assets.gx_suites import _context
 
     _context()
     frame = pd.DataFrame({"text": ["نص", "آخر"]})

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from akhbar.assets.gx_suites import gate_part, load_suite_doc, validate_frame
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.ingest.records import QUARANTINE_SCHEMA
 from akhbar.quality import (
@@ -22,7 +23,6 @@ from akhbar.quality import (
 )
 from akhbar.release import build_release
 from akhbar.runner import extract_fields, normalize_articles
-from assets.gx_suites import gate_part, load_suite_doc, validate_frame
 from tests.support import SEED
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from akhbar.dedup import shingle_hashes
+from akhbar.pipelines.cli import _parser
 from benchmarks import runs as bench_runs
 from benchmarks.corpus_generator import (
     collect_vocabulary,
@@ -28,7 +29,6 @@ from benchmarks.corpus_generator import (
 )
 from benchmarks.harness import add_arguments, format_report, format_scaling, parse_sizes
 from benchmarks.runs import run_benchmark, run_scaling
-from pipelines.cli import _parser
 from tests.support import REPO
 
 SAUDI = Path("saudinewsnet") / "saudinewsnet_dev.jsonl.gz"

@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
+from akhbar.assets.checks import nothing_left
 from akhbar.ingest import QUARANTINE_SCHEMA
-from assets.checks import nothing_left
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import head_lines
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md

@@ -22,8 +22,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
-from assets.resources import SAMPLES_DIR
-from pipelines.cli import main
+from akhbar.assets.resources import SAMPLES_DIR
+from akhbar.pipelines.cli import main
 from tests.support.browser import (
     chromium,
     close_dialog,

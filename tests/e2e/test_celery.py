@@ -2,7 +2,7 @@
 worker fed through Redis, and writes the same release as the in-process build.
 
 Locally, as on a cluster: a `redis-server` on a free port of 127.0.0.1 (no persistence), one
-`dagster-celery worker start` process, and `dagster job execute -m pipelines.cluster`; the worker
+`dagster-celery worker start` process, and `dagster job execute -m akhbar.pipelines.cluster`; the worker
 and the run share the environment, the data root and a persistent DAGSTER_HOME under tmp_path.
 """
 
@@ -24,7 +24,7 @@ import pytest
 import redis
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
 
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
@@ -166,7 +166,15 @@ def celery_worker(redis_url: str, tmp_path: Path) -> Iterator[dict]:
 
 def test_build_release_celery_runs_every_step_on_the_worker(celery_worker: dict, tmp_path: Path) -> None:
     proc = subprocess.run(
-        [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.cluster", "-j", "build_release_celery"],
+        [
+            str(BIN / "dagster"),
+            "job",
+            "execute",
+            "-m",
+            "akhbar.pipelines.cluster",
+            "-j",
+            "build_release_celery",
+        ],
         cwd=celery_worker["cwd"],
         env=celery_worker["env"],
         capture_output=True,

@@ -9,7 +9,7 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import SEED
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterInstance
 
+from akhbar.pipelines.cli import main
 from akhbar.release import sha256_file
 from akhbar.schema import hf_features, hf_yaml_features
-from pipelines.cli import main
 from tests.support import SEED
 from tests.support.hub_server import HubServer, client_env, run_python
 

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, sha256_file
 from akhbar.schema import hf_features
-from pipelines.cli import main
 from tests.support import REPO, SEED, head_lines
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
@@ -235,7 +235,7 @@ def test_multiprocess_executor_gives_the_same_release(built, tmp_path: Path) -> 
     (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     dagster = Path(sys.executable).parent / "dagster"
     proc = subprocess.run(
-        [str(dagster), "job", "execute", "-m", "pipelines.definitions", "-j", "build_release"],
+        [str(dagster), "job", "execute", "-m", "akhbar.pipelines.definitions", "-j", "build_release"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -263,7 +263,7 @@ def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:
     # a fresh interpreter: the test process has frozen objects of its own
     probe = (
         "import gc, json, sys\n"
-        "from pipelines.cli import _collector_for_run\n"
+        "from akhbar.pipelines.cli import _collector_for_run\n"
         "from akhbar.runner.pool import WORKER_GC_THRESHOLDS\n"
         "before = (gc.get_freeze_count(), gc.get_threshold())\n"
         "with _collector_for_run(('great_expectations',)):\n"

@@ -18,9 +18,9 @@ from dagster import (
     build_sensor_context,
 )
 
-from assets.resources import AkhbarSettings
-from pipelines.automation import daily_build, new_raw_files
-from pipelines.definitions import BUILD_JOB, defs
+from akhbar.assets.resources import AkhbarSettings
+from akhbar.pipelines.automation import daily_build, new_raw_files
+from akhbar.pipelines.definitions import BUILD_JOB, defs
 from tests.support import SEED
 
 

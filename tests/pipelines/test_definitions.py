@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey
 
-from pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
+from akhbar.pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
 from tests.support import REPO
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
@@ -78,8 +78,8 @@ def test_publish_job_selects_only_publication() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "pipelines.definitions",
-        "pipelines.cluster",  # the celery job's Definitions load with no broker listening
+        "akhbar.pipelines.definitions",
+        "akhbar.pipelines.cluster",  # the celery job's Definitions load with no broker listening
     ],
 )
 def test_dagster_definitions_validate(tmp_path: Path, module: str) -> None:
@@ -99,3 +99,30 @@ def test_dagster_definitions_validate(tmp_path: Path, module: str) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Validation successful" in proc.stdout + proc.stderr
+
+
+def _run_dagster_cli(command: list[str], cwd: Path, tmp_path: Path) -> str:
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_dg_check_defs_passes_in_the_checkout(tmp_path: Path) -> None:
+    """[tool.dg.project] in pyproject.toml: dg finds the root module, the definitions and the
+    code location name."""
+    out = _run_dagster_cli([str(Path(sys.executable).parent / "dg"), "check", "defs"], REPO, tmp_path)
+    assert "All definitions loaded successfully" in out
+
+
+@pytest.mark.parametrize("where", ["checkout (pyproject.toml)", "elsewhere (akhbar dev's workspace)"])
+def test_the_code_location_is_named_akhbar(tmp_path: Path, where: str) -> None:
+    from akhbar.pipelines.cli import WORKSPACE
+
+    dagster = str(Path(sys.executable).parent / "dagster")
+    if where.startswith("checkout"):
+        out = _run_dagster_cli([dagster, "definitions", "validate"], REPO, tmp_path)
+    else:
+        out = _run_dagster_cli([dagster, "definitions", "validate", "-w", str(WORKSPACE)], tmp_path, tmp_path)
+    assert "Validation successful for code location akhbar." in out

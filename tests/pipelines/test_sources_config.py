@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 
 RECORD = {"title": "عنوان الخبر", "content": "نص الخبر كاملا"}
 GOOD = "sources:\n  - name: dump\n    path: dump.jsonl\n"

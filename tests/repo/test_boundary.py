@@ -13,13 +13,14 @@ from __future__ import annotations
 import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import REPO
 
 RUNTIME = ("akhbar", "assets", "pipelines")
@@ -117,6 +118,20 @@ def test_library_never_imports_dagster_or_great_expectations() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_the_dagster_layer_is_imported_only_as_akhbar_assets_and_akhbar_pipelines() -> None:
+    """assets/ and pipelines/ install as akhbar.assets and akhbar.pipelines (akhbar/assets and
+    akhbar/pipelines link to them in a checkout). A bare `import assets` would work in a checkout
+    only, and would load a second copy of every module and Dagster definition."""
+    problems = []
+    for folder in (*RUNTIME, "tests", "benchmarks", "examples"):
+        for path in _files(folder):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for line, module in imported_modules(tree):
+                if module.split(".")[0] in ("assets", "pipelines"):
+                    problems.append(f"{path.relative_to(REPO)}:{line}: imports {module}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
@@ -146,7 +161,7 @@ def test_the_checker_catches_what_it_claims(tmp_path: Path, source: str, expecte
 
 def test_importing_the_cli_and_evaluation_loads_no_development_module() -> None:
     code = (
-        "import sys, pipelines.cli, pipelines.definitions, akhbar.evaluation\n"
+        "import sys, akhbar.pipelines.cli, akhbar.pipelines.definitions, akhbar.evaluation\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('benchmarks', 'tests')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd="/")
@@ -154,11 +169,10 @@ def test_importing_the_cli_and_evaluation_loads_no_development_module() -> None:
 
 
 def test_bench_outside_a_checkout_says_so(tmp_path: Path) -> None:
-    """A copy of pipelines/ with no benchmarks/ beside it, as in an installed wheel."""
-    (tmp_path / "pipelines").mkdir()
-    for path in (REPO / "pipelines").glob("*.py"):
-        (tmp_path / "pipelines" / path.name).write_bytes(path.read_bytes())
-    code = "import sys; from pipelines.cli import main; sys.exit(main(['bench']))"
+    """A copy of the akhbar package (assets/ and pipelines/ inside it, as a wheel installs them)
+    with no benchmarks/ beside it."""
+    shutil.copytree(REPO / "akhbar", tmp_path / "akhbar", ignore=shutil.ignore_patterns("__pycache__"))
+    code = "import sys; from akhbar.pipelines.cli import main; sys.exit(main(['bench']))"
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, check=False
@@ -175,7 +189,7 @@ def test_bench_launches_the_checkout_harness(capsys: pytest.CaptureFixture[str],
     assert main(["bench", "--input", str(tmp_path / "missing.jsonl")]) == 2
     assert "not found (--input)" in capsys.readouterr().err
     proc = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "bench", "--input", str(source), "--scaling", "1x"],
+        [sys.executable, "-m", "akhbar.pipelines.cli", "bench", "--input", str(source), "--scaling", "1x"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

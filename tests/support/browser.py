@@ -32,6 +32,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from akhbar.pipelines.cli import WORKSPACE
 from tests.support import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -131,19 +132,21 @@ def _code_location_state(base_url: str) -> str | None:
     errors = [e for e in entries if e["locationOrLoadError"]["__typename"] != "RepositoryLocation"]
     if errors:
         return "; ".join(f"{e['name']}: {e['locationOrLoadError'].get('message', '')}" for e in errors)
+    if (names := [e["name"] for e in entries]) != ["akhbar"]:
+        return f"code locations {names}, expected ['akhbar']"
     return "loaded"
 
 
 @contextlib.contextmanager
-def dagster_webserver(env: Mapping[str, str], log_path: Path, *, module: str = "pipelines.definitions"):
-    """`dagster-webserver -m <module>` on 127.0.0.1 and a free port, read-only, with `env` (which
-    holds DAGSTER_HOME and the AKHBAR_* settings); yields its base URL once it serves the module's
-    code location (a load error fails the test with it).
+def dagster_webserver(env: Mapping[str, str], log_path: Path):
+    """`dagster-webserver -w pipelines/workspace.yaml` (what `akhbar dev` serves) on 127.0.0.1 and a
+    free port, read-only, with `env` (which holds DAGSTER_HOME and the AKHBAR_* settings); yields
+    its base URL once it serves the `akhbar` code location (a load error fails the test with it).
     The webserver and its code server are killed on exit, whatever happened."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     executable = Path(sys.executable).parent / "dagster-webserver"
-    command = [str(executable), "-h", "127.0.0.1", "-p", str(port), "-m", module, "-d", str(REPO)]
+    command = [str(executable), "-h", "127.0.0.1", "-p", str(port), "-w", str(WORKSPACE), "-d", str(REPO)]
     command += ["--read-only"]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -166,14 +169,14 @@ def dagster_webserver(env: Mapping[str, str], log_path: Path, *, module: str = "
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"dagster-webserver did not serve {module} at {base_url} within "
+                    f"dagster-webserver did not serve the akhbar code location at {base_url} within "
                     f"{SERVER_START_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}",
                     pytrace=False,
                 )
             time.sleep(1)
         if state != "loaded":
             pytest.fail(
-                f"dagster-webserver could not load {module}: {state}\nits log ({log_path}):\n"
+                f"dagster-webserver could not load the akhbar code location: {state}\nits log ({log_path}):\n"
                 f"{_tail(log_path)}",
                 pytrace=False,
             )

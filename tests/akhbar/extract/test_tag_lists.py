@@ -13,7 +13,7 @@ import pytest
 from akhbar.boilerplate import segment
 from akhbar.extract.structure import extract_structure
 from akhbar.normalize import clean_text
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import SEED
 
 TITLE = "الحكومة تقر خطة جديدة لدعم المزارعين في الجنوب"

@@ -21,7 +21,7 @@ import pytest
 
 from akhbar.ingest import read_sources, sources_for_inputs
 from akhbar.ingest.sources import SourceConfig
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import SEED
 
 PARAGRAPH = (

@@ -24,7 +24,7 @@ from dagster import AssetKey, DagsterInstance
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.ingest.decode import UndecodableError, decode_text, detect_and_decode
 from akhbar.normalize import clean_text
-from pipelines.cli import main
+from akhbar.pipelines.cli import main
 from tests.support import SEED
 
 HEADLINE = "افتتاح مكتبة عامة جديدة في حي الميناء"
