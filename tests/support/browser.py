@@ -146,7 +146,7 @@ def dagster_webserver(env: Mapping[str, str], log_path: Path):
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     executable = Path(sys.executable).parent / "dagster-webserver"
-    command = [str(executable), "-h", "127.0.0.1", "-p", str(port), "-w", str(WORKSPACE), "-d", str(REPO)]
+    command = [str(executable), "-h", "127.0.0.1", "-p", str(port), "-w", str(WORKSPACE)]
     command += ["--read-only"]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
