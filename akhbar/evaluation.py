@@ -5,7 +5,8 @@
 - quotes and speakers against hand-checked labels (akhbar/resources/gold/quote_labels.json:
   article ids and character offsets, no text);
 - dates against the TIMEX3 silver set and hand-labelled dates (akhbar/evaluation_dates.py);
-- entities by the 5-fold cross-validation on ANERcorp recorded with the shipped model.
+- entities by the 5-fold cross-validation on ANERcorp recorded with the shipped model, and
+  on hand-labelled current news (akhbar/resources/gold/entity_labels.json: ids and offsets).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from akhbar.normalize import clean_text, search_key
 from akhbar.runner import extract_fields, normalize_articles
 
 QUOTE_LABELS = evaluation_dates.GOLD_DIR / "quote_labels.json"
+ENTITY_LABELS = evaluation_dates.GOLD_DIR / "entity_labels.json"
+ENTITY_NEWS_GOLD = "Al Mayadeen 2024, 30 hand-labelled articles"
 
 
 @dataclass
@@ -250,12 +253,62 @@ def evaluate_entities() -> list[Score]:
     return scores
 
 
+def entity_scores(
+    gold: list[set[tuple[int, int, str]]], predicted: list[set[tuple[int, int, str]]], name: str
+) -> list[Score]:
+    """Exact-span micro P/R/F1 per label (PER, LOC, ORG) and over the three: a prediction is
+    right when its start, end and label all equal a gold mention's. Predicted MISC is ignored
+    (the gold has none)."""
+    labels = ("PER", "LOC", "ORG")
+    scores = {label: Score(f"entities {label}", name) for label in labels}
+    for want, got in zip(gold, predicted, strict=True):
+        got = {e for e in got if e[2] in labels}
+        for label, score in scores.items():
+            w, g = {e for e in want if e[2] == label}, {e for e in got if e[2] == label}
+            score.tp += len(w & g)
+            score.fp += len(g - w)
+            score.fn += len(w - g)
+    micro = Score("entities", f"{name}, PER/LOC/ORG micro")
+    for score in scores.values():
+        micro.tp, micro.fp, micro.fn = micro.tp + score.tp, micro.fp + score.fp, micro.fn + score.fn
+    return [*scores.values(), micro]
+
+
+def evaluate_entities_news(corpus: Path, labels_path: Path = ENTITY_LABELS) -> list[Score]:
+    """The shipped tagger on hand-labelled Al Mayadeen articles: the record's "text" (which the
+    labels index) tagged as the fields stage tags a body (`EntityTagger.find_many`). Refuses a
+    corpus whose text is not the labelled one (text_sha256)."""
+    from akhbar.extract.entities import default_tagger
+
+    labels = json.loads(labels_path.read_text(encoding="utf-8"))["articles"]
+    files: dict[str, dict[str, dict]] = {}
+    texts = []
+    for article in labels:
+        if article["file"] not in files:
+            files[article["file"]] = {r["id"]: r for r in _records(corpus / article["file"])}
+        record = files[article["file"]].get(article["id"])
+        if record is None:
+            raise ValueError(f"{article['file']} has no record {article['id']}: not the labelled corpus")
+        text = record["text"]
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != article["text_sha256"]:
+            raise ValueError(
+                f"{article['file']} record {article['id']}: text differs from the one labelled in "
+                f"{labels_path.name} (text_sha256 mismatch); the entity offsets would not apply"
+            )
+        texts.append(text)
+    found = default_tagger().find_many(texts)
+    gold = [{(e["start"], e["end"], e["label"]) for e in a["entities"]} for a in labels]
+    predicted = [{(e.start, e.end, e.label) for e in entities} for entities in found]
+    return entity_scores(gold, predicted, ENTITY_NEWS_GOLD)
+
+
 def evaluate(corpus: Path, repo: Path, extra: list[Callable[[], list[Score]]] | None = None) -> list[Score]:
     """Every score; `repo` is the folder holding `samples/` (see `evaluate_quotes`)."""
     scores = [*evaluate_title_lead(corpus), evaluate_tags(corpus)]
     scores += evaluate_quotes(QUOTE_LABELS, corpus, repo)
     scores += evaluate_dates(corpus)
     scores += evaluate_entities()
+    scores += evaluate_entities_news(corpus)
     for more in extra or []:
         scores += more()
     return scores
