@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import yaml
 
 from akhbar.escape import Markdown, md_code, md_text, py_literal
+from akhbar.field_figures import card_figures
 from akhbar.hub_rules import check_dataset_name, check_repo_id, parse_license
 from akhbar.schema import ARTICLE_SCHEMA, FIELD_DESCRIPTIONS, hf_yaml_features
 
@@ -228,4 +229,5 @@ def render_card(
         total_words=stats.total_words,
         example_repo=repo_id or f"<org>/{manifest['name']}",
         quality_summary=Markdown(quality_summary),
+        figures=card_figures(),
     )

@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the shared corpus folder (default: ../shared/corpus)",
     )
     evaluate.add_argument("--json", metavar="FILE", help="also write the scores as JSON")
+    evaluate.add_argument(
+        "--record",
+        action="store_true",
+        help="also record the scores as the figures the dataset card states "
+        "(akhbar/resources/gold/figures.json; run it in a checkout and commit the file)",
+    )
 
     publish = sub.add_parser("publish", help="publish a release (default: the latest) to the Hub")
     publish.add_argument("--version", help="release to publish, e.g. 1.2.0 (default: the latest)")
@@ -380,6 +386,11 @@ def evaluate(args: argparse.Namespace) -> int:
     print(format_table(scores))
     if args.json:
         Path(args.json).write_text(json.dumps([s.row() for s in scores], ensure_ascii=False, indent=2) + "\n")
+    if args.record:
+        from akhbar.field_figures import FIGURES_PATH, write_figures
+
+        write_figures([s.row() for s in scores])
+        print(f"recorded the card's figures in {FIGURES_PATH}")
     return 0
 
 

@@ -11,6 +11,8 @@ import pyarrow as pa
 import pytest
 
 from akhbar.card import CardStats, card_stats, render_card
+from akhbar.escape import md_text
+from akhbar.field_figures import card_figures
 from akhbar.report import ReportAccumulator
 from akhbar.schema import ARTICLE_SCHEMA
 from tests.support.release_rows import random_release, random_split
@@ -70,3 +72,16 @@ def test_card_stats_change_the_card() -> None:
     other = CardStats({**stats.coverage, "tags": stats.coverage["tags"] + 1}, stats.total_words)
     assert render_card(MANIFEST, other) != render_card(MANIFEST, table)
     assert render_card(MANIFEST, CardStats(stats.coverage, 0)) != render_card(MANIFEST, table)
+
+
+def test_the_card_states_the_recorded_figures_per_field() -> None:
+    figures = card_figures()
+    fields = {r["field"] for r in figures}
+    assert {"quotes", "quote speakers", "dates", "entities"} <= fields
+    assert not any(r["field"].startswith("entities ") or "shuffled" in r["gold"] for r in figures)
+    news = [r for r in figures if r["field"] == "entities" and "hand-labelled" in r["gold"]]
+    assert len(news) == 1
+    card = render_card(MANIFEST, pa.Table.from_pylist([], schema=ARTICLE_SCHEMA))
+    for r in figures:
+        assert f"| {md_text(r['field'])} | {md_text(r['gold'])} | {r['precision']:.3f} |" in card
+    assert "treat them as silver" not in card

@@ -404,7 +404,7 @@ def test_card_with_hostile_values_stays_whole() -> None:
     card = render_card(_manifest(sources), quality_report_stats(), repo_id="org/x", quality_summary="")
     header = _header(card)
     assert all(s["name"] in header["license_details"] for s in sources)
-    assert _assert_tables_whole(card) == 4  # overview, sources, fields, validation
+    assert _assert_tables_whole(card) == 5  # overview, sources, fields, field accuracy, validation
     _assert_no_live_html(card)
     compile(_snippet(card), "<card snippet>", "exec")
     sources_rows = [row for row in _rendered_cells(card) if len(row) == 3 and row[2] == "1"]

@@ -19,6 +19,7 @@ from akhbar.evaluation import (
     evaluate_title_lead,
 )
 from akhbar.extract.quotes import Quote
+from akhbar.field_figures import read_figures
 from akhbar.pipelines.cli import main
 from tests.support import REPO
 
@@ -131,7 +132,10 @@ def test_evaluate_command_prints_and_writes_scores(
     table = capsys.readouterr().out
     for field in ("title", "lead", "tags", "quotes", "quote speakers", "dates", "entities", "entities PER"):
         assert f"\n{field} " in "\n" + table
-    assert {row["field"] for row in json.loads(out.read_text())} >= {"title", "quotes"}
+    rows = json.loads(out.read_text())
+    assert {row["field"] for row in rows} >= {"title", "quotes"}
+    # The dataset card states these figures: they must be what this code measures.
+    assert rows == read_figures(), "the card's figures are stale: run `akhbar evaluate --record`"
 
 
 def test_entity_scores_belong_to_the_shipped_model() -> None:
