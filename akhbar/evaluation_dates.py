@@ -15,7 +15,12 @@ imports it from here): `akhbar.extract.dates.find_dates` against the gold that e
 
 A prediction is right when its span overlaps a gold span ("span"), and for "span+value" also
 when both sides are full dates they are the same day (and at coarser precisions the same
-month / year). Recall counts the gold mentions overlapped by a right prediction.
+month / year). Recall counts the gold mentions overlapped by a right prediction. A year-less
+mention kept with a null `date` (no publication date to resolve it against; both gold sets
+give one, so it happens only when the year cannot be resolved) is scored on what it states: a
+Gregorian one agrees when its month (and day) are the gold value's, a Hijri one, whose month
+cannot be set against a Gregorian value without its year, on the span alone. A null date is
+not a wrong value; `unresolved` counts these predictions.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class Score:
     predicted: int = 0
     right: int = 0  # predictions that match a gold mention
     found: int = 0  # gold mentions matched by a prediction
+    unresolved: int = 0  # predictions with a null date: year-less, and not resolvable
 
     @property
     def precision(self) -> float:
@@ -77,16 +83,26 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def value_of(m: DateMention) -> str:
-    """The mention's value at its precision, in TIMEX3 form."""
+def value_of(m: DateMention) -> str | None:
+    """The mention's value at its precision, in TIMEX3 form; None when its year is unknown."""
+    if m.date is None:
+        return None
     return m.date.isoformat()[: {"day": 10, "month": 7, "year": 4}[m.precision]]
 
 
 def values_agree(gold_value: str, m: DateMention) -> bool:
-    """Same date where both are calendar values, compared at the coarser of the two precisions."""
+    """Same date where both are calendar values, compared at the coarser of the two precisions.
+    A mention without a year (null `date`) agrees on what it states: a Gregorian month and day
+    equal to the gold value's (where the gold has them); a Hijri one on its span alone."""
     if not _CALENDAR_VALUE.match(gold_value):
         return True
     ours = value_of(m)
+    if ours is None:
+        if m.calendar == "hijri":
+            return True
+        stated = [m.month, m.day][: {"year": 0, "month": 1, "day": 2}[m.precision]]
+        gold = [int(part) for part in gold_value.split("-")[1:]]
+        return all(a == b for a, b in zip(stated, gold, strict=False))
     n = min(len(ours), len(gold_value))
     return ours[:n] == gold_value[:n]
 
@@ -123,6 +139,7 @@ def score(name: str, docs: list[tuple[str, list[Gold], list[DateMention]]], with
     for _, golds, mentions in docs:
         s.gold += len(golds)
         s.predicted += len(mentions)
+        s.unresolved += sum(m.date is None for m in mentions)
         s.right += sum(
             any(g.overlaps(m) and (not with_value or values_agree(g.value, m)) for g in golds)
             for m in mentions

@@ -96,8 +96,9 @@ def normalized_articles_frame(table: pa.Table) -> pd.DataFrame:
 
 def article_fields_frame(articles: pa.Table) -> pd.DataFrame:
     """The article_fields table as pandas, plus per-article measures:
-    `body_arabic_ratio`; `lead_equals_body`; `dates_out_of_range` (dates before 600 or after
-    2150); `entity_offset_errors` (entities whose body[start:end] is not their text);
+    `body_arabic_ratio`; `lead_equals_body`; `dates_out_of_range` (see `date_out_of_range`);
+    `date_offset_errors` and `entity_offset_errors` (dates and entities whose body[start:end]
+    is not their text);
     `empty_quotes`; `quote_speaker_share` (share of the article's quotes with a speaker, null
     without quotes). List columns appear as their lengths: the suite names them (the column list)
     but checks nothing inside them, and GX would hash every nested value of a batch; the exact
@@ -113,12 +114,14 @@ def article_fields_frame(articles: pa.Table) -> pd.DataFrame:
     frame["lead_equals_body"] = pc.fill_null(pc.equal(articles["lead"], articles["body"]), False).to_numpy(
         zero_copy_only=False
     )
-    frame["dates_out_of_range"] = [
-        sum(1 for d in dates or [] if d["date"] is None or not EARLIEST_DATE <= d["date"] <= LATEST_DATE)
-        for dates in articles["dates"].to_pylist()
+    dates = articles["dates"].to_pylist()
+    frame["dates_out_of_range"] = [sum(1 for d in ds or [] if date_out_of_range(d)) for ds in dates]
+    frame["date_offset_errors"] = [
+        sum(1 for d in ds or [] if not _points_at_text(body, d))
+        for body, ds in zip(bodies, dates, strict=True)
     ]
     frame["entity_offset_errors"] = [
-        sum(1 for e in entities or [] if body[e["start"] : e["end"]] != e["text"])
+        sum(1 for e in entities or [] if not _points_at_text(body, e))
         for body, entities in zip(bodies, articles["entities"].to_pylist(), strict=True)
     ]
     quotes = articles["quotes"].to_pylist()
@@ -127,6 +130,26 @@ def article_fields_frame(articles: pa.Table) -> pd.DataFrame:
         sum(1 for q in qs if q["speaker"]) / len(qs) if qs else None for qs in quotes
     ]
     return frame
+
+
+def date_out_of_range(mention: dict) -> bool:
+    """A `dates` item no news article can hold: a date before 600 or after 2150, a month outside
+    1-12 or a day outside 1-31, or neither a date nor a month (a year-less mention, its `date`
+    null, still states its month)."""
+    value, month, day = mention["date"], mention["month"], mention["day"]
+    if value is None and month is None:
+        return True
+    return (
+        (value is not None and not EARLIEST_DATE <= value <= LATEST_DATE)
+        or (month is not None and not 1 <= month <= 12)
+        or (day is not None and not 1 <= day <= 31)
+    )
+
+
+def _points_at_text(body: str, item: dict) -> bool:
+    """Whether an entity's or a date's offsets select its text in `body`."""
+    start, end = item["start"], item["end"]
+    return start is not None and end is not None and body[start:end] == item["text"]
 
 
 def release_frame(release_dir: Path) -> pd.DataFrame:

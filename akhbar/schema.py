@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 # Adding a column bumps the minor number, removing or retyping one the major number.
-SCHEMA_VERSION = "1.2"  # 1.1: byline; 1.2: quantities
+SCHEMA_VERSION = "1.3"  # 1.1: byline; 1.2: quantities; 1.3: dates month, day, start, end
 
 CAPTION = pa.struct([("text", pa.string()), ("credit", pa.string())])
 QUOTE = pa.struct(
@@ -30,6 +30,10 @@ DATE = pa.struct(
         ("calendar", pa.string()),
         ("precision", pa.string()),
         ("year_inferred", pa.bool_()),
+        ("month", pa.int32()),
+        ("day", pa.int32()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
     ]
 )
 
@@ -85,7 +89,12 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "tags": "Site tags / topics shown with the article.",
     "quotes": "Quoted utterances with speaker, reporting verb and paragraph index.",
     "entities": "Named entities (PER, LOC, ORG, MISC) with character offsets into `body`.",
-    "dates": "Dates mentioned in the text, normalized, with calendar and precision.",
+    "dates": "Dates mentioned in `body`, with character offsets into it: `date` normalized to the "
+    "Gregorian calendar, at its `precision` (day, month or year; a month is dated on its 1st), "
+    "`year_inferred` when the year was not written but taken from `published_at`; `date` and "
+    "`year_inferred` are null when the year cannot be known (no year written, no publication "
+    "date). `month` (1-12) and `day` (1-31) are as written, in the mention's `calendar`: a Hijri "
+    "mention's month and day are Hijri ones; null when not stated.",
     "quantities": 'Numbers with unit and approximator ("نحو 6 ساعات ونصف الساعة" = 6.5 ساعات, '
     "approximate), with character offsets into `body`.",
     "word_count": "Whitespace-separated words in `body`.",

@@ -23,20 +23,24 @@ in a list of months), Gregorian only; a year alone only when clearly a year ("ع
 "١٨-٢-٢٠٢٥", "23 / 9 / 1436هـ") or year first ("2025-02-18"); Hijri month names and years,
 converted with hijridate (Umm al-Qura, 1343–1500 AH); "الموافق" pairs, both sides kept.
 
-Conventions (the dataset column needs one `date32` per mention):
+Conventions (the dataset column holds one `date32` per mention, null when the year is unknown):
 - precision "month" is dated on the 1st of the month, precision "year" on January 1st; for the
   Hijri calendar these are 1 <month> and 1 Muharram, converted to the Gregorian date;
+- `month` and `day` are the mention's own, as written, in its calendar (a Hijri mention's are
+  Hijri); null at precisions that do not state them;
 - a mention without a year is resolved against `published_at`: with الماضي / المنصرم the most
   recent past occurrence, with المقبل / القادم the next one, with الجاري / الحالي the same
   year, and with no anchor the most recent occurrence not after publication (a weekday that
   names another of the neighbouring years wins); `year_inferred` is then True. Across a
   "الموافق" pair, the side without a year takes the occurrence nearest the other side's date;
-- without `published_at` (and no "الموافق" partner), a mention without a year is left out:
-  years are never invented;
+- without `published_at` (and no "الموافق" partner), a mention without a year is kept with
+  `date` and `year_inferred` null and its month and day as written: years are never invented,
+  and the mention is not lost;
 - a day-month that names an event or a group ("ثورة 25 يناير", "قوى 14 آذار", "أحداث 11
   سبتمبر") is left out when it has no year: its year is not the one nearest publication;
-- impossible dates (31 شباط, 30 in a 29-day Hijri month) and Hijri years outside hijridate's
-  range are left out; a numeric date with a year in 1300–1500 is Hijri even without "هـ";
+- impossible dates (31 شباط, 30 in a 29-day Hijri month; without a year, a day past the month's
+  longest length, 30 شباط) and Hijri years outside hijridate's range are left out; a numeric
+  date with a year in 1300–1500 is Hijri even without "هـ";
 - the span starts at the weekday, the day or the month (not at "في" / "يوم" / "الـ") and ends
   after the year, its calendar marker or the anchor.
 Durations ("6 ساعات"), clock times, ages, amounts, ordinals and lone numbers never match: every
@@ -61,15 +65,19 @@ Anchor = Literal["past", "future", "current"]
 
 @dataclass(frozen=True, slots=True)
 class DateMention:
-    """One date in the text: `text == source[start:end]`; `date` is Gregorian whatever the calendar."""
+    """One date in the text: `text == source[start:end]`; `date` is Gregorian whatever the calendar,
+    None when the year cannot be known (no year written, no publication date to resolve it
+    against); `month` and `day` are as written, in `calendar` (None when not stated)."""
 
     text: str
     start: int
     end: int
-    date: date
+    date: date | None
     calendar: Calendar
     precision: Precision
-    year_inferred: bool
+    year_inferred: bool | None  # None with `date`
+    month: int | None = None
+    day: int | None = None
 
     def record(self) -> dict[str, object]:
         """The mention as a row of the dataset's `dates` column (akhbar.schema.DATE)."""
@@ -79,6 +87,10 @@ class DateMention:
             "calendar": self.calendar,
             "precision": self.precision,
             "year_inferred": self.year_inferred,
+            "month": self.month,
+            "day": self.day,
+            "start": self.start,
+            "end": self.end,
         }
 
 
@@ -341,10 +353,14 @@ def find_dates(text: str, published_at: datetime | date | None = None) -> list[D
                 resolved[own] = _resolve_near(parsed[own], resolved[other][0])
     mentions = []
     for p, r in zip(parsed, resolved, strict=True):
-        if r is not None:
-            mentions.append(
-                DateMention(text[p.start : p.end], p.start, p.end, r[0], p.calendar, p.precision, r[1])
+        if r is None and (p.year is not None or not _may_exist(p)):
+            continue  # an impossible date, or a year hijridate cannot convert
+        day, inferred = r if r is not None else (None, None)
+        mentions.append(
+            DateMention(
+                text[p.start : p.end], p.start, p.end, day, p.calendar, p.precision, inferred, p.month, p.day
             )
+        )
     return mentions
 
 
@@ -419,7 +435,7 @@ def _parse_numeric(match: re.Match[str]) -> list[_Parsed]:
         return []
     start = match.start("nd") if match.group("nd") else match.start()
     out = [_Parsed(start, match.end(), calendar, year, month, day)]
-    if match.group("nd0") and int(match.group("nd0")) < day:
+    if match.group("nd0") and 0 < int(match.group("nd0")) < day:
         out.insert(
             0, _Parsed(match.start("nd0"), match.end("nd0"), calendar, year, month, int(match.group("nd0")))
         )
@@ -441,6 +457,8 @@ def _parse_with_month(match: re.Match[str], text: str) -> list[_Parsed]:
         year_offset = {"past": -1, "future": 1, "current": 0}[_ANCHORS[anchor_word]] if anchor_word else 0
     if ordinal and "من" not in dsep:
         day = None  # "الثاني مارس": an ordinal is a day only in "الثاني من مارس"
+    if day == 0:
+        return []  # "0 يناير" is no day
     if "-" in dsep and "-" not in ysep:
         return []  # "2-صفر" is a score; "13-يوليو-2012" is a date
     if calendar == "hijri" and year is not None and year > 1500:
@@ -462,7 +480,7 @@ def _parse_with_month(match: re.Match[str], text: str) -> list[_Parsed]:
     weekday = _WEEKDAYS[_fold(match.group("wd"))] if match.group("wd") and day is not None else None
     main = _Parsed(start, match.end(), calendar, year, month, day, anchor, year_offset, weekday)
     out = [main]
-    if match.group("d0") and day is not None and int(match.group("d0")) < day:
+    if match.group("d0") and day is not None and 0 < int(match.group("d0")) < day:
         first = int(match.group("d0"))
         out.insert(
             0, _Parsed(match.start("d0"), match.end("d0"), calendar, year, month, first, anchor, year_offset)
@@ -528,6 +546,21 @@ def _parse_year(match: re.Match[str]) -> list[_Parsed]:
 
 
 # --- resolution: a parsed mention to (Gregorian date, year_inferred) ---
+
+# The longest each month can be, in any year: a year-less day past it is no date.
+_LONGEST = {
+    "gregorian": (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31),
+    "hijri": (30,) * 12,
+}
+
+
+def _may_exist(p: _Parsed) -> bool:
+    """Whether a year-less mention names a day some year has ("29 شباط" yes, "30 شباط" no)."""
+    return (
+        p.month is not None
+        and 1 <= p.month <= 12
+        and (p.day is None or p.day <= _LONGEST[p.calendar][p.month - 1])
+    )
 
 
 def _to_gregorian(calendar: Calendar, year: int, month: int, day: int) -> date | None:

@@ -341,7 +341,7 @@ def test_the_gate_keeps_the_part_suite_results_the_check_would_compute(
     for row in rows[:failing_rows]:  # the lead equals the body: a row-level failure
         row["lead"] = row["body"]
     for row in rows[len(rows) - english_bodies :]:  # no row fails, but an expectation's `mostly` counts it
-        row |= {"body": "An English body, with no Arabic at all.", "entities": []}
+        row |= {"body": "An English body, with no Arabic at all.", "entities": [], "dates": []}
     table = pa.Table.from_pylist(rows, schema=fields.schema)
     where = tmp_path / "part.parquet"
     kept, failed, _ = gate_part(table, article_fields_frame, "article_fields", stage="fields", where=where)

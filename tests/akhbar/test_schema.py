@@ -10,6 +10,7 @@ from akhbar.quality import article_fields_frame
 from akhbar.schema import (
     ARTICLE_SCHEMA,
     FIELD_DESCRIPTIONS,
+    SCHEMA_VERSION,
     hf_features,
     hf_yaml_features,
     schema_with_hf_metadata,
@@ -56,3 +57,19 @@ def test_nested_types_are_as_designed() -> None:
     )
     assert ARTICLE_SCHEMA.field("published_at").type == pa.timestamp("us", tz="UTC")
     assert ARTICLE_SCHEMA.field("quotes").type.value_type.field("paragraph").type == pa.int32()
+
+
+def test_dates_carry_month_day_and_offsets_like_entities() -> None:
+    """Schema 1.3: a year-less date keeps `date` null and states `month` / `day`; `start` / `end`
+    index `body` with the same type as the entities' and quantities' offsets."""
+    date_type = ARTICLE_SCHEMA.field("dates").type.value_type
+    assert date_type.names == [
+        "text", "date", "calendar", "precision", "year_inferred", "month", "day", "start", "end"
+    ]  # fmt: skip
+    assert date_type.field("date").type == pa.date32() and date_type.field("date").nullable
+    assert {date_type.field(n).type for n in ("month", "day")} == {pa.int32()}
+    entity_type = ARTICLE_SCHEMA.field("entities").type.value_type
+    assert [date_type.field(n).type for n in ("start", "end")] == [
+        entity_type.field(n).type for n in ("start", "end")
+    ]
+    assert SCHEMA_VERSION == "1.3"

@@ -38,6 +38,7 @@ def test_failures_name_expectation_count_and_rows(seed_fields: pa.Table) -> None
         "origin": "english.txt",
         "body": "An English text only.",
         "entities": [],
+        "dates": [],
     }
     table = pa.Table.from_pylist([*rows, *[english] * 2, english | {"id": "en2"}], schema=seed_fields.schema)
     summary = validate_frame(article_fields_frame(table), "article_fields")
@@ -83,7 +84,10 @@ def test_arabic_ratio_is_a_share_judged_from_200_articles(
 ) -> None:
     base = seed_fields.to_pylist()[0]
     rows = [base | {"id": f"ar{i}"} for i in range(arabic)]
-    rows += [base | {"id": f"en{i}", "body": "Top 10 films of 1970.", "entities": []} for i in range(english)]
+    rows += [
+        base | {"id": f"en{i}", "body": "Top 10 films of 1970.", "entities": [], "dates": []}
+        for i in range(english)
+    ]
     summary = validate_frame(
         article_fields_frame(pa.Table.from_pylist(rows, seed_fields.schema)), "article_fields"
     )
@@ -155,7 +159,7 @@ def test_every_suite_passes_an_empty_batch_and_a_batch_of_one(
 )
 def test_replacement_character_and_mojibake_fail_the_suite(seed_fields: pa.Table, body: str) -> None:
     rows = [seed_fields.to_pylist()[0] | {"id": f"ok{i}"} for i in range(150)]
-    rows.append(rows[0] | {"id": "bad", "body": body, "entities": []})
+    rows.append(rows[0] | {"id": "bad", "body": body, "entities": [], "dates": []})
     failed = _failed(
         validate_frame(article_fields_frame(pa.Table.from_pylist(rows, seed_fields.schema)), "article_fields")
     )

@@ -118,20 +118,6 @@ def test_normalized_rows_with_forbidden_characters_are_quarantined(
     ("change", "column"),
     [
         ({"entities": [{"text": "موسكو", "label": "LOC", "start": 0, "end": 5}]}, "entity_offset_errors"),
-        (
-            {
-                "dates": [
-                    {
-                        "text": "عام 9500",
-                        "date": date(9500, 1, 1),
-                        "calendar": "gregorian",
-                        "precision": "year",
-                        "year_inferred": False,
-                    }
-                ]
-            },
-            "dates_out_of_range",
-        ),
         ({"quotes": [{"text": " ", "speaker": "أحمد", "verb": "قال", "paragraph": 0}]}, "empty_quotes"),
         ({"title": "x" * 301}, "title"),
     ],
@@ -147,6 +133,35 @@ def test_field_row_failures_are_quarantined(
     (reason,) = quarantine["reason"].to_pylist()
     assert reason.startswith("expectation article_fields.") and reason.endswith(f"({column})")
     assert validate_frame(article_fields_frame(kept), "article_fields")["success"]
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        ({"date": date(9500, 1, 1), "year_inferred": False}, "dates_out_of_range"),
+        ({"month": 13}, "dates_out_of_range"),
+        ({"day": 0}, "dates_out_of_range"),
+        ({"month": None, "day": None}, "dates_out_of_range"),  # neither a date nor a month
+        ({"start": 0}, "date_offset_errors"),
+        ({"end": None}, "date_offset_errors"),
+    ],
+)
+def test_date_row_failures_are_quarantined(
+    seed_fields: pa.Table, change: dict, column: str, tmp_path: Path
+) -> None:
+    """The seed has no publication date: its dates are year-less, `date` null, and pass."""
+    mention = seed_fields["dates"][0][0].as_py()
+    assert mention["date"] is None and mention["month"] == 2
+    table = _copies(seed_fields, 3, _2={"dates": [mention | change]})
+    frame = article_fields_frame(table)
+    assert frame["dates_out_of_range"].tolist()[:2] == frame["date_offset_errors"].tolist()[:2] == [0, 0]
+    kept, quarantine, _ = gate_part(
+        table, article_fields_frame, "article_fields", stage="fields", where=tmp_path / "part.parquet"
+    )
+    assert kept["id"].to_pylist() == ["a0", "a1"]
+    assert quarantine["reason"].to_pylist() == [
+        f"expectation article_fields.expect_column_values_to_be_in_set({column})"
+    ]
 
 
 def test_lead_equal_to_body_is_quarantined(seed_fields: pa.Table, tmp_path: Path) -> None:

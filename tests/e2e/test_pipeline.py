@@ -13,6 +13,7 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from dagster import AssetKey, DagsterInstance
 
 from akhbar.pipelines.cli import main
@@ -113,6 +114,9 @@ def test_release_loads_with_datasets_parquet_builder(built) -> None:
     assert {"text": "نحو 6 ساعات ونصف الساعة", "value": 6.5, "unit": "ساعات", "approximate": True} in [
         {k: q[k] for k in ("text", "value", "unit", "approximate")} for q in seed["quantities"]
     ]
+    # no publication date: both year-less dates kept, `date` null, month and day as written
+    assert [(d["date"], d["month"], d["day"]) for d in seed["dates"]] == [(None, 2, 18), (None, 2, 27)]
+    assert all(seed["body"][d["start"] : d["end"]] == d["text"] for d in seed["dates"])
     tagged = ds.filter(lambda r: r["source"] == "almayadeen" and len(r["tags"]) > 0)
     assert tagged.num_rows > 100
     assert all(r["published_at"].tzinfo is not None for r in tagged.select(range(5)))
@@ -257,6 +261,26 @@ def test_build_without_hub_config_skips_publication(
     code = main(["publish", "--repo", "org/name", "--out", str(tmp_path / "data"), "--log-level", "ERROR"])
     assert code == 2
     assert "publication skipped: no Hub token" in capsys.readouterr().out
+
+
+def test_sample_build_keeps_year_less_dates(tmp_path: Path) -> None:
+    """`akhbar build` on samples/ (the seed, no publication date): both February dates are in
+    the release with `date` null, month and day as written and offsets into `body`; the card
+    states schema 1.3 and lists the new struct fields."""
+    assert main(["build", "--out", str(tmp_path / "data"), "--log-level", "ERROR"]) == 0
+    release = tmp_path / "data" / "releases" / "v1.0.0"
+    (row,) = pq.read_table(release / "data").to_pylist()
+    assert [(d["date"], d["year_inferred"], d["month"], d["day"], d["precision"]) for d in row["dates"]] == [
+        (None, None, 2, 18, "day"),
+        (None, None, 2, 27, "day"),
+    ]
+    assert [row["body"][d["start"] : d["end"]] for d in row["dates"]] == [d["text"] for d in row["dates"]]
+    card = (release / "README.md").read_text(encoding="utf-8")
+    assert "| schema version | 1.3 |" in card
+    header = yaml.safe_load(card.split("---")[1])
+    (dates,) = [f for f in header["dataset_info"]["features"] if f["name"] == "dates"]
+    assert [f["name"] for f in dates["list"]][-4:] == ["month", "day", "start", "end"]
+    assert "month and day are Hijri ones" in card
 
 
 def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:

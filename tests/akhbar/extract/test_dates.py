@@ -29,10 +29,10 @@ LABELS = DATE_LABELS
 @dataclass(frozen=True)
 class Expected:
     text: str
-    date: str
+    date: str | None
     calendar: str = "gregorian"
     precision: str = "day"
-    year_inferred: bool = False
+    year_inferred: bool | None = False
 
 
 def hijri(y: int, m: int, d: int) -> str:
@@ -43,7 +43,10 @@ def found(text: str, published: date | datetime | None = PUBLISHED) -> list[Expe
     mentions = find_dates(text, published)
     for m in mentions:
         assert text[m.start : m.end] == m.text
-    return [Expected(m.text, m.date.isoformat(), m.calendar, m.precision, m.year_inferred) for m in mentions]
+    return [
+        Expected(m.text, m.date and m.date.isoformat(), m.calendar, m.precision, m.year_inferred)
+        for m in mentions
+    ]
 
 
 CASES: list[tuple[str, list[Expected]]] = [
@@ -213,30 +216,112 @@ NOT_DATES = [
 ]
 
 
+@pytest.mark.parametrize("published", [PUBLISHED, None])
 @pytest.mark.parametrize("sentence", NOT_DATES)
-def test_not_dates(sentence: str) -> None:
-    assert found(sentence) == []
+def test_not_dates(sentence: str, published: date | None) -> None:
+    assert found(sentence, published) == []
 
 
 def test_leap_day_exists_in_leap_years() -> None:
     assert found("وقعت الواقعة في 29 شباط 2024.") == [Expected("29 شباط 2024", "2024-02-29")]
 
 
-def test_without_published_at_year_less_dates_are_left_out() -> None:
+def test_without_published_at_year_less_dates_are_kept_without_a_date() -> None:
     text = "وصل في 18 شباط الماضي ثم في 7 آذار 2025 وفي شهر رمضان."
-    assert found(text, None) == [Expected("7 آذار 2025", "2025-03-07")]
+    assert found(text, None) == [
+        Expected("18 شباط الماضي", None, year_inferred=None),
+        Expected("7 آذار 2025", "2025-03-07"),
+    ]
+
+
+# (sentence, mention, calendar, precision, month, day): year-less, without a publication date
+YEAR_LESS: list[tuple[str, str, str, str, int, int | None]] = [
+    ("اجتمع المجلس في 9 يناير لبحث الميزانية.", "9 يناير", "gregorian", "day", 1, 9),
+    ("وصل الوفد في 18 شباط/فبراير الماضي إلى عمّان.", "18 شباط/فبراير الماضي", "gregorian", "day", 2, 18),
+    ("وفي 27 شباط/فبراير، عقدت جولة ثانية.", "27 شباط/فبراير", "gregorian", "day", 2, 27),
+    ("صدر القرار في 3 كانون الأول/ديسمبر المقبل.", "3 كانون الأول/ديسمبر المقبل", "gregorian", "day", 12, 3),
+    ("تبدأ الدراسة في 5 أيلول (سبتمبر) من كل عام.", "5 أيلول (سبتمبر)", "gregorian", "day", 9, 5),
+    ("انتهت المهلة في 12 جانفي بعد تمديدها.", "12 جانفي", "gregorian", "day", 1, 12),
+    ("أعلن عن ذلك في السابع من أكتوبر أمام الصحافيين.", "السابع من أكتوبر", "gregorian", "day", 10, 7),
+    ("ارتفعت الأسعار في نيسان/أبريل بشكل ملحوظ.", "نيسان/أبريل", "gregorian", "month", 4, None),
+    ("يقع الحادث يوم الخميس 29 شباط في الصباح.", "الخميس 29 شباط", "gregorian", "day", 2, 29),
+    ("بدأ الصيام في 1 رمضان وفق التقويم.", "1 رمضان", "hijri", "day", 9, 1),
+    ("يبدأ الموسم في 30 ذو القعدة حسب الإعلان.", "30 ذو القعدة", "hijri", "day", 11, 30),
+    ("وقف الحجاج بعرفة في التاسع من ذي الحجة.", "التاسع من ذي الحجة", "hijri", "day", 12, 9),
+    ("صدر المرسوم في 14 جمادى الآخرة الماضي.", "14 جمادى الآخرة الماضي", "hijri", "day", 6, 14),
+]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "calendar", "precision", "month", "day"), YEAR_LESS, ids=[c[1] for c in YEAR_LESS]
+)
+def test_year_less_mentions_keep_month_day_and_offsets(
+    sentence: str, mention: str, calendar: str, precision: str, month: int, day: int | None
+) -> None:
+    (m,) = find_dates(sentence)
+    assert (m.text, m.date, m.year_inferred) == (mention, None, None)
+    assert sentence[m.start : m.end] == mention
+    assert (m.calendar, m.precision, m.month, m.day) == (calendar, precision, month, day)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["وقع ذلك في 30 شباط الماضي.", "في 31 نيسان تقرر ذلك.", "صام في 31 رمضان.", "في 0 يناير."]
+)
+def test_year_less_days_no_year_has_are_left_out(sentence: str) -> None:
+    assert find_dates(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "month", "day"), [(c[0], c[4], c[5]) for c in YEAR_LESS if c[2] == "gregorian"]
+)
+def test_year_less_gregorian_mentions_still_resolve_with_a_publication_date(
+    sentence: str, month: int, day: int | None
+) -> None:
+    (m,) = find_dates(sentence, PUBLISHED)
+    assert m.date is not None and m.year_inferred is True
+    assert (m.date.month, m.date.day) == (month, day or 1)
+    assert (m.month, m.day) == (month, day)
+
+
+# (sentence, [(mention, month, day)]): what the text states, whatever the date resolves to
+WRITTEN: list[tuple[str, list[tuple[str, int | None, int | None]]]] = [
+    ("صدر المرسوم في 9 رمضان 1436 هـ.", [("9 رمضان 1436 هـ", 9, 9)]),
+    ("وقع الاتفاق في 18/2/2025 في الرياض.", [("18/2/2025", 2, 18)]),
+    ("نشر التقرير بتاريخ 2025-02-18 مساء.", [("2025-02-18", 2, 18)]),
+    ("بدأت الأزمة عام 2020 وامتدت.", [("عام 2020", None, None)]),
+    ("ارتفعت الأسعار في شباط/فبراير 2025.", [("شباط/فبراير 2025", 2, None)]),
+    ("تجري الانتخابات بين 13 و15 نيسان 2024 في البلاد.", [("13", 4, 13), ("15 نيسان 2024", 4, 15)]),
+]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), WRITTEN, ids=[c[1][0][0] for c in WRITTEN])
+def test_month_and_day_are_as_written(
+    sentence: str, expected: list[tuple[str, int | None, int | None]]
+) -> None:
+    mentions = find_dates(sentence, PUBLISHED)
+    assert [(m.text, m.month, m.day) for m in mentions] == expected
+    assert all(m.date is not None and sentence[m.start : m.end] == m.text for m in mentions)
 
 
 def test_published_at_may_be_a_datetime() -> None:
     assert found("في 5 أيار المقبل", datetime(2025, 3, 20, 23, 0)) == found("في 5 أيار المقبل")
 
 
-def test_seed_article() -> None:
-    mentions = find_dates(SEED.read_text(encoding="utf-8"), datetime(2025, 3, 27, 9, 0))
-    assert [(m.date, m.year_inferred, m.calendar, m.precision) for m in mentions] == [
-        (date(2025, 2, 18), True, "gregorian", "day"),
-        (date(2025, 2, 27), True, "gregorian", "day"),
+@pytest.mark.parametrize(
+    ("published", "dates", "inferred"),
+    [
+        (datetime(2025, 3, 27, 9, 0), [date(2025, 2, 18), date(2025, 2, 27)], True),
+        (None, [None, None], None),  # the seed as shipped: no publication date
+    ],
+)
+def test_seed_article(published: datetime | None, dates: list[date | None], inferred: bool | None) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    mentions = find_dates(text, published)
+    assert [(m.date, m.year_inferred, m.calendar, m.precision, m.month, m.day) for m in mentions] == [
+        (dates[0], inferred, "gregorian", "day", 2, 18),
+        (dates[1], inferred, "gregorian", "day", 2, 27),
     ]
+    assert [text[m.start : m.end] for m in mentions] == [m.text for m in mentions]
 
 
 GREGORIAN_NAMES = [
@@ -296,11 +381,16 @@ def test_hijri_year_out_of_hijridate_range_is_left_out() -> None:
     assert found("توفي سنة 440 هـ وولد 1200هـ.") == []
 
 
-def test_records_fit_the_schema() -> None:
-    records = date_records("في 18 شباط الماضي و4 رمضان 1436هـ وعام 2020", PUBLISHED)
+@pytest.mark.parametrize("published", [PUBLISHED, None])
+def test_records_fit_the_schema(published: date | None) -> None:
+    text = "في 18 شباط الماضي و4 رمضان 1436هـ وعام 2020"
+    records = date_records(text, published)
     array = pa.array(records, type=DATE)
     assert array.to_pylist() == records
     assert [r["precision"] for r in records] == ["day", "day", "year"]
+    assert [(r["month"], r["day"]) for r in records] == [(2, 18), (9, 4), (None, None)]
+    assert [text[r["start"] : r["end"]] for r in records] == [r["text"] for r in records]
+    assert (records[0]["date"] is None) == (published is None)
 
 
 # --- the hand-labelled articles ---
