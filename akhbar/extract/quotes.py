@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from akhbar.extract.entities import Entity, find_entities
 from akhbar.normalize import search_key
 
 _HARAKAT = "[\u064b-\u0652\u0670]*"
@@ -101,7 +102,8 @@ _PRONOUN_OBJECT = re.compile(
 )
 _SPEAKER_END = re.compile(
     rf"\s+(?:{_loose('في')}|{_loose('خلال')}|{_loose('أمس')}|{_loose('اليوم')}|{_loose('أمام')}|{_loose('عبر')}"
-    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|لل\S+|لـ\S*|ل(?=\s))(?:\s.*)?$"
+    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|{_loose('من')}|{_loose('مع')}|{_loose('لدى')}|{_loose('حول')}"
+    rf"|{_loose('منذ')}|{_loose('ضد')}|{_loose('عند')}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+)(?:\s.*)?$"
 )
 # "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
 _SELF_REFERENCE = re.compile(rf"^(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$")
@@ -150,6 +152,86 @@ _OBJECT_START = re.compile(
     rf"|{_loose('وجود')}|{_loose('استعداد')}\S*|{_loose('أن')}|{_loose('إن')}|بـ?|لـ?)(?:\s|$)"
 )
 MAX_BARE_SPEAKER_WORDS = 3  # a name a verb runs straight into a quote with: "وأكد بينيتيز «…»"
+_TITLE = re.compile(
+    rf"^(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}|{_loose('الأستاذ')}"
+    rf"|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')}|{_loose('الملك')}|{_loose('الرئيس')}"
+    rf"|{_loose('د')}\.?)$"
+)
+# A word that ends a subject: a reporting verb or participle, or a conjunction-led verb or
+# pronoun ("ويضيف", "وهو").
+_ENDS_SUBJECT = re.compile(
+    rf"^(?:[وف]?(?:{_VERB.pattern[len(_WORD_START) :]}|(?:{_participle_pattern()})$)"
+    rf"|[وف](?:{_loose('هو')}|{_loose('هي')}|{_loose('هم')}|{_loose('ذلك')})$)"
+)
+# Words that cannot stand between a role and the name it belongs to ("قال الوزير خلال لقائه
+# نظيره X": X is not the speaker).
+_NOT_APPOSITION = re.compile(
+    rf"^(?:{_loose('خلال')}|{_loose('أمام')}|{_loose('مع')}|{_loose('إلى')}|{_loose('على')}|{_loose('عن')}"
+    rf"|{_loose('من')}|{_loose('بعد')}|{_loose('قبل')}|{_loose('لدى')}|{_loose('عبر')}|{_loose('نظير')}\S*"
+    rf"|{_loose('أمس')}|{_loose('اليوم')}|{_loose('إن')}|{_loose('أن')}|{_loose('الذي')}|{_loose('التي')}|لـ\S*)$"
+)
+MAX_APPOSITION_WORDS = 10  # "رئيس لجنة الخارجية والأمن في البرلمان X": a role's words before its name
+# An entity span of the paragraph: (start, end, label, text).
+_Spans = tuple[tuple[int, int, str, str], ...] | list[tuple[int, int, str, str]]
+_MASK = "\u25a1"  # stands for the words of an earlier utterance in the sentence
+
+
+def _mask_utterances(text: str) -> str:
+    """Utterances (quotes of four words or more) replaced by `_MASK`: a verb inside an earlier
+    quote is not a cue, and a quote is never part of a speaker. Quoted names stay."""
+
+    def mask(match: re.Match[str]) -> str:
+        inner = match.group(0)[1:-1]
+        if len(inner.split()) < MIN_QUOTE_WORDS:
+            return match.group(0)
+        return match.group(0)[0] + _MASK * len(inner) + match.group(0)[-1]
+
+    return _QUOTE.sub(mask, text)
+
+
+def _role_lead(lead: str) -> bool:
+    """Whether `lead` is a role or a description a name can follow in apposition: "رئيس
+    لجنة الخارجية في البرلمان", "المتحدث باسم الوزارة،", "الدكتور"."""
+    words = lead.replace("،", " ").replace(",", " ").split()
+    if not words or len(words) > MAX_APPOSITION_WORDS or re.search(r"[.:؛!?؟\"«»“”\n]", lead):
+        return False
+    if not (_ROLE_START.match(words[0]) or _TITLE.match(words[0]) or words[0].startswith("ال")):
+        return False
+    return not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words)
+
+
+def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
+    """The speaker's boundaries set by entity spans: a person named after a role is the name
+    ("رئيس المجلس زيد عمرو" → "زيد عمرو", a title kept), a name followed by a role or an
+    object ends with the name ("زيد المواطنين" → "زيد"), an organisation cut short is given
+    in full."""
+    if not spans:
+        return speaker
+    first = speaker.split()[0]
+    p = raw.find(first)
+    if p < 0:
+        return speaker
+    start, end = at + p, at + p + len(speaker)
+    region_end = at + p + len(re.split(f"[،,:؛({_MASK}]", raw[p:], maxsplit=1)[0])
+    for s, e, label, text in spans:
+        if e <= start or s >= region_end or label not in ("PER", "ORG"):
+            continue
+        if label == "ORG":
+            gap = raw[end - at : e - at]
+            if start <= s < end and e > end and not re.search(r"[،,:؛.\n]", gap):
+                return " ".join(re.sub(r"[\"«»“”]", " ", raw[p : e - at]).split())
+            return speaker
+        if s <= start:
+            rest = speaker[e - start :].split() if e < end else []
+            if rest and not rest[0].startswith("ال") and not _ROLE_START.match(rest[0]):
+                return speaker  # the tagger kept only part of the name
+            return text if s == start else speaker
+        lead = raw[p : s - at]
+        if _role_lead(lead):
+            words = lead.split()
+            return f"{words[-1]} {text}" if _TITLE.match(words[-1]) else text
+        return speaker
+    return speaker
 
 
 def _role_and_name(raw: str) -> str | None:
@@ -162,15 +244,23 @@ def _role_and_name(raw: str) -> str | None:
     return None
 
 
-def _clean_speaker(raw: str):
+def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
     """The subject after a verb: up to the first comma, without the prepositional phrases
-    that follow it. None when there is no subject (a continuation), `_REJECT` when what
+    that follow it, its boundaries set by the entity spans of the paragraph (`raw` starts at
+    offset `at`). None when there is no subject (a continuation), `_REJECT` when what
     follows the verb is not a speaker at all ("كتب على اللافتات")."""
+    speaker = _subject(raw)
+    if isinstance(speaker, str):
+        return _by_entities(speaker, raw, at, spans)
+    return speaker
+
+
+def _subject(raw: str):
     named = _role_and_name(raw)
     if named:
         return named
     # Quote marks stay: names are often quoted ("وكالة \"بلومبرغ\"") and are kept, unquoted.
-    text = re.split(r"[،,:؛(]", raw, maxsplit=1)[0].strip()
+    text = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0].strip()
     text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
     text = _PRONOUN_OBJECT.sub("", text)
     if _ADDRESSEE.match(text) or all(w in _NOT_SPEAKER_WORDS for w in text.split()):
@@ -180,6 +270,11 @@ def _clean_speaker(raw: str):
     if _PREPOSITION.match(text + " "):
         return _REJECT
     text = _SUBJECT_CLAUSE.sub("", text).strip()
+    words = text.split()
+    for i, word in enumerate(words[1:], start=1):
+        if _ENDS_SUBJECT.match(word):  # "وختم X قائلاً", "X ويضيف": a verb ends the subject
+            text = " ".join(words[:i])
+            break
     words = text.split()
     for i, word in enumerate(words[1:], start=1):
         if _ROLE_START.match(word) and word.startswith("ال"):
@@ -196,16 +291,20 @@ def _clean_speaker(raw: str):
     return text.rstrip(".")
 
 
-def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
-    """(verb, speaker, is_continuation) for the nearest cue before a quote in its sentence."""
+def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None, bool] | None:
+    """(verb, speaker, is_continuation) for the nearest cue before a quote in its sentence;
+    `context` starts at offset `at` of the paragraph whose entity spans are `spans`.
+    Earlier utterances in the sentence are masked: their verbs and words are not cues."""
+    context = _mask_utterances(context)
     candidates: list[tuple[int, str, object, bool]] = []
     for match in _VERB.finditer(context):
         after = context[match.end() :]
+        here = at + match.end()
         complement = _COMPLEMENT.search(after)
         if complement is None:
             # "وأكد بينيتيز «…»": a short name runs into the quote; "أكدت عدم وجود «…»": an
             # object does, and nobody is named here.
-            bare = _clean_speaker(after.rstrip(" ـ"))
+            bare = _clean_speaker(after.rstrip(" ـ"), here, spans)
             if (
                 isinstance(bare, str)
                 and len(bare.split()) <= MAX_BARE_SPEAKER_WORDS
@@ -216,7 +315,7 @@ def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
             else:
                 candidates.append((match.start(), match.group("verb"), None, True))
             continue
-        speaker = _clean_speaker(after[: complement.start()])
+        speaker = _clean_speaker(after[: complement.start()], here, spans)
         candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
     for match in _PARTICIPLE.finditer(context):
         # "أكد X أن …، مشيراً إلى أن «…»": the participle's subject is the sentence's speaker
@@ -225,7 +324,7 @@ def _cue_before(context: str) -> tuple[str, str | None, bool] | None:
         candidates.append((match.start(), match.group("verb"), subject, subject is None))
     for pattern in (_ATTRIBUTION, _REPORTED):
         for match in pattern.finditer(context):
-            speaker = _clean_speaker(match.group("speaker"))
+            speaker = _clean_speaker(match.group("speaker"), at + match.start("speaker"), spans)
             candidates.append((match.start(), match.group("verb").strip(), speaker, speaker is None))
     if not candidates:
         return None
@@ -243,12 +342,12 @@ _CUES_AFTER = (
 )
 
 
-def _cue_after(context: str) -> tuple[str, str | None] | None:
+def _cue_after(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None] | None:
     """A verb or attribution right after the quote: «…»، قال X / «…»، بحسب X."""
     for pattern in _CUES_AFTER:
         match = pattern.match(context)
         if match:
-            speaker = _clean_speaker(match.group("speaker"))
+            speaker = _clean_speaker(match.group("speaker"), at + match.start("speaker"), spans)
             return None if speaker is _REJECT else (match.group("verb").strip(), speaker)  # type: ignore[return-value]
     return None
 
@@ -307,10 +406,11 @@ def _fuller_names(text: str, name: str) -> list[str]:
     return found
 
 
-def _antecedent(text: str, speaker: str) -> str | None:
+def _antecedent(text: str, speaker: str, spans: _Spans = ()) -> str | None:
     """What a definite description ("الصحيفة", "الحاخام الإسرائيلي") refers to in the article:
-    the named form of its head ("صحيفة معاريف") or the name set off after the description
-    ("الحاخام الإسرائيلي في قيادة المنطقة الشمالية، أبيشاي ليفي،")."""
+    the named form of its head ("صحيفة معاريف", the name quoted or tagged as an entity) or the
+    name set off after the description ("الحاخام الإسرائيلي في قيادة المنطقة الشمالية، أبيشاي
+    ليفي،")."""
     words = speaker.split()
     if not (1 <= len(words) <= 3 and all(w.startswith("ال") for w in words[:1])):
         return None
@@ -318,28 +418,105 @@ def _antecedent(text: str, speaker: str) -> str | None:
     if after and len(after.group(1).split()) <= 3 and not _NOT_NAME.match(after.group(1)):
         return after.group(1).strip()
     head = words[0][2:]
-    named = _named_head(head).search(text)
-    if named and not named.group(1).startswith("ال"):
-        return f"{head} {named.group(1)}"
+    for named in _named_head(head).finditer(text):
+        word = named.group(1)
+        quoted = named.group(0)[-1] in "\"»”" or text[named.start(1) - 1] in "\"«“"
+        tagged = any(s <= named.start(1) < e for s, e, _, _ in spans)
+        if not word.startswith("ال") and (quoted or tagged):
+            return f"{head} {word}"
     return None
 
 
-def resolve_speakers(quotes: list[Quote], text: str = "") -> list[Quote]:
-    """Each speaker replaced by the fullest name the article uses for the same person."""
-    # a "speaker" with nothing a name is made of (a dash of tatweel, a stray mark) is none
-    quotes = [
-        q if _last_name_key(q.speaker or "") else Quote(q.text, None, q.verb, q.paragraph) for q in quotes
-    ]
-    quotes = [
-        Quote(q.text, _antecedent(text, q.speaker) or q.speaker, q.verb, q.paragraph) if q.speaker else q
-        for q in quotes
-    ]
-    names = [q.speaker for q in quotes if q.speaker]
+# Statements speak for whoever issued them: "وتابع البيان", "وقال تقرير أصدرته المنظمة".
+_STATEMENT = re.compile(
+    rf"^(?:{_loose('ال')})?(?:{_loose('بيان')}|{_loose('رسالة')}|{_loose('تغريدة')}|{_loose('منشور')}|{_loose('تقرير')}"
+    rf"|{_loose('إعلان')}|{_loose('مذكرة')})\S*(?:\s+(?:{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
+)
+
+
+def _role_bound(text: str, start: int, end: int) -> bool:
+    """Whether the name at text[start:end] is given with a role: "وزير الخارجية X", "X، رئيس …"."""
+    tail = re.split(r"[.:؛!?؟\n\"«»“”]", text[max(0, start - 120) : start])[-1]
+    words = tail.split()
+    for i in range(len(words) - 1, max(-1, len(words) - 1 - MAX_APPOSITION_WORDS), -1):
+        if _ROLE_START.match(words[i]) and _role_lead(" ".join(words[i:])):
+            return True
+    after = re.match(r"\s*[،,]\s*(\S+)", text[end : end + 40])
+    return bool(after and _ROLE_START.match(after.group(1)))
+
+
+def _named_for(description: str, text: str, spans: _Spans, position: int) -> str | None:
+    """The person the article names for a role or a description: the same words next to a
+    name ("رئيس اللجنة X", "X، رئيس اللجنة"), at the mention nearest before the quote (else
+    the first after it); for a role with no such mention, the nearest name given with a role
+    before the quote ("المسؤول" → the spokesman named earlier)."""
+    people = [(s, e, t) for s, e, label, t in spans if label == "PER"]
+    if not people:
+        return None
+    role = bool(_ROLE_START.match(description))
+    found: list[tuple[int, str]] = []
+    for occurrence in re.finditer(rf"(?<![\u0621-\u064a]){re.escape(description)}", text):
+        os_, oe = occurrence.span()
+        for s, e, name in people:
+            if s >= oe:
+                gap = text[oe:s]
+                if (role and _role_lead(description + gap)) or re.fullmatch(r"\s*[،,]?\s*", gap):
+                    words = gap.split()
+                    found.append((os_, f"{words[-1]} {name}" if words and _TITLE.match(words[-1]) else name))
+                break
+        for s, e, name in reversed(people):
+            if e <= os_:
+                if re.fullmatch(r"\s*[،,]\s*", text[e:os_]):
+                    found.append((os_, name))
+                break
+    if found:
+        before = [f for f in found if f[0] <= position]
+        return max(before)[1] if before else min(found)[1]
+    if role:
+        bound = [(s, name) for s, e, name in people if e <= position and _role_bound(text, s, e)]
+        if bound:
+            return max(bound)[1]
+    return None
+
+
+def _is_description(speaker: str, text: str, spans: _Spans) -> bool:
+    """A role or a definite description, not a name: no person or organisation is tagged in
+    it where it is used."""
+    words = speaker.split()
+    if not (_ROLE_START.match(words[0]) or words[0].startswith("ال")):
+        return False
+    where = text.find(speaker)
+    return not any(
+        label in ("PER", "ORG") and s < where + len(speaker) and e > where for s, e, label, _ in spans
+    ) if where >= 0 else True
+
+
+def resolve_speakers(
+    quotes: list[Quote], text: str = "", spans: _Spans = (), positions: list[int] | None = None
+) -> list[Quote]:
+    """Each speaker replaced by the person or body the article names for it (a role, a
+    description, a statement), then by the fullest name the article uses for the same person.
+    `spans` are entity spans of `text`, `positions` the quotes' offsets in it."""
+    positions = positions or [len(text)] * len(quotes)
+    named: list[Quote] = []
+    issuer: str | None = None
+    for quote, position in zip(quotes, positions, strict=True):
+        speaker = quote.speaker if _last_name_key(quote.speaker or "") else None
+        statement = _STATEMENT.match(speaker) if speaker else None
+        if statement:
+            by = statement.group("by")
+            speaker = _subject(by) if by else issuer
+            speaker = speaker if isinstance(speaker, str) and not _STATEMENT.match(speaker) else issuer
+        if speaker and _is_description(speaker, text, spans):
+            speaker = _named_for(speaker, text, spans, position) or _antecedent(text, speaker, spans) or speaker
+        issuer = speaker or issuer
+        named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
+    names = [q.speaker for q in named if q.speaker]
     for name in list(dict.fromkeys(names)):
         if len(name.split()) == 1:
             names += _fuller_names(text, name)
     resolved = []
-    for quote in quotes:
+    for quote in named:
         speaker = quote.speaker
         if speaker:
             same = [n for n in names if _same_person(n, speaker)]
@@ -348,26 +525,54 @@ def resolve_speakers(quotes: list[Quote], text: str = "") -> list[Quote]:
     return resolved
 
 
-def find_quotes(paragraphs: list[str]) -> list[Quote]:
-    """Attributed quotes of an article, in order, speakers resolved within the article."""
+def _paragraph_spans(paragraphs: list[str], entities: list[Entity]) -> list[list[tuple[int, int, str, str]]]:
+    """Entity spans of each paragraph, offsets into the paragraph (the body joins them with "\n")."""
+    out: list[list[tuple[int, int, str, str]]] = [[] for _ in paragraphs]
+    starts, offset = [], 0
+    for paragraph in paragraphs:
+        starts.append(offset)
+        offset += len(paragraph) + 1
+    index = 0
+    for entity in sorted(entities, key=lambda e: e.start):
+        while index + 1 < len(starts) and starts[index + 1] <= entity.start:
+            index += 1
+        base = starts[index]
+        out[index].append((entity.start - base, entity.end - base, entity.label, entity.text))
+    return out
+
+
+def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> list[Quote]:
+    """Attributed quotes of an article, in order, speakers resolved within the article.
+    `entities` are the entity mentions of the body ("\n".join(paragraphs)), tagged here when
+    not given; their spans set the speakers' boundaries."""
+    body = "\n".join(paragraphs)
+    if entities is None:
+        entities = find_entities(body) if any(_QUOTE.search(p) for p in paragraphs) else []
+    spans = _paragraph_spans(paragraphs, entities)
     quotes: list[Quote] = []
+    positions: list[int] = []
     previous: str | None = None
+    offset = 0
     for index, paragraph in enumerate(paragraphs):
+        here = spans[index]
         for match in _QUOTE.finditer(paragraph):
             text = (match.group("a") or match.group("b") or match.group("c")).strip()
             if len(text.split()) < MIN_QUOTE_WORDS:
                 continue  # a quoted term, not an utterance
-            before = paragraph[_sentence_start(paragraph, match.start()) : match.start()]
-            cue = _cue_before(before)
+            start = _sentence_start(paragraph, match.start())
+            cue = _cue_before(paragraph[start : match.start()], start, here)
             if cue is not None:
                 verb, speaker, continuation = cue
                 if continuation and speaker is None:
                     speaker = previous
             else:
-                after_cue = _cue_after(paragraph[match.end() : _sentence_end(paragraph, match.end())])
+                after_cue = _cue_after(paragraph[match.end() : _sentence_end(paragraph, match.end())], match.end(), here)
                 if after_cue is None:
                     continue  # no attribution: a title or a scare quote
                 verb, speaker = after_cue
             quotes.append(Quote(text, speaker, verb, index))
+            positions.append(offset + match.start())
             previous = speaker or previous
-    return resolve_speakers(quotes, "\n".join(paragraphs))
+        offset += len(paragraph) + 1
+    body_spans = [(e.start, e.end, e.label, e.text) for e in sorted(entities, key=lambda e: e.start)]
+    return resolve_speakers(quotes, body, body_spans, positions)
