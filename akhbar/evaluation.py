@@ -143,6 +143,7 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     """Quote spans (a prediction counts when it covers half of a gold quote) and speakers
     (the predicted speaker is the same person as the gold one, misspellings allowed; a gold
     speaker of null, an utterance with no identifiable speaker, wants no predicted speaker).
+    An article whose text no longer has its recorded `text_sha256` is refused (ValueError).
     Seed articles (id "seed") are read from `repo / file`: the folder holding `samples/` (the
     checkout, or the installed `assets` package, which carries the sample in a wheel)."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))["articles"]
@@ -155,6 +156,8 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
             if article["file"] not in files:
                 files[article["file"]] = {r["id"]: r for r in _records(corpus / article["file"])}
             text = _article_text(files[article["file"]][article["id"]])
+        if "text_sha256" in article and hashlib.sha256(text.encode()).hexdigest() != article["text_sha256"]:
+            raise ValueError(f"{article['file']} {article['id']}: text changed since it was labelled")
         predicted = []
         cursor = 0
         for quote in find_quotes(_article_paragraphs(text, article["id"] == "seed")):
