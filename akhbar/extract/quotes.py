@@ -35,7 +35,7 @@ def _loose(word: str) -> str:
 
 _VERB_STEMS = (
     "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد نوه حذر دعا "
-    "استطرد استرسل زاد علق غرد أردف نفى اتهم طالب أكمل وصف ختم خلص تساءل"
+    "استطرد استرسل زاد علق غرد أردف نفى اتهم طالب أكمل وصف ختم خلص تساءل أعرب تحدث"
 ).split()
 _PRESENT = "يقول تقول يقولون يؤكد تؤكد يشير تشير يرى ترى يضيف تضيف".split()
 _PARTICIPLES = (
@@ -170,6 +170,8 @@ _NOT_APPOSITION = re.compile(
     rf"|{_loose('من')}|{_loose('بعد')}|{_loose('قبل')}|{_loose('لدى')}|{_loose('عبر')}|{_loose('نظير')}\S*"
     rf"|{_loose('أمس')}|{_loose('اليوم')}|{_loose('إن')}|{_loose('أن')}|{_loose('الذي')}|{_loose('التي')}|لـ\S*)$"
 )
+# A preposition attached to a noun ("بتأكيد", "لدعم"), not a name's next word ("بن", "بو").
+_PROCLITIC_NOUN = re.compile(r"^[بل](?!ن$|و$|نت$)[\u0621-\u064a]{3,}$")
 MAX_APPOSITION_WORDS = 10  # "رئيس لجنة الخارجية والأمن في البرلمان X": a role's words before its name
 # An entity span of the paragraph: (start, end, label, text).
 _Spans = tuple[tuple[int, int, str, str], ...] | list[tuple[int, int, str, str]]
@@ -213,6 +215,16 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
         return speaker
     start, end = at + p, at + p + len(speaker)
     region_end = at + p + len(re.split(f"[،,:؛({_MASK}]", raw[p:], maxsplit=1)[0])
+    if first[0] in "لب" and any(s == start + 1 for s, _, _, _ in spans):
+        return None  # "قالوا لـX", "بX": a prepositional phrase, the name after the proclitic
+    if not any(s < region_end and e > start and label == "PER" for s, e, label, _ in spans):
+        # "قال كبير الباحثين في المنظمة، فلان الفلاني": the name set off after the role
+        for s, e, label, text in spans:
+            if s >= region_end and label == "PER":
+                gap = raw[region_end - at : s - at]
+                if re.fullmatch(r"\s*[،,]\s*(?:ال\S+\s+)?", gap) and not _PREPOSITION.match(speaker + " "):
+                    return text
+                break
     for s, e, label, text in spans:
         if e <= start or s >= region_end or label not in ("PER", "ORG"):
             continue
@@ -223,7 +235,10 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
             return speaker
         if s <= start:
             rest = speaker[e - start :].split() if e < end else []
-            if rest and not rest[0].startswith("ال") and not _ROLE_START.match(rest[0]):
+            # "فلان بتأكيد", "فلان المواطنين": the name ends where a noun with the article or a
+            # preposition begins; any other word may be more of the name, kept
+            ends = rest and (rest[0].startswith("ال") or _ROLE_START.match(rest[0]) or _PROCLITIC_NOUN.match(rest[0]))
+            if rest and not ends:
                 return speaker  # the tagger kept only part of the name
             return text if s == start else speaker
         lead = raw[p : s - at]
@@ -237,9 +252,15 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
 def _role_and_name(raw: str) -> str | None:
     """ "المتحدث باسم الرئاسة، دميتري بيسكوف، اليوم …" → the name after the role."""
     parts = [p.strip() for p in re.split(r"[،,]", raw)]
-    if len(parts) >= 2 and _ROLE_START.match(parts[0]) and parts[1]:
+    if len(parts) >= 2 and _ROLE_START.match(parts[0]) and _role_lead(parts[0]) and parts[1]:
         name = parts[1]
-        if len(name.split()) <= 3 and not _ROLE_START.match(name) and not _NOT_NAME.match(name):
+        if (
+            len(name.split()) <= 3
+            and not _ROLE_START.match(name)
+            and not _NOT_NAME.match(name)
+            and not _PREPOSITION.match(name + " ")
+            and not re.match(r"^(?:لل|لـ|بال|بـ|و)", name)
+        ):
             return name
     return None
 
@@ -291,10 +312,36 @@ def _subject(raw: str):
     return text.rstrip(".")
 
 
-def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None, bool] | None:
-    """(verb, speaker, is_continuation) for the nearest cue before a quote in its sentence;
-    `context` starts at offset `at` of the paragraph whose entity spans are `spans`.
-    Earlier utterances in the sentence are masked: their verbs and words are not cues."""
+_FRONT = re.compile(rf"^\s*(?:[وف]?{_loose('كان')}(?:ت)?\s+)?")
+_BEFORE_VERB = re.compile(rf"\s+(?:{_loose('قد')}|{_loose('فقد')}|{_loose('لقد')})\s*$")
+
+
+def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
+    """The subject written before its verb at the start of the sentence: "وكان رئيس المكتب،
+    فلان الفلاني، قد أكد …", "فلان أكد …". Only the whole stretch before the verb counts."""
+    front = _FRONT.match(pre)
+    start = front.end() if front else 0
+    clause = _BEFORE_VERB.sub("", pre[start:])
+    if not clause.strip() or _MASK in clause or len(clause.split()) > MAX_APPOSITION_WORDS:
+        return None
+    if _VERB.search(clause) or _PARTICIPLE.search(clause):
+        return None
+    named = _role_and_name(clause)
+    if named:
+        return named
+    if re.search(r"[،,:؛]", clause.strip().rstrip("،,")):
+        return None
+    speaker = _clean_speaker(clause, at + start, spans)
+    if not isinstance(speaker, str) or speaker != " ".join(clause.split()).rstrip("،,"):
+        return None  # only a clause that is all subject
+    if not any(label in ("PER", "ORG") and at + start <= s < at + start + len(clause) for s, _, label, _ in spans):
+        return None  # a name, not a fronted noun ("الأمر", "هذا")
+    return speaker
+
+
+def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str, object, bool]]:
+    """(position, verb, speaker, is_continuation) of every cue in `context`. Earlier
+    utterances in it are masked: their verbs and words are not cues."""
     context = _mask_utterances(context)
     candidates: list[tuple[int, str, object, bool]] = []
     for match in _VERB.finditer(context):
@@ -313,9 +360,12 @@ def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str
             ):
                 candidates.append((match.start(), match.group("verb"), bare, False))
             else:
-                candidates.append((match.start(), match.group("verb"), None, True))
+                fronted = _fronted_subject(context[: match.start()], at, spans)
+                candidates.append((match.start(), match.group("verb"), fronted, fronted is None))
             continue
         speaker = _clean_speaker(after[: complement.start()], here, spans)
+        if speaker is None:
+            speaker = _fronted_subject(context[: match.start()], at, spans)
         candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
     for match in _PARTICIPLE.finditer(context):
         # "أكد X أن …، مشيراً إلى أن «…»": the participle's subject is the sentence's speaker
@@ -326,6 +376,13 @@ def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str
         for match in pattern.finditer(context):
             speaker = _clean_speaker(match.group("speaker"), at + match.start("speaker"), spans)
             candidates.append((match.start(), match.group("verb").strip(), speaker, speaker is None))
+    return candidates
+
+
+def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None, bool] | None:
+    """(verb, speaker, is_continuation) for the nearest cue before a quote in its sentence;
+    `context` starts at offset `at` of the paragraph whose entity spans are `spans`."""
+    candidates = _cues(context, at, spans)
     if not candidates:
         return None
     _, verb, speaker, continuation = max(candidates, key=lambda c: c[0])
@@ -392,7 +449,9 @@ def _set_off_after(description: str) -> re.Pattern[str]:
 
 @lru_cache(maxsize=4096)
 def _named_head(head: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\u0621-\u064a]){re.escape(head)}\s+[\"«“]?([\u0621-\u064a]{{2,}})[\"»”]?")
+    return re.compile(
+        rf"(?<![\u0621-\u064a]){re.escape(head)}\s+(?:[\"«“(](?P<q>[^\"»”)«“(\n]{{2,40}})[\"»”)]|(?P<w>[\u0621-\u064a]{{2,}}))"
+    )
 
 
 def _fuller_names(text: str, name: str) -> list[str]:
@@ -406,25 +465,62 @@ def _fuller_names(text: str, name: str) -> list[str]:
     return found
 
 
-def _antecedent(text: str, speaker: str, spans: _Spans = ()) -> str | None:
-    """What a definite description ("الصحيفة", "الحاخام الإسرائيلي") refers to in the article:
-    the named form of its head ("صحيفة معاريف", the name quoted or tagged as an entity) or the
-    name set off after the description ("الحاخام الإسرائيلي في قيادة المنطقة الشمالية، أبيشاي
-    ليفي،")."""
+# A word that may continue a body's name after its head: a noun or adjective with the article
+# ("هيئة الصحة العامة السويدية"), joined by و ("وزارة السياحة والآثار"), or after ل ("للآثار").
+_NAME_WORD = re.compile(r"^(?:و?ال|لل)[\u0621-\u064a\u064b-\u0652]{2,}$")
+MAX_NAME_WORDS = 6
+
+
+def _named_forms(text: str, head: str, spans: _Spans) -> list[tuple[int, str]]:
+    """(position, name) of each mention of a body by its head noun without the article:
+    "هيئة" + the words of its name ("هيئة الصحة العامة السويدية", "صحيفة «معاريف»")."""
+    found = []
+    for match in _named_head(head).finditer(text):
+        if match.group("q"):
+            found.append((match.start(), f"{head} {match.group('q').strip()}"))
+            continue
+        word = match.group("w")
+        tagged = any(s <= match.start("w") < e for s, e, _, _ in spans)
+        if word.startswith("ال"):
+            words = [word]
+            for nxt in text[match.end() :].split()[: MAX_NAME_WORDS - 1]:
+                if not _NAME_WORD.match(nxt):
+                    break
+                words.append(nxt)
+            found.append((match.start(), f"{head} {' '.join(words)}"))
+        elif tagged:
+            found.append((match.start(), f"{head} {word}"))
+    return found
+
+
+def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | None = None) -> str | None:
+    """What a definite description ("الصحيفة", "الهيئة", "الحاخام الإسرائيلي") refers to in
+    the article: the named form of its head nearest before the quote ("صحيفة معاريف", "هيئة
+    الصحة العامة السويدية"; a name quoted or tagged as an entity, or the head's genitive
+    words), or the name set off after the description ("الحاخام الإسرائيلي في قيادة المنطقة
+    الشمالية، أبيشاي ليفي،")."""
     words = speaker.split()
     if not (1 <= len(words) <= 3 and all(w.startswith("ال") for w in words[:1])):
         return None
     after = _set_off_after(speaker).search(text)
     if after and len(after.group(1).split()) <= 3 and not _NOT_NAME.match(after.group(1)):
         return after.group(1).strip()
-    head = words[0][2:]
-    for named in _named_head(head).finditer(text):
-        word = named.group(1)
-        quoted = named.group(0)[-1] in "\"»”" or text[named.start(1) - 1] in "\"«“"
-        tagged = any(s <= named.start(1) < e for s, e, _, _ in spans)
-        if not word.startswith("ال") and (quoted or tagged):
-            return f"{head} {word}"
-    return None
+    found = _named_forms(text, words[0][2:], spans)
+    # the description itself with more of its name: "الحكومة الفيدرالية" → "… الصومالية"
+    for match in re.finditer(rf"(?<![\u0621-\u064a]){re.escape(speaker)}((?:\s+\S+){{1,3}})", text):
+        more = []
+        for nxt in match.group(1).split():
+            if not _NAME_WORD.match(nxt) or _ROLE_START.match(nxt) or not re.search("(?:ي|ية)$", nxt):
+                break  # only adjectives of origin: "الصومالية", "الأمريكية"
+            more.append(nxt)
+        if more:
+            found.append((match.start(), f"{speaker} {' '.join(more)}"))
+    if not found:
+        return None
+    where = len(text) if position is None else position
+    before = [f for f in found if f[0] <= where]
+    chosen = max(before)[1] if before else min(found)[1]
+    return max((n for _, n in found if n.startswith(chosen)), key=len)  # its fullest form
 
 
 # Statements speak for whoever issued them: "وتابع البيان", "وقال تقرير أصدرته المنظمة".
@@ -486,9 +582,12 @@ def _is_description(speaker: str, text: str, spans: _Spans) -> bool:
     if not (_ROLE_START.match(words[0]) or words[0].startswith("ال")):
         return False
     where = text.find(speaker)
+    if where < 0:
+        return True
     return not any(
-        label in ("PER", "ORG") and s < where + len(speaker) and e > where for s, e, label, _ in spans
-    ) if where >= 0 else True
+        (label == "PER" and s < where + len(speaker) and e > where) or (label == "ORG" and s == where)
+        for s, e, label, _ in spans
+    )
 
 
 def resolve_speakers(
@@ -508,7 +607,7 @@ def resolve_speakers(
             speaker = _subject(by) if by else issuer
             speaker = speaker if isinstance(speaker, str) and not _STATEMENT.match(speaker) else issuer
         if speaker and _is_description(speaker, text, spans):
-            speaker = _named_for(speaker, text, spans, position) or _antecedent(text, speaker, spans) or speaker
+            speaker = _named_for(speaker, text, spans, position) or _antecedent(text, speaker, spans, position) or speaker
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     names = [q.speaker for q in named if q.speaker]
@@ -541,6 +640,22 @@ def _paragraph_spans(paragraphs: list[str], entities: list[Entity]) -> list[list
     return out
 
 
+MAX_LOOK_BACK = 1500  # characters searched for the subject of a continuation
+
+
+def _last_subject(body: str, lo: int, hi: int, spans: _Spans) -> str | None:
+    """The speaker named by the last reporting sentence in body[lo:hi] ("وأعلن فلان أن …"
+    with no quote): a continuation after it goes to that speaker, not to an earlier quote's."""
+    lo = max(lo, hi - MAX_LOOK_BACK)
+    chunk = body[lo:hi]
+    bounds = [0] + [m.end() for m in re.finditer(r"[.!?؟]\s|\n", chunk)] + [len(chunk)]
+    for a, b in reversed(list(zip(bounds, bounds[1:], strict=False))):
+        named = [c for c in _cues(chunk[a:b], lo + a, spans) if isinstance(c[2], str)]
+        if named:
+            return max(named, key=lambda c: c[0])[2]  # type: ignore[return-value]
+    return None
+
+
 def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> list[Quote]:
     """Attributed quotes of an article, in order, speakers resolved within the article.
     `entities` are the entity mentions of the body ("\n".join(paragraphs)), tagged here when
@@ -549,10 +664,11 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
     if entities is None:
         entities = find_entities(body) if any(_QUOTE.search(p) for p in paragraphs) else []
     spans = _paragraph_spans(paragraphs, entities)
+    body_spans = [(e.start, e.end, e.label, e.text) for e in sorted(entities, key=lambda e: e.start)]
     quotes: list[Quote] = []
     positions: list[int] = []
     previous: str | None = None
-    offset = 0
+    previous_end = offset = 0
     for index, paragraph in enumerate(paragraphs):
         here = spans[index]
         for match in _QUOTE.finditer(paragraph):
@@ -564,7 +680,7 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
             if cue is not None:
                 verb, speaker, continuation = cue
                 if continuation and speaker is None:
-                    speaker = previous
+                    speaker = _last_subject(body, previous_end, offset + start, body_spans) or previous
             else:
                 after_cue = _cue_after(paragraph[match.end() : _sentence_end(paragraph, match.end())], match.end(), here)
                 if after_cue is None:
@@ -573,6 +689,6 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
             quotes.append(Quote(text, speaker, verb, index))
             positions.append(offset + match.start())
             previous = speaker or previous
+            previous_end = offset + match.end()
         offset += len(paragraph) + 1
-    body_spans = [(e.start, e.end, e.label, e.text) for e in sorted(entities, key=lambda e: e.start)]
     return resolve_speakers(quotes, body, body_spans, positions)
