@@ -284,7 +284,7 @@ def _subject(raw: str):
     text = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0].strip()
     text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
     text = _PRONOUN_OBJECT.sub("", text)
-    if _ADDRESSEE.match(text) or all(w in _NOT_SPEAKER_WORDS for w in text.split()):
+    if _ADDRESSEE.match(text) or all(re.sub(_HARAKAT, "", w) in _NOT_SPEAKER_WORDS for w in text.split()):
         return None
     if not text or text in _PRONOUNS or _SELF_REFERENCE.match(text) or _SPEECH_FRAME.match(text):
         return None
@@ -352,11 +352,13 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
             # "وأكد بينيتيز «…»": a short name runs into the quote; "أكدت عدم وجود «…»": an
             # object does, and nobody is named here.
             bare = _clean_speaker(after.rstrip(" ـ"), here, spans)
-            if (
-                isinstance(bare, str)
-                and len(bare.split()) <= MAX_BARE_SPEAKER_WORDS
-                and not _OBJECT_START.match(bare)
-                and not bare.startswith("ال")
+            if isinstance(bare, str) and (
+                _role_and_name(after)
+                or (
+                    len(bare.split()) <= MAX_BARE_SPEAKER_WORDS
+                    and not _OBJECT_START.match(bare)
+                    and not bare.startswith("ال")
+                )
             ):
                 candidates.append((match.start(), match.group("verb"), bare, False))
             else:
@@ -484,9 +486,12 @@ def _named_forms(text: str, head: str, spans: _Spans) -> list[tuple[int, str]]:
         if word.startswith("ال"):
             words = [word]
             for nxt in text[match.end() :].split()[: MAX_NAME_WORDS - 1]:
-                if not _NAME_WORD.match(nxt):
+                word_only = nxt.rstrip("،,.:؛")
+                if not _NAME_WORD.match(word_only):
                     break
-                words.append(nxt)
+                words.append(word_only)
+                if word_only != nxt:
+                    break  # punctuation ends the name
             found.append((match.start(), f"{head} {' '.join(words)}"))
         elif tagged:
             found.append((match.start(), f"{head} {word}"))
@@ -575,6 +580,18 @@ def _named_for(description: str, text: str, spans: _Spans, position: int) -> str
     return None
 
 
+def _same_role_earlier(role: str, earlier: list[str | None]) -> str | None:
+    """"وزير الصحة السويدي" after "وزير الصحة العامة فلان الفلاني" spoke: the last earlier
+    speaker given with the same role word and a name after it."""
+    head = role.split()[0]
+    if not _ROLE_START.match(head):
+        return None
+    for speaker in reversed(earlier):
+        if speaker and speaker != role and speaker.split()[0] == head and len(speaker.split()) > len(role.split()):
+            return speaker
+    return None
+
+
 def _is_description(speaker: str, text: str, spans: _Spans) -> bool:
     """A role or a definite description, not a name: no person or organisation is tagged in
     it where it is used."""
@@ -607,7 +624,12 @@ def resolve_speakers(
             speaker = _subject(by) if by else issuer
             speaker = speaker if isinstance(speaker, str) and not _STATEMENT.match(speaker) else issuer
         if speaker and _is_description(speaker, text, spans):
-            speaker = _named_for(speaker, text, spans, position) or _antecedent(text, speaker, spans, position) or speaker
+            speaker = (
+                _named_for(speaker, text, spans, position)
+                or _same_role_earlier(speaker, [q.speaker for q in named])
+                or _antecedent(text, speaker, spans, position)
+                or speaker
+            )
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     names = [q.speaker for q in named if q.speaker]
@@ -650,7 +672,11 @@ def _last_subject(body: str, lo: int, hi: int, spans: _Spans) -> str | None:
     chunk = body[lo:hi]
     bounds = [0] + [m.end() for m in re.finditer(r"[.!?؟]\s|\n", chunk)] + [len(chunk)]
     for a, b in reversed(list(zip(bounds, bounds[1:], strict=False))):
-        named = [c for c in _cues(chunk[a:b], lo + a, spans) if isinstance(c[2], str)]
+        named = [
+            c
+            for c in _cues(chunk[a:b], lo + a, spans)
+            if isinstance(c[2], str) and any(t in c[2] for _, _, label, t in spans if label in ("PER", "ORG"))
+        ]
         if named:
             return max(named, key=lambda c: c[0])[2]  # type: ignore[return-value]
     return None
