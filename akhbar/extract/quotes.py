@@ -68,7 +68,9 @@ _VERB = re.compile(rf"{_WORD_START}(?P<pre>[وف]?)(?P<verb>{_verb_pattern()}){_
 _PARTICIPLE = re.compile(rf"{_WORD_START}(?P<pre>[و]?)(?P<verb>{_participle_pattern()}){_WORD_END}")
 _ATTRIBUTION = re.compile(
     rf"{_WORD_START}[وف]?(?P<verb>{_loose('بحسب')}|{_loose('حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
-    rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+(?P<speaker>[^،,:؛\"«“(]+)"
+    rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+"
+    rf"(?:{_loose('ما')}\s+(?:{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"  # "بحسب ما ذكرته X"
+    rf"(?P<speaker>[^،,:؛\"«“(]+)"
 )
 # "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
 _REPORTED = re.compile(
@@ -100,10 +102,15 @@ _PREPOSITION = re.compile(
 _PRONOUN_OBJECT = re.compile(
     rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها|لي|لنا|لهم|منه|منها)\s+"
 )
+# Heads of the outlets a remark is made to ("لوكالة", "لصحيفة"): after ل, an addressee.
+_MEDIA = (
+    rf"(?:{_loose('صحيفة')}|{_loose('وكالة')}|{_loose('قناة')}|{_loose('شبكة')}|{_loose('موقع')}|{_loose('إذاعة')}"
+    rf"|{_loose('تلفزيون')}|{_loose('مجلة')}|{_loose('برنامج')})(?![\u0621-\u064a])"
+)
 _SPEAKER_END = re.compile(
     rf"\s+(?:{_loose('في')}|{_loose('خلال')}|{_loose('أمس')}|{_loose('اليوم')}|{_loose('أمام')}|{_loose('عبر')}"
     rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|{_loose('من')}|{_loose('مع')}|{_loose('لدى')}|{_loose('حول')}"
-    rf"|{_loose('منذ')}|{_loose('ضد')}|{_loose('عند')}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+)(?:\s.*)?$"
+    rf"|{_loose('منذ')}|{_loose('ضد')}|{_loose('عند')}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+|ل{_MEDIA})(?:\s.*)?$"
 )
 # "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
 _SELF_REFERENCE = re.compile(rf"^(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$")
@@ -120,13 +127,15 @@ _NOT_SPEAKER_WORDS = frozenset(
     "مساء مساءً صباح صباحاً حينها آنذاك لي لنا".split()
 )
 # "قال لـ«الشرق الأوسط»": the newspaper is spoken to; the speaker is the one already named.
-_ADDRESSEE = re.compile(r"^لـ?\s")
+_ADDRESSEE = re.compile(rf"^(?:لـ?\s|ل{_MEDIA})")
 
 
 _ROLE_START = re.compile(
     rf"^(?:{_loose('ال')})?(?:{_loose('متحدث')}|{_loose('ناطق')}|{_loose('رئيس')}|{_loose('وزير')}|{_loose('أمين')}"
     rf"|{_loose('مدير')}|{_loose('سفير')}|{_loose('نائب')}|{_loose('قائد')}|{_loose('زعيم')}|{_loose('مسؤول')}"
-    rf"|{_loose('مستشار')}|{_loose('ممثل')}|{_loose('مندوب')}|{_loose('عضو')}|{_loose('محافظ')}|{_loose('مبعوث')})"
+    rf"|{_loose('مستشار')}|{_loose('ممثل')}|{_loose('مندوب')}|{_loose('عضو')}|{_loose('محافظ')}|{_loose('مبعوث')}"
+    rf"|{_loose('قيادي')}|{_loose('ضابط')}|{_loose('خبير')}|{_loose('محلل')}|{_loose('مراسل')}|{_loose('باحث')}"
+    rf"|{_loose('مفوض')}|{_loose('منسق')}|{_loose('مساعد')}|{_loose('قاضي')}|{_loose('كبير')})"
 )
 _NOT_NAME = re.compile(
     rf"^(?:{_loose('اليوم')}|{_loose('أمس')}|{_loose('في')}|{_loose('خلال')}|{_loose('الذي')}|{_loose('التي')})"
@@ -508,8 +517,13 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
     if not (1 <= len(words) <= 3 and all(w.startswith("ال") for w in words[:1])):
         return None
     after = _set_off_after(speaker).search(text)
-    if after and len(after.group(1).split()) <= 3 and not _NOT_NAME.match(after.group(1)):
-        return after.group(1).strip()
+    if (
+        after
+        and len(after.group(1).split()) <= 3
+        and not _NOT_NAME.match(after.group(1))
+        and any(label == "PER" and s < after.end(1) and e > after.start(1) for s, e, label, _ in spans)
+    ):
+        return after.group(1).strip()  # a person's name, set off
     found = _named_forms(text, words[0][2:], spans)
     # the description itself with more of its name: "الحكومة الفيدرالية" → "… الصومالية"
     for match in re.finditer(rf"(?<![\u0621-\u064a]){re.escape(speaker)}((?:\s+\S+){{1,3}})", text):
@@ -592,6 +606,38 @@ def _same_role_earlier(role: str, earlier: list[str | None]) -> str | None:
     return None
 
 
+def speaker_head(speaker: str) -> str:
+    """The head noun of a speaker without the article: "البيان" → "بيان"."""
+    head = speaker.split()[0] if speaker.split() else ""
+    return head[2:] if head.startswith("ال") else head
+
+
+def _issuer(text: str, position: int, head: str, spans: _Spans) -> str | None:
+    """Who issued the statement a quote is attributed to ("وتابع البيان"): the body named
+    with the last mention of the statement before the quote ("بيان صادر عن X", "بيان لـX",
+    "وقالت X في بيان"), else nobody."""
+    mentions = list(re.finditer(rf"(?<![\u0621-\u064a])(?:[وفبل]|ال|وال|بال|فال)?{_loose(head)}", text[:position]))
+    for mention in reversed(mentions):
+        by = re.match(
+            rf"\S*\s+(?:{_loose('صادر')}\S*\s+عن|{_loose('أصدر')}\S*|لـ?(?=\S)(?!ه(?:ا|م|ما)?(?![\u0621-\u064a])))\s*(?P<by>[^،,.:؛\"«“(\n]+)",
+            text[mention.end() :],
+        )
+        if by:
+            named = _subject(by.group("by"))
+            if isinstance(named, str) and not _STATEMENT.match(named):
+                return named
+        start = max(text.rfind(".", 0, mention.start()), text.rfind("\n", 0, mention.start())) + 1
+        end = min(i for i in (text.find(".", mention.end()), text.find("\n", mention.end()), len(text)) if i >= 0)
+        cues = [
+            c
+            for c in _cues(text[start:end], start, spans)
+            if isinstance(c[2], str) and start + c[0] < mention.start() and not _STATEMENT.match(c[2])
+        ]
+        if cues:
+            return max(cues, key=lambda c: c[0])[2]  # type: ignore[return-value]
+    return None
+
+
 def _is_description(speaker: str, text: str, spans: _Spans) -> bool:
     """A role or a definite description, not a name: no person or organisation is tagged in
     it where it is used."""
@@ -621,8 +667,9 @@ def resolve_speakers(
         statement = _STATEMENT.match(speaker) if speaker else None
         if statement:
             by = statement.group("by")
-            speaker = _subject(by) if by else issuer
-            speaker = speaker if isinstance(speaker, str) and not _STATEMENT.match(speaker) else issuer
+            speaker = _subject(by) if by else None
+            if not isinstance(speaker, str) or _STATEMENT.match(speaker):
+                speaker = _issuer(text, position, speaker_head(quote.speaker or ""), spans)
         if speaker and _is_description(speaker, text, spans):
             speaker = (
                 _named_for(speaker, text, spans, position)
