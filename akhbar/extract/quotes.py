@@ -113,7 +113,9 @@ _SPEAKER_END = re.compile(
     rf"|{_loose('منذ')}|{_loose('ضد')}|{_loose('عند')}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+|ل{_MEDIA})(?:\s.*)?$"
 )
 # "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
-_SELF_REFERENCE = re.compile(rf"^(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$")
+_SELF_REFERENCE = re.compile(
+    rf"^(?:ب|بال|ال)?(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$"
+)
 # "أكدوا في بيان أن …": a frame of speech, not a speaker.
 _SPEECH_FRAME = re.compile(
     rf"^(?:{_loose('في')}|{_loose('خلال')}|{_loose('عبر')})\s+(?:{_loose('بيان')}|{_loose('تصريح')}|{_loose('حديث')}"
@@ -146,7 +148,9 @@ _NOT_NAME = re.compile(
 # سبق أن…", "X حيث…"), or a role in apposition after a name ("علي بلحاج الرئيس السابق لـ…").
 _SUBJECT_CLAUSE = re.compile(
     rf"\s+(?:{_loose('وهو')}|{_loose('وهي')}|{_loose('الذي')}|{_loose('التي')}|{_loose('الذين')}|{_loose('حيث')}"
-    rf"|{_loose('عندما')}|{_loose('بعد')})(?![\u0621-\u064a]).*$"
+    rf"|{_loose('عندما')}|{_loose('بعد')}|{_loose('دون')}|{_loose('بدون')})(?![\u0621-\u064a]).*$"
+    # "مسؤول رفض الكشف عن هويته", "مصدر طلب عدم ذكر اسمه": the description ends before it
+    rf"|\s+(?:{_loose('رفض')}|{_loose('طلب')}|{_loose('فضل')})\S*\s+(?:{_loose('عدم')}\s+)?(?:{_loose('الكشف')}|{_loose('ذكر')}).*$"
 )
 # A title right before a name: "رئيس مجلس إدارة المركز … الدكتور جمال أبو ظريفة" → from the title.
 _TITLE_AND_NAME = re.compile(
@@ -187,13 +191,22 @@ _Spans = tuple[tuple[int, int, str, str], ...] | list[tuple[int, int, str, str]]
 _MASK = "\u25a1"  # stands for the words of an earlier utterance in the sentence
 
 
+_THAT = re.compile(rf"\s*[،,]?\s*(?:{_loose('إن')}|{_loose('أن')}|{_loose('بأن')})(?![\u0621-\u064a])")
+_VERB_LAST = re.compile(rf"{_WORD_START}[وف]?(?:{_VERB_STEMS_RE})(?:ت|وا|ا|تا)?\s*$")
+
+
+def _quoted_subject(text: str, match: re.Match[str]) -> bool:
+    """A quoted name as a verb's subject, "وقالت «كتائب … المخيم» إن …": not an utterance."""
+    return bool(_VERB_LAST.search(text, 0, match.start()) and _THAT.match(text, match.end()))
+
+
 def _mask_utterances(text: str) -> str:
     """Utterances (quotes of four words or more) replaced by `_MASK`: a verb inside an earlier
     quote is not a cue, and a quote is never part of a speaker. Quoted names stay."""
 
     def mask(match: re.Match[str]) -> str:
         inner = match.group(0)[1:-1]
-        if len(inner.split()) < MIN_QUOTE_WORDS:
+        if len(inner.split()) < MIN_QUOTE_WORDS or _quoted_subject(text, match):
             return match.group(0)
         return match.group(0)[0] + _MASK * len(inner) + match.group(0)[-1]
 
@@ -291,6 +304,8 @@ def _subject(raw: str):
         return named
     # Quote marks stay: names are often quoted ("وكالة \"بلومبرغ\"") and are kept, unquoted.
     text = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0].strip()
+    # a name in quote marks ends the speaker: "وكالة «شينخوا» الصينية" → "وكالة شينخوا"
+    text = re.sub(r"^([^\"«“]*[\"«“][^\"»”]+[\"»”]).*$", r"\1", text)
     text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
     text = _PRONOUN_OBJECT.sub("", text)
     if _ADDRESSEE.match(text) or all(re.sub(_HARAKAT, "", w) in _NOT_SPEAKER_WORDS for w in text.split()):
@@ -507,6 +522,23 @@ def _named_forms(text: str, head: str, spans: _Spans) -> list[tuple[int, str]]:
     return found
 
 
+def _set_off_name(text: str, name: str, start: int, spans: _Spans) -> bool:
+    """Whether `name`, set off by commas after a description, is a person's name: tagged as
+    one, or a short run of words that is no function word, number or noun with the article
+    at its start and whose last word the article uses again ("… ، أشرف القدرة، …" / "وقال
+    القدرة")."""
+    words = name.split()
+    if not 1 <= len(words) <= 3 or _NOT_NAME.match(name):
+        return False
+    if any(label == "PER" and s < start + len(name) and e > start for s, e, label, _ in spans):
+        return True
+    if words[0].startswith("ال") or re.search(r"\d", name) or _PREPOSITION.match(name + " "):
+        return False
+    if any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words):
+        return False
+    return len(re.findall(rf"(?<![\u0621-\u064a]){re.escape(words[-1])}(?![\u0621-\u064a])", text)) > 1
+
+
 def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | None = None) -> str | None:
     """What a definite description ("الصحيفة", "الهيئة", "الحاخام الإسرائيلي") refers to in
     the article: the named form of its head nearest before the quote ("صحيفة معاريف", "هيئة
@@ -514,16 +546,13 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
     words), or the name set off after the description ("الحاخام الإسرائيلي في قيادة المنطقة
     الشمالية، أبيشاي ليفي،")."""
     words = speaker.split()
-    if not (1 <= len(words) <= 3 and all(w.startswith("ال") for w in words[:1])):
+    if not (1 <= len(words) <= 5 and (words[0].startswith("ال") or _ROLE_START.match(words[0]))):
         return None
     after = _set_off_after(speaker).search(text)
-    if (
-        after
-        and len(after.group(1).split()) <= 3
-        and not _NOT_NAME.match(after.group(1))
-        and any(label == "PER" and s < after.end(1) and e > after.start(1) for s, e, label, _ in spans)
-    ):
+    if after and _set_off_name(text, after.group(1), after.start(1), spans):
         return after.group(1).strip()  # a person's name, set off
+    if not words[0].startswith("ال") or len(words) > 3:
+        return None
     found = _named_forms(text, words[0][2:], spans)
     # the description itself with more of its name: "الحكومة الفيدرالية" → "… الصومالية"
     for match in re.finditer(rf"(?<![\u0621-\u064a]){re.escape(speaker)}((?:\s+\S+){{1,3}})", text):
@@ -638,6 +667,14 @@ def _issuer(text: str, position: int, head: str, spans: _Spans) -> str | None:
     return None
 
 
+def _name_from_first_word(word: str, spans: _Spans) -> str | None:
+    """"شي" → "شي جين بينغ": a one-word speaker that begins exactly one longer name the
+    article tags, and ends none (a surname is resolved by `_same_person`)."""
+    longer = {t for _, _, label, t in spans if label == "PER" and t.split()[0] == word and len(t.split()) > 1}
+    ends = any(label == "PER" and t.split()[-1] == word and len(t.split()) > 1 for _, _, label, t in spans)
+    return longer.pop() if len(longer) == 1 and not ends else None
+
+
 def _is_description(speaker: str, text: str, spans: _Spans) -> bool:
     """A role or a definite description, not a name: no person or organisation is tagged in
     it where it is used."""
@@ -677,6 +714,8 @@ def resolve_speakers(
                 or _antecedent(text, speaker, spans, position)
                 or speaker
             )
+        if speaker and len(speaker.split()) == 1:
+            speaker = _name_from_first_word(speaker, spans) or speaker
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     names = [q.speaker for q in named if q.speaker]
@@ -719,10 +758,15 @@ def _last_subject(body: str, lo: int, hi: int, spans: _Spans) -> str | None:
     chunk = body[lo:hi]
     bounds = [0] + [m.end() for m in re.finditer(r"[.!?؟]\s|\n", chunk)] + [len(chunk)]
     for a, b in reversed(list(zip(bounds, bounds[1:], strict=False))):
+        sentence = chunk[a:b]
         named = [
             c
-            for c in _cues(chunk[a:b], lo + a, spans)
-            if isinstance(c[2], str) and any(t in c[2] for _, _, label, t in spans if label in ("PER", "ORG"))
+            for c in _cues(sentence, lo + a, spans)
+            if isinstance(c[2], str)
+            and (
+                any(t in c[2] for _, _, label, t in spans if label in ("PER", "ORG"))
+                or _COMPLEMENT.search(sentence, c[0])  # "قال فلان، إن …": set off from what follows
+            )
         ]
         if named:
             return max(named, key=lambda c: c[0])[2]  # type: ignore[return-value]
@@ -746,8 +790,8 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
         here = spans[index]
         for match in _QUOTE.finditer(paragraph):
             text = (match.group("a") or match.group("b") or match.group("c")).strip()
-            if len(text.split()) < MIN_QUOTE_WORDS:
-                continue  # a quoted term, not an utterance
+            if len(text.split()) < MIN_QUOTE_WORDS or _quoted_subject(paragraph, match):
+                continue  # a quoted term or name, not an utterance
             start = _sentence_start(paragraph, match.start())
             cue = _cue_before(paragraph[start : match.start()], start, here)
             if cue is not None:
