@@ -80,7 +80,7 @@ _QUOTE = re.compile(r"\"(?P<a>[^\"\n]+)\"|«(?P<b>[^«»\n]+)»|“(?P<c>[^“�
 # What separates a verb's subject from the reported content.
 _COMPLEMENT = re.compile(
     rf"(?:\s|،|,)+(?:(?:{_loose('إلى')}|{_loose('على')})\s+)?(?:{_loose('أن')}|{_loose('إن')}|{_loose('أنه')}|{_loose('إنه')}"
-    rf"|{_loose('أنها')}|{_loose('أنهم')}|{_loose('قوله')}|{_loose('بأن')})(?![\u0621-\u064a])|\s*[:：]"
+    rf"|{_loose('أنها')}|{_loose('أنهم')}|{_loose('قوله')}|{_loose('بأن')}|{_loose('بأنه')}|{_loose('بأنها')})(?![\u0621-\u064a])|\s*[:：]"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?؟]\s")
 _PRONOUNS = {"هو", "هي", "هم", "إنه", "أنه", "أنها"}
@@ -97,7 +97,7 @@ class Quote:
 
 
 _PREPOSITION = re.compile(
-    rf"^(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')})\s"
+    rf"^[وف]?(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')})\s"
 )
 _PRONOUN_OBJECT = re.compile(
     rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها|لي|لنا|لهم|منه|منها)\s+"
@@ -321,8 +321,9 @@ def _subject(raw: str):
             text = " ".join(words[:i])
             break
     words = text.split()
+    named_first = not _ROLE_START.match(words[0]) and not words[0].startswith("ال") if words else False
     for i, word in enumerate(words[1:], start=1):
-        if _ROLE_START.match(word) and word.startswith("ال"):
+        if _ROLE_START.match(word) and (word.startswith("ال") or (named_first and i >= 2)):
             text = " ".join(words[:i])  # a role in apposition after the name
             break
     ended = _SPEAKER_END.sub("", text).strip()
