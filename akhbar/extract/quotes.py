@@ -446,6 +446,28 @@ def _sentence_end(text: str, position: int) -> int:
     return match.start() + 1 if match else len(text)
 
 
+def _is_letter(ch: str) -> bool:
+    return "\u0621" <= ch <= "\u064a"
+
+
+def _word_starts(text: str, words: str) -> list[int]:
+    """Offsets where `words` occurs in `text` at the start of a word (no regex: speakers
+    differ from article to article, and a pattern compiled for each costs more than the search)."""
+    found, at = [], text.find(words)
+    while at >= 0:
+        if at == 0 or not _is_letter(text[at - 1]):
+            found.append(at)
+        at = text.find(words, at + 1)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(body: str, before: str = "", after: str = r"(?![\u0621-\u064a])") -> re.Pattern[str]:
+    """`body` (a regex) starting a word, with `before` and `after` around it; compiled once."""
+    return re.compile(rf"(?<![\u0621-\u064a]){before}{body}{after}")
+
+
+@lru_cache(maxsize=8192)
 def _last_name_key(name: str) -> str:
     tokens = search_key(name).split()
     return tokens[-1] if tokens else ""
@@ -537,7 +559,9 @@ def _set_off_name(text: str, name: str, start: int, spans: _Spans) -> bool:
         return False
     if any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words):
         return False
-    return len(re.findall(rf"(?<![\u0621-\u064a]){re.escape(words[-1])}(?![\u0621-\u064a])", text)) > 1
+    last = words[-1]
+    ends = (i + len(last) for i in _word_starts(text, last))
+    return sum(1 for e in ends if e == len(text) or not _is_letter(text[e])) > 1
 
 
 def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | None = None) -> str | None:
@@ -556,14 +580,14 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
         return None
     found = _named_forms(text, words[0][2:], spans)
     # the description itself with more of its name: "الحكومة الفيدرالية" → "… الصومالية"
-    for match in re.finditer(rf"(?<![\u0621-\u064a]){re.escape(speaker)}((?:\s+\S+){{1,3}})", text):
+    for at in _word_starts(text, speaker):
         more = []
-        for nxt in match.group(1).split():
-            if not _NAME_WORD.match(nxt) or _ROLE_START.match(nxt) or not re.search("(?:ي|ية)$", nxt):
+        for nxt in text[at + len(speaker) : at + len(speaker) + 80].split()[:3] if text[at + len(speaker) : at + len(speaker) + 1].isspace() else []:
+            if not _NAME_WORD.match(nxt) or _ROLE_START.match(nxt) or not nxt.endswith(("ي", "ية")):
                 break  # only adjectives of origin: "الصومالية", "الأمريكية"
             more.append(nxt)
         if more:
-            found.append((match.start(), f"{speaker} {' '.join(more)}"))
+            found.append((at, f"{speaker} {' '.join(more)}"))
     if not found:
         return None
     where = len(text) if position is None else position
@@ -600,8 +624,8 @@ def _named_for(description: str, text: str, spans: _Spans, position: int) -> str
         return None
     role = bool(_ROLE_START.match(description))
     found: list[tuple[int, str]] = []
-    for occurrence in re.finditer(rf"(?<![\u0621-\u064a]){re.escape(description)}", text):
-        os_, oe = occurrence.span()
+    for os_ in _word_starts(text, description):
+        oe = os_ + len(description)
         for s, e, name in people:
             if s >= oe:
                 gap = text[oe:s]
@@ -642,16 +666,19 @@ def speaker_head(speaker: str) -> str:
     return head[2:] if head.startswith("ال") else head
 
 
+_ISSUED_BY = re.compile(
+    rf"\S*\s+(?:{_loose('صادر')}\S*\s+عن|{_loose('أصدر')}\S*|لـ?(?=\S)(?!ه(?:ا|م|ما)?(?![\u0621-\u064a])))"
+    rf"\s*(?P<by>[^،,.:؛\"«“(\n]+)"
+)
+
+
 def _issuer(text: str, position: int, head: str, spans: _Spans) -> str | None:
     """Who issued the statement a quote is attributed to ("وتابع البيان"): the body named
     with the last mention of the statement before the quote ("بيان صادر عن X", "بيان لـX",
     "وقالت X في بيان"), else nobody."""
-    mentions = list(re.finditer(rf"(?<![\u0621-\u064a])(?:[وفبل]|ال|وال|بال|فال)?{_loose(head)}", text[:position]))
+    mentions = list(_word_pattern(_loose(head), "(?:[وفبل]|ال|وال|بال|فال)?", "").finditer(text, 0, position))
     for mention in reversed(mentions):
-        by = re.match(
-            rf"\S*\s+(?:{_loose('صادر')}\S*\s+عن|{_loose('أصدر')}\S*|لـ?(?=\S)(?!ه(?:ا|م|ما)?(?![\u0621-\u064a])))\s*(?P<by>[^،,.:؛\"«“(\n]+)",
-            text[mention.end() :],
-        )
+        by = _ISSUED_BY.match(text, mention.end())
         if by:
             named = _subject(by.group("by"))
             if isinstance(named, str) and not _STATEMENT.match(named):
