@@ -13,6 +13,7 @@ matching last names loosely so that misspellings (دارشيف / دارتشيي�
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -69,7 +70,8 @@ _PARTICIPLE = re.compile(rf"{_WORD_START}(?P<pre>[و]?)(?P<verb>{_participle_pat
 _ATTRIBUTION = re.compile(
     rf"{_WORD_START}[وف]?(?P<verb>{_loose('بحسب')}|{_loose('حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
     rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+"
-    rf"(?:{_loose('ما')}\s+(?:{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"  # "بحسب ما ذكرته X"
+    # "بحسب ما ذكرته X"
+    rf"(?:{_loose('ما')}\s+(?:{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"
     rf"(?P<speaker>[^،,:؛\"«“(]+)"
 )
 # "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
@@ -170,6 +172,9 @@ _TITLE = re.compile(
     rf"|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')}|{_loose('الملك')}|{_loose('الرئيس')}"
     rf"|{_loose('د')}\.?)$"
 )
+_HONORIFIC = re.compile(
+    rf"^(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}|{_loose('الأستاذ')}|{_loose('د')}\.?)$"
+)
 # A word that ends a subject: a reporting verb or participle, or a conjunction-led verb or
 # pronoun ("ويضيف", "وهو").
 _ENDS_SUBJECT = re.compile(
@@ -241,7 +246,7 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
         return None  # "قالوا لـX", "بX": a prepositional phrase, the name after the proclitic
     if not any(s < region_end and e > start and label == "PER" for s, e, label, _ in spans):
         # "قال كبير الباحثين في المنظمة، فلان الفلاني": the name set off after the role
-        for s, e, label, text in spans:
+        for s, _e, label, text in spans:
             if s >= region_end and label == "PER":
                 gap = raw[region_end - at : s - at]
                 if re.fullmatch(r"\s*[،,]\s*(?:ال\S+\s+)?", gap) and not _PREPOSITION.match(speaker + " "):
@@ -259,14 +264,15 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
             rest = speaker[e - start :].split() if e < end else []
             # "فلان بتأكيد", "فلان المواطنين": the name ends where a noun with the article or a
             # preposition begins; any other word may be more of the name, kept
-            ends = rest and (rest[0].startswith("ال") or _ROLE_START.match(rest[0]) or _PROCLITIC_NOUN.match(rest[0]))
+            ends = rest and (
+                rest[0].startswith("ال") or _ROLE_START.match(rest[0]) or _PROCLITIC_NOUN.match(rest[0])
+            )
             if rest and not ends:
                 return speaker  # the tagger kept only part of the name
             return text if s == start else speaker
         lead = raw[p : s - at]
         if _role_lead(lead):
-            words = lead.split()
-            return f"{words[-1]} {text}" if _TITLE.match(words[-1]) else text
+            return text  # without the honorific or the role before it
         return speaker
     return speaker
 
@@ -305,6 +311,9 @@ def _subject(raw: str):
     # Quote marks stay: names are often quoted ("وكالة \"بلومبرغ\"") and are kept, unquoted.
     text = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0].strip()
     # a name in quote marks ends the speaker: "وكالة «شينخوا» الصينية" → "وكالة شينخوا"
+    quoted = re.match(r"^\s*[\"«“]([^\"»”]+)[\"»”]", text)
+    if quoted and not _PREPOSITION.match(quoted.group(1) + " "):
+        return " ".join(quoted.group(1).split())  # "وقالت «جمعية … في الساحل» إن": all of it
     text = re.sub(r"^([^\"«“]*[\"«“][^\"»”]+[\"»”]).*$", r"\1", text)
     text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
     text = _PRONOUN_OBJECT.sub("", text)
@@ -334,6 +343,8 @@ def _subject(raw: str):
         return _REJECT
     if re.search(r"[؟?!]", text) or text.startswith("لل"):
         return _REJECT  # a question or an addressee ("للصحفيين"), not a speaker
+    if len(words) >= 3 and _HONORIFIC.match(words[0]):
+        text = " ".join(words[1:])  # the name without "الدكتور", "الشيخ"
     return text.rstrip(".")
 
 
@@ -359,7 +370,8 @@ def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
     speaker = _clean_speaker(clause, at + start, spans)
     if not isinstance(speaker, str) or speaker != " ".join(clause.split()).rstrip("،,"):
         return None  # only a clause that is all subject
-    if not any(label in ("PER", "ORG") and at + start <= s < at + start + len(clause) for s, _, label, _ in spans):
+    begin, end = at + start, at + start + len(clause)
+    if not any(label in ("PER", "ORG") and begin <= s < end for s, _, label, _ in spans):
         return None  # a name, not a fronted noun ("الأمر", "هذا")
     return speaker
 
@@ -412,9 +424,14 @@ def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str
     candidates = _cues(context, at, spans)
     if not candidates:
         return None
-    _, verb, speaker, continuation = max(candidates, key=lambda c: c[0])
+    position, verb, speaker, continuation = max(candidates, key=lambda c: c[0])
     if speaker is _REJECT:
         return None
+    if continuation and speaker is None:
+        # "حذر فلان من …، وقال إن «…»": the sentence's earlier subject
+        named = [c for c in candidates if c[0] < position and isinstance(c[2], str)]
+        if named:
+            speaker = max(named, key=lambda c: c[0])[2]
     return verb, speaker, continuation  # type: ignore[return-value]
 
 
@@ -582,7 +599,8 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
     # the description itself with more of its name: "الحكومة الفيدرالية" → "… الصومالية"
     for at in _word_starts(text, speaker):
         more = []
-        for nxt in text[at + len(speaker) : at + len(speaker) + 80].split()[:3] if text[at + len(speaker) : at + len(speaker) + 1].isspace() else []:
+        tail = text[at + len(speaker) : at + len(speaker) + 80]
+        for nxt in tail.split()[:3] if tail[:1].isspace() else []:
             if not _NAME_WORD.match(nxt) or _ROLE_START.match(nxt) or not nxt.endswith(("ي", "ية")):
                 break  # only adjectives of origin: "الصومالية", "الأمريكية"
             more.append(nxt)
@@ -626,14 +644,13 @@ def _named_for(description: str, text: str, spans: _Spans, position: int) -> str
     found: list[tuple[int, str]] = []
     for os_ in _word_starts(text, description):
         oe = os_ + len(description)
-        for s, e, name in people:
+        for s, _e, name in people:
             if s >= oe:
                 gap = text[oe:s]
                 if (role and _role_lead(description + gap)) or re.fullmatch(r"\s*[،,]?\s*", gap):
-                    words = gap.split()
-                    found.append((os_, f"{words[-1]} {name}" if words and _TITLE.match(words[-1]) else name))
+                    found.append((os_, name))
                 break
-        for s, e, name in reversed(people):
+        for _s, e, name in reversed(people):
             if e <= os_:
                 if re.fullmatch(r"\s*[،,]\s*", text[e:os_]):
                     found.append((os_, name))
@@ -649,13 +666,14 @@ def _named_for(description: str, text: str, spans: _Spans, position: int) -> str
 
 
 def _same_role_earlier(role: str, earlier: list[str | None]) -> str | None:
-    """"وزير الصحة السويدي" after "وزير الصحة العامة فلان الفلاني" spoke: the last earlier
+    """ "وزير الصحة السويدي" after "وزير الصحة العامة فلان الفلاني" spoke: the last earlier
     speaker given with the same role word and a name after it."""
     head = role.split()[0]
     if not _ROLE_START.match(head):
         return None
     for speaker in reversed(earlier):
-        if speaker and speaker != role and speaker.split()[0] == head and len(speaker.split()) > len(role.split()):
+        longer = speaker and len(speaker.split()) > len(role.split())
+        if longer and speaker != role and speaker.split()[0] == head:
             return speaker
     return None
 
@@ -684,7 +702,8 @@ def _issuer(text: str, position: int, head: str, spans: _Spans) -> str | None:
             if isinstance(named, str) and not _STATEMENT.match(named):
                 return named
         start = max(text.rfind(".", 0, mention.start()), text.rfind("\n", 0, mention.start())) + 1
-        end = min(i for i in (text.find(".", mention.end()), text.find("\n", mention.end()), len(text)) if i >= 0)
+        stops = (text.find(".", mention.end()), text.find("\n", mention.end()), len(text))
+        end = min(i for i in stops if i >= 0)
         cues = [
             c
             for c in _cues(text[start:end], start, spans)
@@ -696,7 +715,7 @@ def _issuer(text: str, position: int, head: str, spans: _Spans) -> str | None:
 
 
 def _name_from_first_word(word: str, spans: _Spans) -> str | None:
-    """"شي" → "شي جين بينغ": a one-word speaker that begins exactly one longer name the
+    """ "شي" → "شي جين بينغ": a one-word speaker that begins exactly one longer name the
     article tags, and ends none (a surname is resolved by `_same_person`)."""
     longer = {t for _, _, label, t in spans if label == "PER" and t.split()[0] == word and len(t.split()) > 1}
     ends = any(label == "PER" and t.split()[-1] == word and len(t.split()) > 1 for _, _, label, t in spans)
@@ -785,7 +804,7 @@ def _last_subject(body: str, lo: int, hi: int, spans: _Spans) -> str | None:
     lo = max(lo, hi - MAX_LOOK_BACK)
     chunk = body[lo:hi]
     bounds = [0] + [m.end() for m in re.finditer(r"[.!?؟]\s|\n", chunk)] + [len(chunk)]
-    for a, b in reversed(list(zip(bounds, bounds[1:], strict=False))):
+    for a, b in reversed(list(itertools.pairwise(bounds))):
         sentence = chunk[a:b]
         named = [
             c
@@ -827,7 +846,8 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
                 if continuation and speaker is None:
                     speaker = _last_subject(body, previous_end, offset + start, body_spans) or previous
             else:
-                after_cue = _cue_after(paragraph[match.end() : _sentence_end(paragraph, match.end())], match.end(), here)
+                rest = paragraph[match.end() : _sentence_end(paragraph, match.end())]
+                after_cue = _cue_after(rest, match.end(), here)
                 if after_cue is None:
                     continue  # no attribution: a title or a scare quote
                 verb, speaker = after_cue
