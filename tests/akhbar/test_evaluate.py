@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 
-from akhbar.evaluation import QUOTE_LABELS, evaluate_entities, evaluate_quotes, evaluate_title_lead
+from akhbar.evaluation import (
+    QUOTE_LABELS,
+    _article_text,
+    _records,
+    evaluate_entities,
+    evaluate_quotes,
+    evaluate_title_lead,
+)
 from akhbar.extract.quotes import Quote
 from akhbar.pipelines.cli import main
 from tests.support import REPO
@@ -15,11 +25,74 @@ from tests.support import REPO
 
 def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
     spans, speakers = evaluate_quotes(QUOTE_LABELS, corpus, REPO)
-    assert spans.tp + spans.fn == 55
+    assert spans.tp + spans.fn == 170
     assert spans.f1 >= 0.85
-    # 55 quotes in 12 articles (seed, Al Mayadeen, ahdath_info, SaudiNewsNet): speaker F1 0.778.
-    # Left: roles not resolved to the person named elsewhere ("رئيس الشبكة العربية").
-    assert speakers.f1 >= 0.72
+    # 170 quotes in 55 articles (seed, Al Mayadeen, ahdath_info, SaudiNewsNet): quotes F1 0.870,
+    # speaker F1 0.466. Left: roles and short names not resolved to the fullest name the article
+    # gives, continuations after a cue with no quote, prepositional phrases and appositions kept
+    # in the speaker, a later speaker's quote given to the previous one.
+    assert speakers.f1 >= 0.44
+
+
+GOLD = json.loads(QUOTE_LABELS.read_text(encoding="utf-8"))["articles"]
+# Standalone Arabic prepositions: a speaker is never a prepositional phrase.
+PREPOSITIONS = {"في", "من", "عن", "على", "إلى", "الى", "مع", "لدى", "عبر", "بحسب", "وفق"}
+QUOTE_MARKS = "\"«»“”'"
+
+
+@functools.cache
+def _texts(path: Path) -> dict[str, str]:
+    return {r["id"]: _article_text(r) for r in _records(path)}
+
+
+def _gold_text(article: dict, corpus: Path) -> str:
+    """The text the article's offsets index, read as evaluate_quotes reads it."""
+    if article["id"] == "seed":
+        return (REPO / article["file"]).read_text(encoding="utf-8")
+    return _texts(corpus / article["file"])[article["id"]]
+
+
+def test_quote_gold_is_large_and_varied_enough() -> None:
+    quoted = [a for a in GOLD if a["quotes"]]
+    assert sum(len(a["quotes"]) for a in GOLD) >= 150
+    assert len(quoted) >= 40
+    assert len({a["source"] for a in quoted} - {"seed"}) >= 3
+    assert len({(a["file"], a["id"]) for a in GOLD}) == len(GOLD)
+    assert sum(q["speaker"] is not None for a in GOLD for q in a["quotes"]) >= 140
+
+
+@pytest.mark.parametrize("article", GOLD, ids=[f"{a['source']}-{a['id']}" for a in GOLD])
+def test_quote_gold_offsets_fit_the_corpus_text(article: dict, corpus: Path) -> None:
+    text = _gold_text(article, corpus)
+    assert hashlib.sha256(text.encode()).hexdigest() == article["text_sha256"]
+    assert article["source"] in {"seed", "almayadeen", "ahdath_info", "saudinewsnet"}
+    quotes = article["quotes"]
+    assert [q["start"] for q in quotes] == sorted(q["start"] for q in quotes)
+    for before, after in itertools.pairwise(quotes):
+        assert before["end"] <= after["start"]
+    for q in quotes:
+        at = f"[{q['start']}, {q['end']}]"
+        assert 0 <= q["start"] < q["end"] <= len(text), at
+        utterance = text[q["start"] : q["end"]]
+        assert utterance == utterance.strip() and len(utterance.split()) >= 4, at
+        assert text[: q["start"]].rstrip()[-1] in QUOTE_MARKS, at
+        assert q.get("via") in {None, "continuation", "role"}, at
+        if q["speaker"] is None:
+            assert "via" not in q, at
+            continue
+        start, end = q["speaker"]
+        assert 0 <= start < end <= len(text), at
+        assert not any(s < end and start < e for s, e in ((x["start"], x["end"]) for x in quotes)), at
+        name = text[start:end]
+        assert name == name.strip() and name.split()[0] not in PREPOSITIONS, at
+
+
+def test_a_changed_text_is_refused(corpus: Path, tmp_path: Path) -> None:
+    article = next(a for a in GOLD if a["source"] == "saudinewsnet")
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps({"articles": [dict(article, text_sha256="0" * 64)]}))
+    with pytest.raises(ValueError, match="text changed"):
+        evaluate_quotes(path, corpus, REPO)
 
 
 def test_a_null_gold_speaker_wants_no_predicted_speaker(
