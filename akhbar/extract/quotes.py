@@ -200,22 +200,66 @@ _THAT = re.compile(rf"\s*[،,]?\s*(?:{_loose('إن')}|{_loose('أن')}|{_loose('
 _VERB_LAST = re.compile(rf"{_WORD_START}[وف]?(?:{_VERB_STEMS_RE})(?:ت|وا|ا|تا)?\s*$")
 
 
-def _quoted_subject(text: str, match: re.Match[str]) -> bool:
+def _quoted_subject(text: str, start: int, end: int) -> bool:
     """A quoted name as a verb's subject, "وقالت «كتائب … المخيم» إن …": not an utterance."""
-    return bool(_VERB_LAST.search(text, 0, match.start()) and _THAT.match(text, match.end()))
+    return bool(_VERB_LAST.search(text, 0, start) and _THAT.match(text, end))
+
+
+_PAIRS = {"»": "«", "”": "“"}
+
+
+def _opens(text: str, i: int) -> bool:
+    """Whether the straight quote at `i` opens: after a space, a bracket, punctuation or a
+    proclitic ("بـ\"", "و\""), and before a word."""
+    before = text[i - 1] if i else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if after.isspace():
+        return False
+    if before.isspace() or before in "([{،,:؛.ـ-":
+        return True
+    return before in "وبلفك" and (i < 2 or text[i - 2].isspace())
+
+
+def quotations(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost quotation in `text`, marks included. Marks nest: an inner
+    quoted name («…"الجيش"…») stays inside the utterance. Straight quotes open before a word and
+    close after one; a line whose straight quotes do not pair up this way is read pair by pair."""
+    found: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    for mark in re.finditer(r"[\"«»“”]", text):
+        ch, i = mark.group(), mark.start()
+        if ch in "«“":
+            stack.append((ch, i))
+        elif ch in _PAIRS:
+            for k in range(len(stack) - 1, -1, -1):
+                if stack[k][0] == _PAIRS[ch]:
+                    start = stack[k][1]
+                    del stack[k:]
+                    if not stack:
+                        found.append((start, i + 1))
+                    break
+        elif stack and stack[-1][0] == '"' and not (_opens(text, i) and i + 1 < len(text)):
+            start = stack.pop()[1]
+            if not stack:
+                found.append((start, i + 1))
+        else:
+            stack.append(('"', i))
+    if any(ch == '"' for ch, _ in stack) or "\n" in text:
+        return [m.span() for m in _QUOTE.finditer(text)]  # unbalanced: the old pairing
+    return found
 
 
 def _mask_utterances(text: str) -> str:
     """Utterances (quotes of four words or more) replaced by `_MASK`: a verb inside an earlier
     quote is not a cue, and a quote is never part of a speaker. Quoted names stay."""
 
-    def mask(match: re.Match[str]) -> str:
-        inner = match.group(0)[1:-1]
-        if len(inner.split()) < MIN_QUOTE_WORDS or _quoted_subject(text, match):
-            return match.group(0)
-        return match.group(0)[0] + _MASK * len(inner) + match.group(0)[-1]
-
-    return _QUOTE.sub(mask, text)
+    out, last = [], 0
+    for start, end in quotations(text):
+        inner = text[start + 1 : end - 1]
+        if len(inner.split()) >= MIN_QUOTE_WORDS and not _quoted_subject(text, start, end):
+            out += [text[last : start + 1], _MASK * len(inner)]
+            last = end - 1
+    return "".join(out) + text[last:]
 
 
 def _role_lead(lead: str) -> bool:
@@ -835,25 +879,25 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
     previous_end = offset = 0
     for index, paragraph in enumerate(paragraphs):
         here = spans[index]
-        for match in _QUOTE.finditer(paragraph):
-            text = (match.group("a") or match.group("b") or match.group("c")).strip()
-            if len(text.split()) < MIN_QUOTE_WORDS or _quoted_subject(paragraph, match):
+        for quote_start, quote_end in quotations(paragraph):
+            text = paragraph[quote_start + 1 : quote_end - 1].strip()
+            if len(text.split()) < MIN_QUOTE_WORDS or _quoted_subject(paragraph, quote_start, quote_end):
                 continue  # a quoted term or name, not an utterance
-            start = _sentence_start(paragraph, match.start())
-            cue = _cue_before(paragraph[start : match.start()], start, here)
+            start = _sentence_start(paragraph, quote_start)
+            cue = _cue_before(paragraph[start : quote_start], start, here)
             if cue is not None:
                 verb, speaker, continuation = cue
                 if continuation and speaker is None:
                     speaker = _last_subject(body, previous_end, offset + start, body_spans) or previous
             else:
-                rest = paragraph[match.end() : _sentence_end(paragraph, match.end())]
-                after_cue = _cue_after(rest, match.end(), here)
+                rest = paragraph[quote_end : _sentence_end(paragraph, quote_end)]
+                after_cue = _cue_after(rest, quote_end, here)
                 if after_cue is None:
                     continue  # no attribution: a title or a scare quote
                 verb, speaker = after_cue
             quotes.append(Quote(text, speaker, verb, index))
-            positions.append(offset + match.start())
+            positions.append(offset + quote_start)
             previous = speaker or previous
-            previous_end = offset + match.end()
+            previous_end = offset + quote_end
         offset += len(paragraph) + 1
     return resolve_speakers(quotes, body, body_spans, positions)
