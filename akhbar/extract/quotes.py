@@ -140,6 +140,7 @@ _ROLE_START = re.compile(
     rf"|{_loose('مستشار')}|{_loose('ممثل')}|{_loose('مندوب')}|{_loose('عضو')}|{_loose('محافظ')}|{_loose('مبعوث')}"
     rf"|{_loose('قيادي')}|{_loose('ضابط')}|{_loose('خبير')}|{_loose('محلل')}|{_loose('مراسل')}|{_loose('باحث')}"
     rf"|{_loose('مفوض')}|{_loose('منسق')}|{_loose('مساعد')}|{_loose('قاضي')}|{_loose('كبير')})"
+    r"(?:ة|ا|ان|ون|ين|و)?(?![\u0621-\u064a])"  # the word whole: not "ناطقي", a name
 )
 _NOT_NAME = re.compile(
     rf"^(?:{_loose('اليوم')}|{_loose('أمس')}|{_loose('في')}|{_loose('خلال')}|{_loose('الذي')}|{_loose('التي')})"
