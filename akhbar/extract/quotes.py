@@ -808,6 +808,7 @@ def resolve_speakers(
             )
         if speaker and len(speaker.split()) == 1:
             speaker = _name_from_first_word(speaker, spans) or speaker
+        speaker = speaker if speaker and _last_name_key(speaker) else None
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     names = [q.speaker for q in named if q.speaker]
@@ -818,8 +819,8 @@ def resolve_speakers(
     for quote in named:
         speaker = quote.speaker
         if speaker:
-            same = [n for n in names if _same_person(n, speaker)]
-            speaker = max(same, key=lambda n: (len(n.split()), -names.index(n)))
+            same = [n for n in names if _same_person(n, speaker)] or [speaker]
+            speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     return resolved
 
