@@ -535,6 +535,7 @@ def _last_name_key(name: str) -> str:
     return tokens[-1] if tokens else ""
 
 
+@lru_cache(maxsize=16384)
 def _same_person(a: str, b: str) -> bool:
     x, y = _last_name_key(a), _last_name_key(b)
     return bool(x and y) and (x == y or SequenceMatcher(None, x, y).ratio() >= 0.75)
@@ -886,7 +887,7 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
             if len(text.split()) < MIN_QUOTE_WORDS or _quoted_subject(paragraph, quote_start, quote_end):
                 continue  # a quoted term or name, not an utterance
             start = _sentence_start(paragraph, quote_start)
-            cue = _cue_before(paragraph[start : quote_start], start, here)
+            cue = _cue_before(paragraph[start:quote_start], start, here)
             if cue is not None:
                 verb, speaker, continuation = cue
                 if continuation and speaker is None:
