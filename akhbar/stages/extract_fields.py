@@ -92,7 +92,7 @@ def _article_row(article: dict, structure: Structure, found: list) -> dict:
         "tags": structure.tags,
         "quotes": [
             {"text": q.text, "speaker": q.speaker, "verb": q.verb, "paragraph": q.paragraph}
-            for q in find_quotes(structure.paragraphs)
+            for q in find_quotes(structure.paragraphs, found)
         ],
         "entities": [{"text": e.text, "label": e.label, "start": e.start, "end": e.end} for e in found],
         "dates": date_records(body, article["published_at"]),

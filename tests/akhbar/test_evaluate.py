@@ -28,11 +28,12 @@ def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
     spans, speakers = evaluate_quotes(QUOTE_LABELS, corpus, REPO)
     assert spans.tp + spans.fn == 170
     assert spans.f1 >= 0.85
-    # 170 quotes in 55 articles (seed, Al Mayadeen, ahdath_info, SaudiNewsNet): quotes F1 0.870,
-    # speaker F1 0.466. Left: roles and short names not resolved to the fullest name the article
-    # gives, continuations after a cue with no quote, prepositional phrases and appositions kept
-    # in the speaker, a later speaker's quote given to the previous one.
-    assert speakers.f1 >= 0.44
+    # 170 quotes in 55 articles (seed, Al Mayadeen, ahdath_info, SaudiNewsNet): quotes F1 0.897,
+    # speaker F1 0.741 (0.870 and 0.466 before speakers were bounded by entity spans and roles
+    # resolved). Left: quotes with no cue (captions of embedded posts), speakers only an
+    # article's parenthesis or a misspelling names, anonymous descriptions with a prepositional
+    # phrase in the gold ("مسؤول في …").
+    assert speakers.f1 >= 0.70
 
 
 GOLD = json.loads(QUOTE_LABELS.read_text(encoding="utf-8"))["articles"]
