@@ -147,10 +147,15 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     (the predicted speaker is the same person as the gold one, misspellings allowed; a gold
     speaker of null, an utterance with no identifiable speaker, wants no predicted speaker).
     An article whose text no longer has its recorded `text_sha256` is refused (ValueError).
+    When some articles have "split": "held_out", two more rows score those articles alone.
     Seed articles (id "seed") are read from `repo / file`: the folder holding `samples/` (the
     checkout, or the installed `assets` package, which carries the sample in a wheel)."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))["articles"]
     spans, speakers = Score("quotes", "hand-checked labels"), Score("quote speakers", "hand-checked labels")
+    # The held-out split (articles labelled apart from the rules' development) is also scored alone.
+    held_gold = "hand-checked labels, held-out articles"
+    held_out = [Score("quotes", held_gold), Score("quote speakers", held_gold)]
+    seen_held_out = False
     files: dict[str, dict[str, dict]] = {}
     for article in labels:
         if article["id"] == "seed":
@@ -161,6 +166,7 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
             text = _article_text(files[article["file"]][article["id"]])
         if "text_sha256" in article and hashlib.sha256(text.encode()).hexdigest() != article["text_sha256"]:
             raise ValueError(f"{article['file']} {article['id']}: text changed since it was labelled")
+        before = [(x.tp, x.fp, x.fn) for x in (spans, speakers)]
         predicted = []
         cursor = 0
         for quote in find_quotes(_article_paragraphs(text, article["id"] == "seed")):
@@ -200,7 +206,13 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
                 speakers.fn += 1
         spans.fp += len(predicted) - len(matched)
         speakers.fp += len(predicted) - len(matched)
-    return [spans, speakers]
+        if article.get("split") == "held_out":
+            seen_held_out = True
+            for held, total, (tp, fp, fn) in zip(held_out, (spans, speakers), before, strict=True):
+                held.tp += total.tp - tp
+                held.fp += total.fp - fp
+                held.fn += total.fn - fn
+    return [spans, speakers, *held_out] if seen_held_out else [spans, speakers]
 
 
 def evaluate_dates(corpus: Path) -> list[Score]:

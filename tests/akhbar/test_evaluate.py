@@ -12,6 +12,7 @@ import pytest
 
 from akhbar.evaluation import (
     QUOTE_LABELS,
+    Score,
     _article_text,
     _records,
     evaluate_entities,
@@ -25,15 +26,29 @@ from tests.support import REPO
 
 
 def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
-    spans, speakers = evaluate_quotes(QUOTE_LABELS, corpus, REPO)
-    assert spans.tp + spans.fn == 170
+    spans, speakers, held_spans, held_speakers = evaluate_quotes(QUOTE_LABELS, corpus, REPO)
+    assert spans.tp + spans.fn == 223
+    assert held_spans.tp + held_spans.fn == 53
+    assert {s.gold for s in (held_spans, held_speakers)} == {"hand-checked labels, held-out articles"}
+    dev_spans, dev_speakers = (
+        Score(s.field, "dev", s.tp - h.tp, s.fp - h.fp, s.fn - h.fn)
+        for s, h in ((spans, held_spans), (speakers, held_speakers))
+    )
+    assert dev_spans.tp + dev_spans.fn == 170
+    assert dev_spans.f1 >= 0.85
+    # Dev (the rules were developed on them): 170 quotes in 55 articles (seed, Al Mayadeen,
+    # ahdath_info, SaudiNewsNet): quotes F1 0.897, speaker F1 0.741 (0.870 and 0.466 before
+    # speakers were bounded by entity spans and roles resolved). Left: quotes with no cue
+    # (captions of embedded posts), speakers only an article's parenthesis or a misspelling
+    # names, anonymous descriptions with a prepositional phrase in the gold ("مسؤول في …").
+    assert dev_speakers.f1 >= 0.70
+    # Held-out (53 quotes in 23 articles nobody tuned on): quotes F1 0.812, speaker F1 0.312.
+    # Speakers fail there as partial names (a surname, a name without its lineage, a ministry
+    # without its government), a previous speaker carried past a change of subject, plural
+    # roles ("the two sides") unresolved, and non-name words taken for a speaker.
+    assert held_spans.f1 >= 0.75
+    assert held_speakers.f1 >= 0.25
     assert spans.f1 >= 0.85
-    # 170 quotes in 55 articles (seed, Al Mayadeen, ahdath_info, SaudiNewsNet): quotes F1 0.897,
-    # speaker F1 0.741 (0.870 and 0.466 before speakers were bounded by entity spans and roles
-    # resolved). Left: quotes with no cue (captions of embedded posts), speakers only an
-    # article's parenthesis or a misspelling names, anonymous descriptions with a prepositional
-    # phrase in the gold ("مسؤول في …").
-    assert speakers.f1 >= 0.70
 
 
 GOLD = json.loads(QUOTE_LABELS.read_text(encoding="utf-8"))["articles"]
@@ -61,6 +76,29 @@ def test_quote_gold_is_large_and_varied_enough() -> None:
     assert len({a["source"] for a in quoted} - {"seed"}) >= 3
     assert len({(a["file"], a["id"]) for a in GOLD}) == len(GOLD)
     assert sum(q["speaker"] is not None for a in GOLD for q in a["quotes"]) >= 140
+
+
+def test_quote_gold_has_a_held_out_split() -> None:
+    assert {a["split"] for a in GOLD} == {"dev", "held_out"}
+    held_out = [a for a in GOLD if a["split"] == "held_out"]
+    assert len(held_out) >= 15
+    assert sum(len(a["quotes"]) for a in held_out) >= 45
+    assert len({a["source"] for a in held_out if a["quotes"]}) >= 3
+    # The held-out articles are new ones, not dev articles labelled again.
+    dev = {(a["file"], a["id"]) for a in GOLD if a["split"] == "dev"}
+    assert not dev & {(a["file"], a["id"]) for a in held_out}
+
+
+def test_held_out_articles_are_scored_apart(corpus: Path, tmp_path: Path) -> None:
+    dev = next(a for a in GOLD if a["split"] == "dev" and a["quotes"])
+    held = next(a for a in GOLD if a["split"] == "held_out" and a["quotes"])
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps({"articles": [dev, held]}))
+    spans, _, held_spans, _ = evaluate_quotes(path, corpus, REPO)
+    assert held_spans.tp + held_spans.fn == len(held["quotes"])
+    assert spans.tp + spans.fn == len(dev["quotes"]) + len(held["quotes"])
+    path.write_text(json.dumps({"articles": [dev]}))
+    assert len(evaluate_quotes(path, corpus, REPO)) == 2
 
 
 @pytest.mark.parametrize("article", GOLD, ids=[f"{a['source']}-{a['id']}" for a in GOLD])
