@@ -41,7 +41,7 @@ def _loose(word: str) -> str:
 _VERB_STEMS = (
     "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد نوه حذر دعا "
     "استطرد استرسل زاد علق غرد أردف نفى اتهم طالب أكمل وصف ختم خلص تساءل أعرب تحدث "
-    "جزم أقر زعم اعترف أورد روى نبه استنكر أجاب سأل تعهد توعد هدد ناشد أبلغ أخبر "
+    "جزم أقر زعم اعترف أورد روى نبه استنكر أجاب تعهد توعد هدد ناشد أبلغ أخبر "
     "أوصى اقترح ادعى أفصح استدرك اختتم طمأن"
 ).split()
 _SHADDA_VERBS = ("بيّن", "عبّر", "عقّب")
@@ -147,6 +147,12 @@ _SPEECH_FRAME = re.compile(
     rf"|{_loose('مقابلة')}|{_loose('كلمة')}|{_loose('مؤتمر')}|{_loose('رسالة')}|{_loose('منشور')}|{_loose('تغريدة')})"
 )
 _REJECT = object()
+# "اختتم كلامه", "تابع حديثها": the object is the speaker's own speech.
+_OWN_SPEECH = re.compile(
+    rf"^(?:{_loose('كلام')}|{_loose('حديث')}|{_loose('أعمال')}|{_loose('تصريح')}\S?|{_loose('كلمت')}"
+    rf"|{_loose('رسالت')}|{_loose('خطاب')}|{_loose('مداخلت')}|{_loose('مقال')}|{_loose('قائلا')}\S?)(?:ه|ها|هم|هما)?"
+    rf"(?:\s+(?:ب{_loose('القول')}|{_loose('قائلا')}\S?))?$"
+)
 # Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
 _NOT_SPEAKER_WORDS = frozenset(
     "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
@@ -470,6 +476,8 @@ def _subject(raw: str):
         return None
     if not text or text in _PRONOUNS or _SELF_REFERENCE.match(text) or _SPEECH_FRAME.match(text):
         return None
+    if _OWN_SPEECH.match(text):
+        return None  # "واختتم كلامه «…»": the speaker's own words, a continuation
     if _PREPOSITION.match(text + " "):
         return _REJECT
     text = _SUBJECT_CLAUSE.sub("", text).strip()

@@ -331,3 +331,8 @@ def test_a_preposition_like_a_verb_is_no_cue() -> None:
 )
 def test_name_after_a_role_without_entities(paragraph: str, speaker: str) -> None:
     assert [q.speaker for q in find_quotes([paragraph], [])] == [speaker]
+
+
+def test_own_speech_as_object_is_a_continuation() -> None:
+    paragraphs = ["قال الوزير سمير حداد إن «العمل مستمر في كل المواقع».", f"واختتم كلامه {_UTTERANCE}."]
+    assert [q.speaker for q in find_quotes(paragraphs, [])] == ["سمير حداد", "سمير حداد"]
