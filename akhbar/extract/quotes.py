@@ -34,21 +34,42 @@ def _loose(word: str) -> str:
     return "".join(out)
 
 
+# Reporting verbs in the perfect (3rd person masculine singular): the closed class of verbs of
+# saying, stating, asking, promising and warning that news prose attributes speech with. Words
+# that are as often a preposition, a noun or a passive ("بين", "عبر", "عقب", "رد", "أبرز", "كُتب على
+# اللافتات") are left out; "بيّن", "عبّر" and "عقّب" count when written with their shadda.
 _VERB_STEMS = (
     "قال أكد أشار لفت أوضح أضاف صرح اعتبر شدد تابع رأى أعلن كشف ذكر أفاد نوه حذر دعا "
-    "استطرد استرسل زاد علق غرد أردف نفى اتهم طالب أكمل وصف ختم خلص تساءل أعرب تحدث"
+    "استطرد استرسل زاد علق غرد أردف نفى اتهم طالب أكمل وصف ختم خلص تساءل أعرب تحدث "
+    "جزم أقر زعم اعترف أورد روى نبه استنكر أجاب تعهد توعد هدد ناشد أبلغ أخبر "
+    "أوصى اقترح ادعى أفصح استدرك اختتم طمأن"
 ).split()
-_PRESENT = "يقول تقول يقولون يؤكد تؤكد يشير تشير يرى ترى يضيف تضيف".split()
+_SHADDA_VERBS = ("بيّن", "عبّر", "عقّب")
+_PRESENT = (
+    "يقول تقول يقولون يؤكد تؤكد يشير تشير يرى ترى يضيف تضيف يوضح توضح يعتبر تعتبر يلفت تلفت "
+    "يتابع تتابع يكشف تكشف يحذر تحذر يتساءل تتساءل يردف تردف"
+).split()
 _PARTICIPLES = (
     "مشيرا لافتا مضيفا مؤكدا موضحا معتبرا مشددا متابعا محذرا داعيا قائلا مردفا منوها مستطردا"
 ).split()
+# Participles whose bare stem or feminine is also a common noun ("مطالب", "مطالبة"): with the
+# accusative ending only.
+_PARTICIPLES_ENDED = (
+    "متسائلا واصفا مطالبا معربا مبرزا مبينا مستنكرا مختتما كاشفا معلنا مستدركا متوعدا".split()
+)
+
+
+def _perfect_forms(stem: str) -> str:
+    """A perfect verb with its feminine, dual and plural endings; a final weak letter drops
+    before them ("رأى" → "رأت", "رأوا"; "دعا" → "دعت", "دعوا")."""
+    if stem[-1] in "ىا":
+        return rf"{_loose(stem)}|{_loose(stem[:-1])}(?:ت|وا|تا)"
+    return rf"{_loose(stem)}(?:ت|وا|ا|تا)?"
 
 
 def _verb_pattern() -> str:
-    forms = []
-    for stem in _VERB_STEMS:
-        base = _loose(stem)
-        forms.append(rf"{base}(?:ت|وا|ا|تا)?")
+    forms = [_perfect_forms(stem) for stem in _VERB_STEMS]
+    forms += [rf"{re.escape(v)}(?:ت|وا|ا|تا)?" for v in _SHADDA_VERBS]
     forms += [_loose(w) for w in _PRESENT]
     return "|".join(forms)
 
@@ -58,6 +79,8 @@ def _participle_pattern() -> str:
     for word in _PARTICIPLES:
         stem = word[:-1]  # drop the final alef of the accusative
         forms.append(rf"{_loose(stem)}(?:[اة]{_HARAKAT}|ين|ات)?")
+    for word in _PARTICIPLES_ENDED:
+        forms.append(rf"{_loose(word[:-1])}ا{_HARAKAT}")
     return "|".join(forms)
 
 
@@ -71,7 +94,7 @@ _ATTRIBUTION = re.compile(
     rf"{_WORD_START}[وف]?(?P<verb>{_loose('بحسب')}|{_loose('حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
     rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+"
     # "بحسب ما ذكرته X"
-    rf"(?:{_loose('ما')}\s+(?:{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"
+    rf"(?:{_loose('ما')}\s+(?:{_verb_pattern()}|{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"
     rf"(?P<speaker>[^،,:؛\"«“(]+)"
 )
 # "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
@@ -124,6 +147,12 @@ _SPEECH_FRAME = re.compile(
     rf"|{_loose('مقابلة')}|{_loose('كلمة')}|{_loose('مؤتمر')}|{_loose('رسالة')}|{_loose('منشور')}|{_loose('تغريدة')})"
 )
 _REJECT = object()
+# "اختتم كلامه", "تابع حديثها": the object is the speaker's own speech.
+_OWN_SPEECH = re.compile(
+    rf"^(?:{_loose('كلام')}|{_loose('حديث')}|{_loose('أعمال')}|{_loose('تصريح')}\S?|{_loose('كلمت')}"
+    rf"|{_loose('رسالت')}|{_loose('خطاب')}|{_loose('مداخلت')}|{_loose('مقال')}|{_loose('قائلا')}\S?)(?:ه|ها|هم|هما)?"
+    rf"(?:\s+(?:ب{_loose('القول')}|{_loose('قائلا')}\S?))?$"
+)
 # Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
 _NOT_SPEAKER_WORDS = frozenset(
     "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
@@ -198,7 +227,7 @@ _MASK = "\u25a1"  # stands for the words of an earlier utterance in the sentence
 
 
 _THAT = re.compile(rf"\s*[،,]?\s*(?:{_loose('إن')}|{_loose('أن')}|{_loose('بأن')})(?![\u0621-\u064a])")
-_VERB_LAST = re.compile(rf"{_WORD_START}[وف]?(?:{_VERB_STEMS_RE})(?:ت|وا|ا|تا)?\s*$")
+_VERB_LAST = re.compile(rf"{_WORD_START}[وف]?(?:{_verb_pattern()})\s*$")
 
 
 def _quoted_subject(text: str, start: int, end: int) -> bool:
@@ -345,8 +374,89 @@ def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
     follows the verb is not a speaker at all ("كتب على اللافتات")."""
     speaker = _subject(raw)
     if isinstance(speaker, str):
-        return _by_entities(speaker, raw, at, spans)
+        speaker = _by_entities(speaker, raw, at, spans)
+    if isinstance(speaker, str):
+        clause = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0]
+        if not any(label == "PER" and at <= s < at + len(clause) for s, _, label, _ in spans):
+            if _role_only(speaker):
+                return _name_after_place(clause) or speaker
     return speaker
+
+
+def _name_after_role(speaker: str) -> str | None:
+    """When the entity tagger finds no person, the name a role runs into: "وزير الخارجية
+    فلان الفلاني" → "فلان الفلاني". The name is the words at the end without the article, after
+    a role whose last word has it (so "رئيس وزراء البلد" stays whole)."""
+    words = speaker.split()
+    if len(words) < 3 or not (_PERSON_LEAD.match(words[0]) or _TITLE.match(words[0])):
+        return None
+    k = len(words)
+    while k > 0 and not words[k - 1].startswith("ال") and not _ROLE_START.match(words[k - 1]):
+        k -= 1
+    name = words[k:]
+    if not (2 <= len(name) <= MAX_FALLBACK_NAME_WORDS) or not words[k - 1].startswith("ال"):
+        return None
+    if any(not re.fullmatch(r"[\u0621-\u064a\u064b-\u0652]+", w) or _PROCLITIC_NOUN.match(w) for w in name):
+        return None
+    if any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in name):
+        return None
+    return " ".join(name)
+
+
+def _role_only(speaker: str) -> bool:
+    """A role or description with no name in it: "مراسل الميادين", "الصحافي"."""
+    return all(w.startswith("ال") or _ROLE_START.match(w) or _TITLE.match(w) for w in speaker.split())
+
+
+# Prepositions of place and affiliation that a role's words may carry before the name:
+# "مراسل الميادين في غزة فلان", "عضو الكتلة للمقاومة في البرلمان فلان".
+_PLACE_PREPOSITION = re.compile(rf"^(?:{_loose('في')}|{_loose('من')}|لـ|ل(?=ل)\S+|لـ\S+)$")
+MAX_FALLBACK_NAME_WORDS = 4
+# What a person's description starts with: a role, or a noun of occupation ("الصحافي", "الكاتب").
+_PERSON_LEAD = re.compile(
+    rf"^(?:{_ROLE_START.pattern[1:]}|(?:{_loose('ال')})?(?:{_loose('صحافي')}|{_loose('صحفي')}|{_loose('كاتب')}"
+    rf"|{_loose('ناشط')}|{_loose('طبيب')}|{_loose('محامي')}|{_loose('أستاذ')}|{_loose('مؤرخ')}|{_loose('شاعر')}"
+    rf"|{_loose('أسير')}|{_loose('مواطن')}|{_loose('نائب')}|{_loose('مذيع')}|{_loose('إعلامي')})(?:ة)?(?![\u0621-\u064a]))"
+)
+
+
+def _name_after_place(clause: str) -> str | None:
+    """When the entity tagger finds no person, the name after a role's place phrase: the
+    words after the last "في/من/لـ X" (X and its nouns with the article skipped), if the role
+    before them is one a name follows in apposition and they look like a name."""
+    words = clause.split()
+    cuts = [i for i, w in enumerate(words) if _PLACE_PREPOSITION.match(w)]
+    for cut in reversed(cuts):
+        j = cut + (1 if words[cut] in ("في", "من") or words[cut] == "لـ" else 0) + 1
+        if words[cut].startswith(("لل", "لـ")) and words[cut] != "لـ":
+            j = cut + 1
+        while j < len(words) and words[j].startswith("ال"):
+            j += 1
+        name = words[j:]
+        if not name:
+            continue
+        # a further place phrase after the name ends it: "فلان من رام الله", "فلان لـ الميادين"
+        for k, w in enumerate(name):
+            if _PLACE_PREPOSITION.match(w) or _PREPOSITION.match(w + " "):
+                name = name[:k]
+                break
+        text = " ".join(name)
+        if (
+            2 <= len(name) <= MAX_FALLBACK_NAME_WORDS
+            and _PERSON_LEAD.match(words[0])
+            and all(
+                re.fullmatch(r"[\u0621-\u064a\u064b-\u0652]+", w) and not _PROCLITIC_NOUN.match(w)
+                for w in name
+            )
+            and not name[0].startswith("ال")
+            and not _ROLE_START.match(name[0])
+            and not _NOT_NAME.match(text)
+            and not re.search(r"[\d_@]", text)
+            and not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in name)
+            and _role_lead(" ".join(words[:j]))
+        ):
+            return text
+    return None
 
 
 def _subject(raw: str):
@@ -366,6 +476,8 @@ def _subject(raw: str):
         return None
     if not text or text in _PRONOUNS or _SELF_REFERENCE.match(text) or _SPEECH_FRAME.match(text):
         return None
+    if _OWN_SPEECH.match(text):
+        return None  # "واختتم كلامه «…»": the speaker's own words, a continuation
     if _PREPOSITION.match(text + " "):
         return _REJECT
     text = _SUBJECT_CLAUSE.sub("", text).strip()
@@ -413,7 +525,8 @@ def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
     if re.search(r"[،,:؛]", clause.strip().rstrip("،,")):
         return None
     speaker = _clean_speaker(clause, at + start, spans)
-    if not isinstance(speaker, str) or speaker != " ".join(clause.split()).rstrip("،,"):
+    whole = " ".join(re.sub(r"[\"«»“”]", " ", clause).split()).rstrip("،,")
+    if not isinstance(speaker, str) or speaker != whole:
         return None  # only a clause that is all subject
     begin, end = at + start, at + start + len(clause)
     if not any(label in ("PER", "ORG") and begin <= s < end for s, _, label, _ in spans):
@@ -483,8 +596,21 @@ def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str
 # Compiled once: built per call, these large patterns were evicted from re's cache by the
 # per-speaker patterns below and compiled again (about 5% of extraction).
 _CUES_AFTER = (
-    re.compile(rf"\s*[،,]?\s*(?:{_VERB.pattern})\s+(?P<speaker>[^،,.:؛\"«“]+)"),
+    re.compile(
+        rf"\s*[،,]?\s*(?:(?:{_loose('كما')}|{_loose('حسبما')}|{_loose('بحسب ما')})\s+)?(?:{_VERB.pattern})"
+        rf"(?:\s+(?P<speaker>[^،,.:؛\"«“\n]+)|(?=\s*(?:[.،,؛]|$)))"
+    ),
+    # "«…»، وفقاً للبيان" / "«…»، طبقاً لما قاله X": ل + the article contracts to "لل"
+    re.compile(
+        rf"\s*[،,]?\s*[وف]?(?P<verb>(?:{_loose('وفق')}|{_loose('طبق')})[اً]*)\s+ل(?:ـ\s*|(?=ل))?"
+        rf"(?:{_loose('ما')}\s+\S+\s+)?(?P<speaker>[^،,.:؛\"«“\n]+)"
+    ),
     re.compile(rf"\s*[،,]?\s*{_ATTRIBUTION.pattern}"),
+    # "«…»، على حد تعبير X" ("على حد تعبيره": the previous speaker)
+    re.compile(
+        rf"\s*[،,]?\s*(?P<verb>{_loose('على حد')})\s+(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')})"
+        rf"(?:\s+(?P<speaker>[^،,.:؛\"«“\n]+)|\S*)"
+    ),
 )
 
 
@@ -493,9 +619,48 @@ def _cue_after(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str 
     for pattern in _CUES_AFTER:
         match = pattern.match(context)
         if match:
-            speaker = _clean_speaker(match.group("speaker"), at + match.start("speaker"), spans)
+            if match.group("speaker") is None:  # "«…»، قال." / "على حد تعبيره": no subject
+                return (match.group("verb") or "").strip(), None
+            raw = match.group("speaker")
+            if pattern is _CUES_AFTER[1] and raw.startswith("ل"):
+                raw = "ا" + raw  # "للبيان" → "البيان"
+            speaker = _clean_speaker(raw, at + match.start("speaker"), spans)
             return None if speaker is _REJECT else (match.group("verb").strip(), speaker)  # type: ignore[return-value]
     return None
+
+
+# Where the caption of an embedded post ends: its link, a handle or a web address.
+_POST_END = re.compile(r"pic\.twitter|https?://|www\.|@[A-Za-z_]|\s{3,}")
+MAX_CAPTION_WORDS = 20
+
+
+def _caption(paragraph: str, start: int, end: int, spans: _Spans) -> str | object | None:
+    """The speaker of an embedded post whose text opens the paragraph and whose caption names
+    who said it: "«…» مراسل #الميادين في #غزة فلان الفلاني #هاشتاغ pic.twitter.com/…" → the
+    name (a role before it resolves as after a verb). `_REJECT` when the quote is no post's."""
+    if re.search(r"[\w]", paragraph[:start]):
+        return _REJECT  # the quote does not open the paragraph
+    cut = _POST_END.search(paragraph, end)
+    stop = cut.start() if cut else len(paragraph)
+    lead = re.match(r"[\s.…،,:|\-–—]*", paragraph[end:stop])
+    at = end + (lead.end() if lead else 0)
+    tokens = list(re.finditer(r"\S+", paragraph[at:stop]))
+    while tokens and "#" in tokens[-1].group():  # the hashtags that close a post
+        token = tokens.pop()
+        if not token.group().startswith("#"):
+            stop = at + token.start() + token.group().index("#")
+            tokens.append(token)
+            break
+        stop = at + token.start()
+    caption = paragraph[at:stop].replace("#", " ")
+    words = caption.split()
+    if not words or len(words) > MAX_CAPTION_WORDS or _SENTENCE_BREAK.search(caption + " "):
+        return _REJECT
+    if cut is None and stop == len(paragraph.rstrip()) and "#" not in paragraph[end:]:
+        return _REJECT  # prose, not a post: a post carries its link or hashtags
+    if _ENDS_SUBJECT.match(words[0]) or _PREPOSITION.match(caption.strip() + " "):
+        return _REJECT
+    return _clean_speaker(caption, at, spans)
 
 
 def _sentence_start(text: str, position: int) -> int:
@@ -541,7 +706,9 @@ def _same_person(a: str, b: str) -> bool:
     return bool(x and y) and (x == y or SequenceMatcher(None, x, y).ratio() >= 0.75)
 
 
-_FIRST_NAME_STOP = re.compile(rf"^(?:[وف]?{_loose('ال')}|[وف]?(?:{_VERB_STEMS_RE})|{_ATTRIBUTION_WORDS})")
+_FIRST_NAME_STOP = re.compile(
+    rf"^(?:[وف]?{_loose('ال')}|[وف]?(?:{_VERB_STEMS_RE}|{_verb_pattern()})|{_ATTRIBUTION_WORDS})"
+)
 
 
 # The patterns built around a name or a description, compiled once per string: the same
@@ -812,7 +979,7 @@ def resolve_speakers(
         speaker = speaker if speaker and _last_name_key(speaker) else None
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
-    names = [q.speaker for q in named if q.speaker]
+    names = [_name_after_role(q.speaker) or q.speaker for q in named if q.speaker]
     for name in list(dict.fromkeys(names)):
         if len(name.split()) == 1:
             names += _fuller_names(text, name)
@@ -820,6 +987,7 @@ def resolve_speakers(
     for quote in named:
         speaker = quote.speaker
         if speaker:
+            speaker = _name_after_role(speaker) or speaker  # a role the tagger left on a name
             same = [n for n in names if _same_person(n, speaker)] or [speaker]
             speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
@@ -896,8 +1064,13 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
                 rest = paragraph[quote_end : _sentence_end(paragraph, quote_end)]
                 after_cue = _cue_after(rest, quote_end, here)
                 if after_cue is None:
-                    continue  # no attribution: a title or a scare quote
+                    captioned = _caption(paragraph, quote_start, quote_end, here)
+                    if captioned is _REJECT:
+                        continue  # no attribution: a title or a scare quote
+                    after_cue = ("", captioned)
                 verb, speaker = after_cue
+                if speaker is None and verb:  # "«…»، على حد تعبيره": the previous speaker
+                    speaker = previous
             quotes.append(Quote(text, speaker, verb, index))
             positions.append(offset + quote_start)
             previous = speaker or previous
