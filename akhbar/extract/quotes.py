@@ -1035,6 +1035,13 @@ def _last_subject(body: str, lo: int, hi: int, spans: _Spans) -> str | None:
     return None
 
 
+def _not_a_subject(speaker: str) -> bool:
+    """A participle of speech ("مؤكدةً", "معتبراً ذلك") or a prepositional phrase ("بالحرف",
+    "للصحفيين") where the subject would stand: never a speaker."""
+    first = re.sub(_HARAKAT, "", speaker.split()[0]).replace("ـ", "")
+    return bool(_PARTICIPLE.fullmatch(first)) or first.startswith(("بال", "لل", "كال"))
+
+
 def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> list[Quote]:
     """Attributed quotes of an article, in order, speakers resolved within the article.
     `entities` are the entity mentions of the body ("\n".join(paragraphs)), tagged here when
@@ -1071,6 +1078,8 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
                 verb, speaker = after_cue
                 if speaker is None and verb:  # "«…»، على حد تعبيره": the previous speaker
                     speaker = previous
+            if speaker and _not_a_subject(speaker):
+                speaker = previous  # the verb has no subject of its own: a continuation
             quotes.append(Quote(text, speaker, verb, index))
             positions.append(offset + quote_start)
             previous = speaker or previous

@@ -336,3 +336,17 @@ def test_name_after_a_role_without_entities(paragraph: str, speaker: str) -> Non
 def test_own_speech_as_object_is_a_continuation() -> None:
     paragraphs = ["قال الوزير سمير حداد إن «العمل مستمر في كل المواقع».", f"واختتم كلامه {_UTTERANCE}."]
     assert [q.speaker for q in find_quotes(paragraphs, [])] == ["سمير حداد", "سمير حداد"]
+
+
+@pytest.mark.parametrize(
+    "continuation",
+    [
+        "وأضافت مؤكدةً «لن نترك أي طالب خارج الصف هذا العام».",  # a participle of speech
+        "وتابعت بالحرف «لن نترك أي طالب خارج الصف هذا العام».",  # a prepositional phrase
+        "وأضافت معتبرةً ذلك «خطوة أولى نحو إصلاح شامل للتعليم».",
+    ],
+)
+def test_a_participle_or_prepositional_phrase_after_the_verb_is_never_the_speaker(continuation: str) -> None:
+    opening = "قالت الوزيرة سلمى حداد إن «الحكومة ستفتح المدارس الأسبوع المقبل في كل المدن»."
+    quotes = find_quotes([opening, continuation])
+    assert [q.speaker for q in quotes] == ["سلمى حداد", "سلمى حداد"]
