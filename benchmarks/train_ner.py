@@ -59,6 +59,7 @@ from akhbar.extract.entities import (  # noqa: E402
     bio_spans,
     sentences,
     split_token,
+    word_clusters,
 )
 from benchmarks.ner_training import (  # noqa: E402
     count_words,
@@ -200,7 +201,7 @@ def _stage1_job(job: tuple[Ranges, Ranges, dict, str | None]) -> list[list[str]]
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(keep) if keep else Path(tmp) / "stage1.crfsuite"
         train(_select(train_ranges), model, params)
-        tagger = EntityTagger(model, None)
+        tagger = EntityTagger(model, None, _CLUSTERS[0])
         return [tagger.tag_document([toks])[0] for toks, _ in _select(test_ranges)]
 
 
@@ -212,7 +213,7 @@ def _stage2_job(job: tuple[Ranges, list[list[str]], Ranges, str, dict, str | Non
         train_stage2(_select(train_ranges), first, model, params)
         if not test_ranges:
             return []
-        tagger = EntityTagger(Path(stage1_model), model)
+        tagger = EntityTagger(Path(stage1_model), model, _CLUSTERS[0])
         test = _select(test_ranges)
         out: list[list[str]] = []
         for a, b in doc_blocks(len(test)):
@@ -466,6 +467,7 @@ def main() -> None:
     parser.add_argument(
         "--no-clusters", action="store_true", help="no word-cluster features (word_clusters.tsv)"
     )
+    parser.add_argument("--clusters", type=Path, help="another word-cluster table (trying one)")
     parser.add_argument("--build-gazetteer", action="store_true", help="rewrite gazetteer_cldr.tsv from CLDR")
     args = parser.parse_args()
     if args.build_gazetteer:
@@ -479,6 +481,8 @@ def main() -> None:
 
     if args.no_clusters:
         _CLUSTERS[0] = {}
+    elif args.clusters:
+        _CLUSTERS[0] = word_clusters(args.clusters)
     t0 = time.perf_counter()
     result = None
     _SENTS[:] = load_sentences(args.corpus)

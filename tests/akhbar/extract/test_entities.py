@@ -41,6 +41,7 @@ from benchmarks.ner_training import (
     document_labels,
     mention_labels,
     needs_second_pass,
+    propagate_labels,
     stacked,
     write_word_counts,
 )
@@ -370,3 +371,23 @@ def test_attribute_ids_are_the_featurizers_attributes(corpus: Path) -> None:
             word
         )
         assert (got_keys, got_phrases) == (keys, phrases)
+
+
+_DOC_TAGS = [["B-PER", "O"], ["B-LOC", "O"], ["O", "B-PER", "O"]]
+
+
+@pytest.mark.parametrize(
+    ("fill", "retype", "want"),
+    [
+        (False, False, _DOC_TAGS),
+        (True, False, [["B-PER", "O"], ["B-LOC", "O"], ["B-PER", "B-PER", "O"]]),
+        (False, True, [["B-PER", "O"], ["B-PER", "O"], ["O", "B-PER", "O"]]),
+    ],
+)
+def test_post_hoc_document_rule(fill: bool, retype: bool, want: list[list[str]]) -> None:
+    """Lever 2's rule (measured in cross-validation): a name's majority label over the
+    document goes to its other mentions (retype) and to untagged repeats, proclitics allowed
+    on the first word (fill)."""
+    doc = [["سامر", "قال"], ["سامر", "ذهب"], ["وسامر", "سامر", "."]]
+    assert propagate_labels(doc, _DOC_TAGS, fill=fill, retype=retype) == want
+    assert _DOC_TAGS[1] == ["B-LOC", "O"]  # the input is not changed
