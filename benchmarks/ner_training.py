@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from akhbar.extract.entities.features import _D_PAD, _Y, _Y_PAD, _doc_features, frequency_class
-from akhbar.extract.entities.tokens import _ARABIC_LETTER, bio_spans, normalize
+from akhbar.extract.entities.tokens import _ARABIC_LETTER, analyses, bio_spans, normalize
 
 
 def count_words(sents: Iterable[Sequence[str]]) -> dict[str, int]:
@@ -87,3 +87,59 @@ def needs_second_pass(tags: list[str], found: Sequence[frozenset[str]]) -> bool:
     news articles are in sentences that have neither; their first-pass labels (all O) stand.
     The training script's cross-validation runs `tag_document`, so it measures this rule."""
     return any(found) or tags.count("O") != len(tags)
+
+
+def propagate_labels(
+    doc: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], fill: bool = True, retype: bool = True
+) -> list[list[str]]:
+    """Lever 2 of issue 17, post hoc: "a name tagged in one place of an article gets the same
+    label elsewhere". Each tagged span's normal forms (its first word also with proclitics
+    removed) get the label most of its mentions got; with `retype` the other mentions take that
+    label, with `fill` untagged runs of the same words become mentions too."""
+    votes: dict[tuple[str, ...], dict[str, int]] = {}
+    forms = [[normalize(t) for t in toks] for toks in doc]
+    for sent_forms, sent_tags in zip(forms, tags, strict=True):
+        for i, j, label in bio_spans(sent_tags):
+            key = tuple(sent_forms[i:j])
+            votes.setdefault(key, {}).setdefault(label, 0)
+            votes[key][label] += 1
+    best = {
+        k: max(sorted(v), key=v.__getitem__)
+        for k, v in votes.items()
+        if any(_ARABIC_LETTER.search(f) for f in k)
+    }
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for key, label in best.items():
+        by_first.setdefault(key[0], []).append((key, label))
+    for starts in by_first.values():
+        starts.sort(key=lambda kl: -len(kl[0]))
+    out = [list(t) for t in tags]
+    for sent_forms, sent_tags in zip(forms, out, strict=True):
+        if retype:
+            for i, j, _ in bio_spans(sent_tags):
+                label = best.get(tuple(sent_forms[i:j]))
+                if label:
+                    sent_tags[i:j] = [f"B-{label}"] + [f"I-{label}"] * (j - i - 1)
+        if not fill:
+            continue
+        i = 0
+        while i < len(sent_forms):
+            hit = None
+            for first in analyses(sent_forms[i]):
+                for key, label in by_first.get(first, ()):
+                    j = i + len(key)
+                    if j <= len(sent_forms) and list(sent_forms[i + 1 : j]) == list(key[1:]):
+                        if all(t == "O" for t in sent_tags[i:j]) and (
+                            j == len(sent_tags) or not sent_tags[j].startswith("I-")
+                        ):
+                            hit = (j, label)
+                        break
+                if hit:
+                    break
+            if hit:
+                j, label = hit
+                sent_tags[i:j] = [f"B-{label}"] + [f"I-{label}"] * (j - i - 1)
+                i = j
+            else:
+                i += 1
+    return out

@@ -50,6 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from akhbar.extract.entities import (  # noqa: E402
+    CLUSTERS_PATH,
     MODEL_PATH,
     STAGE2_PATH,
     WORD_COUNTS,
@@ -58,12 +59,14 @@ from akhbar.extract.entities import (  # noqa: E402
     bio_spans,
     sentences,
     split_token,
+    word_clusters,
 )
 from benchmarks.ner_training import (  # noqa: E402
     count_words,
     document_labels,
     mention_labels,
     needs_second_pass,
+    propagate_labels,
     stacked,
     write_word_counts,
 )
@@ -144,12 +147,17 @@ def folds(sents: list[Sentence], k: int) -> list[tuple[int, int]]:
     return bounds
 
 
+# Word clusters for the features: None is the shipped table (`word_clusters.tsv`), {} none
+# (`--no-clusters`, the models without lever 1). Set before the worker pool forks.
+_CLUSTERS: list[dict[str, tuple[str, ...]] | None] = [None]
+
+
 def train(sents: list[Sentence], model_path: Path, params: dict) -> None:
     """The first-pass CRF on sentences; the word counts of those sentences go beside it
     (`WORD_COUNTS`), where `EntityTagger` finds them."""
     counts = count_words(toks for toks, _ in sents)
     write_word_counts(model_path.with_name(WORD_COUNTS), counts)
-    featurizer = Featurizer(counts)
+    featurizer = Featurizer(counts, clusters=_CLUSTERS[0])
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
     trainer.set_params(params)
     for toks, tags in sents:
@@ -165,7 +173,7 @@ def doc_blocks(n: int) -> list[tuple[int, int]]:
 def train_stage2(sents: list[Sentence], first: list[list[str]], model_path: Path, params: dict) -> None:
     """The second-pass CRF, on first-pass labels that were predicted out of fold (jackknifed),
     so it learns how far to trust them on unseen text, not on text the first CRF memorised."""
-    featurizer = Featurizer(count_words(toks for toks, _ in sents))
+    featurizer = Featurizer(count_words(toks for toks, _ in sents), clusters=_CLUSTERS[0])
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
     trainer.set_params(params)
     for a, b in doc_blocks(len(sents)):
@@ -193,7 +201,7 @@ def _stage1_job(job: tuple[Ranges, Ranges, dict, str | None]) -> list[list[str]]
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(keep) if keep else Path(tmp) / "stage1.crfsuite"
         train(_select(train_ranges), model, params)
-        tagger = EntityTagger(model, None)
+        tagger = EntityTagger(model, None, _CLUSTERS[0])
         return [tagger.tag_document([toks])[0] for toks, _ in _select(test_ranges)]
 
 
@@ -205,7 +213,7 @@ def _stage2_job(job: tuple[Ranges, list[list[str]], Ranges, str, dict, str | Non
         train_stage2(_select(train_ranges), first, model, params)
         if not test_ranges:
             return []
-        tagger = EntityTagger(Path(stage1_model), model)
+        tagger = EntityTagger(Path(stage1_model), model, _CLUSTERS[0])
         test = _select(test_ranges)
         out: list[list[str]] = []
         for a, b in doc_blocks(len(test)):
@@ -323,7 +331,16 @@ def cross_validate(k: int, params: dict, workers: int, inner: int, seed: int | N
     gold = [[tags for _, tags in _select(t)] for t in tests]
     flat = lambda parts: [y for part in parts for y in part]  # noqa: E731
     fold_f1 = [round(scores(g, p)["micro PER/LOC/ORG"][2], 4) for g, p in zip(gold, finals, strict=True)]
+    post_hoc = {}
+    for name, fill, retype in (("retype", False, True), ("fill", True, False), ("retype+fill", True, True)):
+        changed = []
+        for t, pred in zip(tests, finals, strict=True):
+            toks = [s for s, _ in _select(t)]
+            for a, b in doc_blocks(len(toks)):
+                changed += propagate_labels(toks[a:b], pred[a:b], fill=fill, retype=retype)
+        post_hoc[name] = scores(flat(gold), changed)
     return {
+        "post_hoc_document_rule": post_hoc,
         "two_pass": scores(flat(gold), flat(finals)),
         "first_pass_only": scores(flat(gold), flat(firsts)),
         "fold_f1_per_loc_org": fold_f1,
@@ -415,7 +432,8 @@ def write_provenance(
         "two_pass": {"inner_jackknife_folds": INNER_FOLDS, "document_block_sentences": DOC_SENTENCES},
         "models": {
             path.name: {"sha256": sha256(path), "bytes": path.stat().st_size}
-            for path in (MODEL_PATH, STAGE2_PATH, COUNTS_PATH)
+            for path in (MODEL_PATH, STAGE2_PATH, COUNTS_PATH, CLUSTERS_PATH)
+            if path.exists()
         },
         "gazetteers": {p.name: sha256(p) for p in sorted(MODEL_PATH.parent.glob("gazetteer_*.tsv"))},
     }
@@ -446,6 +464,10 @@ def main() -> None:
         help=f"also cross-validate on shuffled sentences (seed {SHUFFLE_SEED}); a second, non-headline table",
     )
     parser.add_argument("--param", action="append", default=[], help="override, e.g. c1=0.1")
+    parser.add_argument(
+        "--no-clusters", action="store_true", help="no word-cluster features (word_clusters.tsv)"
+    )
+    parser.add_argument("--clusters", type=Path, help="another word-cluster table (trying one)")
     parser.add_argument("--build-gazetteer", action="store_true", help="rewrite gazetteer_cldr.tsv from CLDR")
     args = parser.parse_args()
     if args.build_gazetteer:
@@ -457,6 +479,10 @@ def main() -> None:
         key, _, value = item.partition("=")
         params[key] = type(PARAMS[key])(value) if key in PARAMS else float(value)
 
+    if args.no_clusters:
+        _CLUSTERS[0] = {}
+    elif args.clusters:
+        _CLUSTERS[0] = word_clusters(args.clusters)
     t0 = time.perf_counter()
     result = None
     _SENTS[:] = load_sentences(args.corpus)
@@ -470,6 +496,9 @@ def main() -> None:
         print("per-fold F1 (PER/LOC/ORG):", result["fold_f1_per_loc_org"])
         print("first pass only:")
         print_table(result["first_pass_only"])
+        for name, rows in result["post_hoc_document_rule"].items():
+            print(f"two passes + post-hoc document rule ({name}):")
+            print_table(rows)
     shuffled = None
     if args.cv and args.shuffled_cv:
         t2 = time.perf_counter()

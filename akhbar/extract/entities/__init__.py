@@ -20,6 +20,9 @@ scores are in `resources/ner/provenance.json` (and the training script's output)
   corpus's hapaxes how an unseen word behaves; word bigrams ("bg-1=", "bg+1=") and
   hand-written cue lists (titles, verbs of saying, place and organisation head words,
   nationality adjectives: `gazetteer_hand.tsv`) describe the contexts names come in.
+  Word clusters learnt from ~11M tokens of unlabelled news (`word_clusters.tsv`, built by
+  `benchmarks/ner_clusters.py`: "c0=", "c1=", "c2=" and their neighbours' "c1-1=", "c0+2=", …)
+  put an unseen name in the company of the names the corpus did see.
 - Inference does not call crfsuite (which trains the models). A token string's attributes
   are summed into state-score vectors once, when it is first seen (`_FormTable`: its own,
   and those it lends to its neighbours, per model); a batch of texts then costs a few numpy
@@ -35,6 +38,7 @@ than the whole token, so names that begin with those letters ("بغداد", "ل�
 """
 
 from akhbar.extract.entities.features import (
+    CLUSTERS_PATH,
     GAZETTEER_DIR,
     LABELS,
     MODEL_PATH,
@@ -42,9 +46,11 @@ from akhbar.extract.entities.features import (
     WORD_COUNTS,
     Featurizer,
     Gazetteer,
+    cluster_of,
     frequency_class,
     gazetteer,
     read_word_counts,
+    word_clusters,
 )
 from akhbar.extract.entities.tagger import (
     GAZETTEER_WEIGHT,
@@ -68,6 +74,7 @@ from akhbar.extract.entities.tokens import (
 )
 
 __all__ = [
+    "CLUSTERS_PATH",
     "CONJUNCTIONS",
     "GAZETTEER_DIR",
     "GAZETTEER_WEIGHT",
@@ -83,6 +90,7 @@ __all__ = [
     "Gazetteer",
     "analyses",
     "bio_spans",
+    "cluster_of",
     "default_tagger",
     "find_entities",
     "frequency_class",
@@ -94,4 +102,5 @@ __all__ = [
     "split_token",
     "tokenize",
     "tokenize_with_breaks",
+    "word_clusters",
 ]

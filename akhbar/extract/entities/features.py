@@ -19,6 +19,9 @@ STAGE2_PATH = MODEL_PATH.with_name("anercorp_crf_stage2.crfsuite")
 # Beside each first-pass model: how often each word form occurred in its training data.
 WORD_COUNTS = "word_counts.tsv"
 GAZETTEER_DIR = MODEL_PATH.parent
+# Word clusters learnt from unlabelled news (`benchmarks/ner_clusters.py`): form -> ids at
+# three nested granularities.
+CLUSTERS_PATH = MODEL_PATH.with_name("word_clusters.tsv")
 
 # ---------------------------------------------------------------------------------------
 # Gazetteers (hand-written and CLDR place names; nothing taken from the training corpus)
@@ -56,6 +59,29 @@ def gazetteer() -> Gazetteer:
         {k: tuple(sorted(v)) for k, v in words.items()},
         {k: tuple(sorted(v, key=lambda p: (-len(p[0]), p))) for k, v in phrases.items()},
     )
+
+
+@functools.cache
+def word_clusters(path: Path = CLUSTERS_PATH) -> dict[str, tuple[str, ...]]:
+    """Normal form -> cluster ids (coarse to fine) from `word_clusters.tsv`; empty without it."""
+    if not path.exists():
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            form, *ids = line.split("\t")
+            out[form] = tuple(ids)
+    return out
+
+
+def cluster_of(stems: Sequence[str], table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Cluster ids of a token: those of its normal form, else of its first clitic analysis
+    the table knows ("وبغداد" → "بغداد"); () for none."""
+    for s in stems:
+        ids = table.get(s)
+        if ids is not None:
+            return ids
+    return ()
 
 
 # ---------------------------------------------------------------------------------------
@@ -98,10 +124,16 @@ def frequency_class(count: int) -> str:
 
 
 def _form_features(
-    token: str, form: str, stems: list[str], gaz: Gazetteer, counts: dict[str, int]
+    token: str,
+    form: str,
+    stems: list[str],
+    gaz: Gazetteer,
+    counts: dict[str, int],
+    clusters: dict[str, tuple[str, ...]],
 ) -> tuple[list[str], ...]:
     """Every attribute of a token string as text, by role: own, prev1, next1, prev2, next2
-    (see `_FormFeatures`)."""
+    (see `_FormFeatures`). Word clusters: "c0=", "c1=", "c2=" (coarse to fine) on the token,
+    "c1-1=", "c1+1=" (middle granularity) and "c0-2=", "c0+2=" (coarse) on its neighbours."""
     shape = _shape(token, form)
     found = [classes for s in stems if (classes := gaz.words.get(s))]  # most words: none
     classes = sorted({c for cs in found for c in cs}) if found else []
@@ -117,7 +149,15 @@ def _form_features(
         own.append(f"fq={frequency_class(counts.get(form, 0))}")
     prev1 = [f"w-1={form}", *(f"s-1={s}" for s in stems[1:]), *(f"g-1={c}" for c in classes)]
     next1 = [f"w+1={form}", *(f"s+1={s}" for s in stems[1:]), *(f"g+1={c}" for c in classes)]
-    return own, prev1, next1, [f"w-2={form}"], [f"w+2={form}"]
+    prev2, next2 = [f"w-2={form}"], [f"w+2={form}"]
+    ids = cluster_of(stems, clusters) if clusters else ()
+    if ids:
+        own += [f"c{k}={c}" for k, c in enumerate(ids)]
+        prev1.append(f"c1-1={ids[1]}")
+        next1.append(f"c1+1={ids[1]}")
+        prev2.append(f"c0-2={ids[0]}")
+        next2.append(f"c0+2={ids[0]}")
+    return own, prev1, next1, prev2, next2
 
 
 class Featurizer:
@@ -136,10 +176,16 @@ class Featurizer:
     _EOS2 = ("w+2=</s>",)
     _MAX_CACHE = 400_000
 
-    def __init__(self, counts: dict[str, int], known: frozenset[bytes] | None = None) -> None:
+    def __init__(
+        self,
+        counts: dict[str, int],
+        known: frozenset[bytes] | None = None,
+        clusters: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._known = None if known is None else frozenset(a.decode() for a in known)
         self._gaz = gazetteer()
         self._counts = counts
+        self._clusters = word_clusters() if clusters is None else clusters
         self._cache: dict[str, _FormFeatures] = {}
         # "a|b" → (attributes of b, attributes of a), for the bigrams the model knows: almost
         # every pair of a text is one the model has no weight for, so none is formatted.
@@ -173,7 +219,7 @@ class Featurizer:
         unfiltered), its clitic analyses and the gazetteer phrases it may start."""
         form = normalize(token)
         stems = analyses(form)
-        roles = _form_features(token, form, stems, self._gaz, self._counts)
+        roles = _form_features(token, form, stems, self._gaz, self._counts, self._clusters)
         keys = tuple(stems)
         found = [starts for k in keys if (starts := self._gaz.phrases.get(k))]  # most words: none
         return roles, keys, tuple(p for starts in found for p in starts) if found else ()

@@ -21,6 +21,7 @@ from akhbar.extract.entities.features import (
     LABELS,
     Featurizer,
     _doc_features,
+    cluster_of,
     frequency_class,
 )
 from akhbar.extract.entities.tokens import _ABBREVIATIONS, SENTENCE_END, _shape, analyses, normalize
@@ -99,8 +100,11 @@ class _AttributeIds:
         self._sh, self._fq = get("sh"), get("fq")
         self._p2, self._p3, self._x2, self._x3 = map(get, ("p2", "p3", "x2", "x3"))
         self._cx2, self._cx3, self._cp3 = map(get, ("cx2", "cx3", "cp3"))
+        self._c = [get(f"c{k}") for k in range(3)]
+        self._c1p, self._c1n, self._c0p, self._c0n = map(get, ("c1-1", "c1+1", "c0-2", "c0+2"))
         self._gaz = featurizer._gaz
         self._counts = featurizer._counts
+        self._clusters = featurizer._clusters
 
     def of(
         self, token: str
@@ -140,10 +144,18 @@ class _AttributeIds:
             next1 += [self._gn1(c, z) for c in classes]
         if arabic:
             own.append(self._fq(frequency_class(self._counts.get(form, 0)), z))
+        prev2, next2 = [self._w2(form, z)], [self._wn2(form, z)]
+        ids = cluster_of(stems, self._clusters) if self._clusters else ()
+        if ids:
+            own += [get(c, z) for get, c in zip(self._c, ids, strict=False)]
+            prev1.append(self._c1p(ids[1], z))
+            next1.append(self._c1n(ids[1], z))
+            prev2.append(self._c0p(ids[0], z))
+            next2.append(self._c0n(ids[0], z))
         keys = tuple(stems)
         starts = [p for k in keys if (p := gaz.phrases.get(k))]
         phrases = tuple(p for ps in starts for p in ps) if starts else ()
-        return [own, prev1, next1, [self._w2(form, z)], [self._wn2(form, z)]], keys, phrases
+        return [own, prev1, next1, prev2, next2], keys, phrases
 
 
 class _FormTable:

@@ -37,14 +37,21 @@ class EntityTagger:
     script's cross-validation measures both).
     """
 
-    def __init__(self, model_path: Path = MODEL_PATH, stage2_path: Path | None = STAGE2_PATH) -> None:
+    def __init__(
+        self,
+        model_path: Path = MODEL_PATH,
+        stage2_path: Path | None = STAGE2_PATH,
+        clusters: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        """`clusters`: the word-cluster table the models were trained with (default: the
+        shipped `word_clusters.tsv`; training passes another one when it tries one)."""
         models = [CRFWeights.read(model_path)]
         if stage2_path is not None:
             models.append(CRFWeights.read(stage2_path))
         attributes = {a for m in models for a in m.attributes}
         name_weight = _name_weights(models[0])
         counts = read_word_counts(model_path.with_name(WORD_COUNTS))
-        self.featurizer = Featurizer(counts, frozenset(attributes))
+        self.featurizer = Featurizer(counts, frozenset(attributes), clusters)
         self._forms = _FormTable(self.featurizer, models)
         self._stage2 = _StackTables(models[1]) if len(models) > 1 else None
         # Gazetteer names (and first words of names) join the lexicon with a modest weight.

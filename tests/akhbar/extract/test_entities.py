@@ -13,6 +13,7 @@ import pycrfsuite
 import pytest
 
 from akhbar.extract.entities import (
+    CLUSTERS_PATH,
     LABELS,
     MODEL_PATH,
     STAGE2_PATH,
@@ -21,6 +22,7 @@ from akhbar.extract.entities import (
     EntityTagger,
     analyses,
     bio_spans,
+    cluster_of,
     default_tagger,
     find_entities,
     frequency_class,
@@ -31,6 +33,7 @@ from akhbar.extract.entities import (
     split_token,
     tokenize,
     tokenize_with_breaks,
+    word_clusters,
 )
 from akhbar.extract.entities.tables import _FormTable
 from benchmarks.ner_training import (
@@ -38,6 +41,7 @@ from benchmarks.ner_training import (
     document_labels,
     mention_labels,
     needs_second_pass,
+    propagate_labels,
     stacked,
     write_word_counts,
 )
@@ -197,6 +201,29 @@ def test_word_counts_round_trip(tmp_path: Path) -> None:
         assert frequency_class(back.get(form, 0)) == frequency_class(count)
 
 
+def test_word_clusters_nest_and_stay_small() -> None:
+    """The shipped cluster table: ids at three granularities, each finer cluster inside one
+    coarser cluster (k-means of the centroids), and a few MB at most."""
+    table = word_clusters()
+    assert len(table) > 10_000 and CLUSTERS_PATH.stat().st_size < 3_000_000
+    parents: dict[tuple[int, str], set[str]] = {}
+    for ids in table.values():
+        assert len(ids) == 3
+        parents.setdefault((2, ids[2]), set()).add(ids[1])
+        parents.setdefault((1, ids[1]), set()).add(ids[0])
+    assert all(len(p) == 1 for p in parents.values())
+    assert len({ids[0] for ids in table.values()}) <= 64 < len({ids[2] for ids in table.values()})
+
+
+@pytest.mark.parametrize(
+    ("token", "want"),
+    [("بغداد", ("1", "2", "3")), ("وبغداد", ("1", "2", "3")), ("والبصرة", ("4", "5", "6")), ("قطر", ())],
+)
+def test_cluster_of_falls_back_on_clitic_analyses(token: str, want: tuple[str, ...]) -> None:
+    table = {"بغداد": ("1", "2", "3"), "البصرة": ("4", "5", "6"), "وبغداد" + "x": ("7", "8", "9")}
+    assert cluster_of(analyses(normalize(token)), table) == want
+
+
 def test_shuffled_folds_partition_the_sentences() -> None:
     train_ner = _train_ner()
     folds = train_ner.shuffled_folds(103, 5, train_ner.SHUFFLE_SEED)
@@ -217,7 +244,7 @@ def _train_ner():
 def test_model_matches_its_provenance(corpus: Path) -> None:
     """The committed models are the ones the provenance file describes, trained on this corpus."""
     provenance = json.loads((MODEL_PATH.parent / "provenance.json").read_text(encoding="utf-8"))
-    for path in (MODEL_PATH, STAGE2_PATH, MODEL_PATH.with_name(WORD_COUNTS)):
+    for path in (MODEL_PATH, STAGE2_PATH, MODEL_PATH.with_name(WORD_COUNTS), CLUSTERS_PATH):
         assert provenance["models"][path.name]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     for path in sorted(MODEL_PATH.parent.glob("gazetteer_*.tsv")):
         assert provenance["gazetteers"][path.name] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -344,3 +371,23 @@ def test_attribute_ids_are_the_featurizers_attributes(corpus: Path) -> None:
             word
         )
         assert (got_keys, got_phrases) == (keys, phrases)
+
+
+_DOC_TAGS = [["B-PER", "O"], ["B-LOC", "O"], ["O", "B-PER", "O"]]
+
+
+@pytest.mark.parametrize(
+    ("fill", "retype", "want"),
+    [
+        (False, False, _DOC_TAGS),
+        (True, False, [["B-PER", "O"], ["B-LOC", "O"], ["B-PER", "B-PER", "O"]]),
+        (False, True, [["B-PER", "O"], ["B-PER", "O"], ["O", "B-PER", "O"]]),
+    ],
+)
+def test_post_hoc_document_rule(fill: bool, retype: bool, want: list[list[str]]) -> None:
+    """Lever 2's rule (measured in cross-validation): a name's majority label over the
+    document goes to its other mentions (retype) and to untagged repeats, proclitics allowed
+    on the first word (fill)."""
+    doc = [["سامر", "قال"], ["سامر", "ذهب"], ["وسامر", "سامر", "."]]
+    assert propagate_labels(doc, _DOC_TAGS, fill=fill, retype=retype) == want
+    assert _DOC_TAGS[1] == ["B-LOC", "O"]  # the input is not changed
