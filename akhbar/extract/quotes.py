@@ -990,8 +990,30 @@ def resolve_speakers(
             speaker = _name_after_role(speaker) or speaker  # a role the tagger left on a name
             same = [n for n in names if _same_person(n, speaker)] or [speaker]
             speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
+            speaker = _completed(speaker, spans)
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     return resolved
+
+
+def _completed(speaker: str, spans: _Spans) -> str:
+    """The article's complete name for a speaker given in part: a PER or ORG mention of the
+    article whose words begin with the speaker's ("عبدالله بن مساعد" → "عبدالله بن مساعد بن
+    عبدالعزيز", "كيم" → "كيم يو جونغ"). Only when the longer mentions are one name, each
+    beginning the longest; two different completions leave the speaker as given."""
+    words = re.sub(_HARAKAT, "", speaker).split()
+    longer = {
+        " ".join(mention.split())
+        for _, _, label, mention in spans
+        if label in ("PER", "ORG")
+        and re.sub(_HARAKAT, "", mention).split()[: len(words)] == words
+        and len(mention.split()) > len(words)
+    }
+    if not longer:
+        return speaker
+    longest = max(longer, key=lambda m: (len(m.split()), m))
+    if all(longest.split()[: len(m.split())] == m.split() for m in longer):
+        return longest
+    return speaker
 
 
 def _paragraph_spans(paragraphs: list[str], entities: list[Entity]) -> list[list[tuple[int, int, str, str]]]:

@@ -350,3 +350,24 @@ def test_a_participle_or_prepositional_phrase_after_the_verb_is_never_the_speake
     opening = "قالت الوزيرة سلمى حداد إن «الحكومة ستفتح المدارس الأسبوع المقبل في كل المدن»."
     quotes = find_quotes([opening, continuation])
     assert [q.speaker for q in quotes] == ["سلمى حداد", "سلمى حداد"]
+
+
+@pytest.mark.parametrize(
+    ("introduction", "quoted", "speaker"),
+    [
+        (
+            "استقبل رئيس الهيئة العامة للرياضة الأمير عبدالله بن مساعد بن عبدالعزيز وفد النادي أمس.",
+            "وقال عبدالله بن مساعد إن «الدعم سيستمر لكل الأندية في الموسم المقبل».",
+            "عبدالله بن مساعد بن عبدالعزيز",
+        ),
+        (
+            "زار وزير الخارجية سامر خليل الحداد مدينة طرابلس أمس.",
+            "وقال سامر خليل إن «العلاقات بين البلدين ستتطور في السنوات المقبلة».",
+            "سامر خليل الحداد",
+        ),
+    ],
+)
+def test_a_speaker_named_in_part_gets_the_complete_name_the_article_gives(
+    introduction: str, quoted: str, speaker: str
+) -> None:
+    assert [q.speaker for q in find_quotes([introduction, quoted])] == [speaker]
