@@ -21,7 +21,7 @@ from pathlib import Path
 
 from akhbar import evaluation_dates
 from akhbar.boilerplate import segment
-from akhbar.extract.quotes import _same_person, find_quotes
+from akhbar.extract.quotes import find_quotes, same_person
 from akhbar.extract.structure import extract_structure
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.ingest.text_files import split_headline
@@ -198,7 +198,7 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
                 right = speaker is None
             else:
                 name = text[gold_speaker[0] : gold_speaker[1]].replace('"', "")
-                right = bool(speaker) and _same_person(speaker, name)
+                right = bool(speaker) and same_person(speaker, name)
             if right:
                 speakers.tp += 1
             else:

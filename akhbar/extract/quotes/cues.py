@@ -1,0 +1,213 @@
+"""Reporting cues of a quote: a verb, participle or attribution before it, a verb or attribution
+after it, the caption of an embedded post; each with its raw subject cut by speakers.py."""
+
+from __future__ import annotations
+
+import re
+
+from akhbar.extract.quotes.marks import _SENTENCE_BREAK, _mask_utterances
+from akhbar.extract.quotes.patterns import (
+    _MASK,
+    _PARTICIPLE,
+    _REJECT,
+    _VERB,
+    _VERB_STEMS_RE,
+    _WORD_START,
+    _loose,
+    _Spans,
+    _verb_pattern,
+)
+from akhbar.extract.quotes.speakers import (
+    _ENDS_SUBJECT,
+    _PREPOSITION,
+    MAX_APPOSITION_WORDS,
+    _clean_speaker,
+    _role_and_name,
+)
+
+_ATTRIBUTION = re.compile(
+    rf"{_WORD_START}[وف]?(?P<verb>{_loose('بحسب')}|{_loose('حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
+    rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+"
+    # "بحسب ما ذكرته X"
+    rf"(?:{_loose('ما')}\s+(?:{_verb_pattern()}|{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"
+    rf"(?P<speaker>[^،,:؛\"«“(]+)"
+)
+
+# "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
+_REPORTED = re.compile(
+    rf"{_WORD_START}[وف]?(?P<verb>نقل[ت]?)\s+(?:[^،,:؛\"«“]+?\s+)?عن\s+(?P<speaker>[^،,:؛\"«“]+?)\s+{_loose('قول')}\S*"
+)
+
+# What separates a verb's subject from the reported content.
+_COMPLEMENT = re.compile(
+    rf"(?:\s|،|,)+(?:(?:{_loose('إلى')}|{_loose('على')})\s+)?(?:{_loose('أن')}|{_loose('إن')}|{_loose('أنه')}|{_loose('إنه')}"
+    rf"|{_loose('أنها')}|{_loose('أنهم')}|{_loose('قوله')}|{_loose('بأن')}|{_loose('بأنه')}|{_loose('بأنها')})(?![\u0621-\u064a])|\s*[:：]"
+)
+
+# The first words of an object, not of a name, when a verb runs straight into a quote:
+# "أكدت عدم وجود «…»", "أعلن رفضه «…»".
+_OBJECT_START = re.compile(
+    rf"^(?:{_loose('عدم')}|{_loose('ضرورة')}|{_loose('أهمية')}|{_loose('رفض')}\S*|{_loose('دعم')}\S*"
+    rf"|{_loose('وجود')}|{_loose('استعداد')}\S*|{_loose('أن')}|{_loose('إن')}|بـ?|لـ?)(?:\s|$)"
+)
+
+MAX_BARE_SPEAKER_WORDS = 3  # a name a verb runs straight into a quote with: "وأكد بينيتيز «…»"
+
+_FRONT = re.compile(rf"^\s*(?:[وف]?{_loose('كان')}(?:ت)?\s+)?")
+
+_BEFORE_VERB = re.compile(rf"\s+(?:{_loose('قد')}|{_loose('فقد')}|{_loose('لقد')})\s*$")
+
+
+def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
+    """The subject written before its verb at the start of the sentence: "وكان رئيس المكتب،
+    فلان الفلاني، قد أكد …", "فلان أكد …". Only the whole stretch before the verb counts."""
+    front = _FRONT.match(pre)
+    start = front.end() if front else 0
+    clause = _BEFORE_VERB.sub("", pre[start:])
+    if not clause.strip() or _MASK in clause or len(clause.split()) > MAX_APPOSITION_WORDS:
+        return None
+    if _VERB.search(clause) or _PARTICIPLE.search(clause):
+        return None
+    named = _role_and_name(clause)
+    if named:
+        return named
+    if re.search(r"[،,:؛]", clause.strip().rstrip("،,")):
+        return None
+    speaker = _clean_speaker(clause, at + start, spans)
+    whole = " ".join(re.sub(r"[\"«»“”]", " ", clause).split()).rstrip("،,")
+    if not isinstance(speaker, str) or speaker != whole:
+        return None  # only a clause that is all subject
+    begin, end = at + start, at + start + len(clause)
+    if not any(label in ("PER", "ORG") and begin <= s < end for s, _, label, _ in spans):
+        return None  # a name, not a fronted noun ("الأمر", "هذا")
+    return speaker
+
+
+def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str, object, bool]]:
+    """(position, verb, speaker, is_continuation) of every cue in `context`. Earlier
+    utterances in it are masked: their verbs and words are not cues."""
+    context = _mask_utterances(context)
+    candidates: list[tuple[int, str, object, bool]] = []
+    for match in _VERB.finditer(context):
+        after = context[match.end() :]
+        here = at + match.end()
+        complement = _COMPLEMENT.search(after)
+        if complement is None:
+            # "وأكد بينيتيز «…»": a short name runs into the quote; "أكدت عدم وجود «…»": an
+            # object does, and nobody is named here.
+            bare = _clean_speaker(after.rstrip(" ـ"), here, spans)
+            if isinstance(bare, str) and (
+                _role_and_name(after)
+                or (
+                    len(bare.split()) <= MAX_BARE_SPEAKER_WORDS
+                    and not _OBJECT_START.match(bare)
+                    and not bare.startswith("ال")
+                )
+            ):
+                candidates.append((match.start(), match.group("verb"), bare, False))
+            else:
+                fronted = _fronted_subject(context[: match.start()], at, spans)
+                candidates.append((match.start(), match.group("verb"), fronted, fronted is None))
+            continue
+        speaker = _clean_speaker(after[: complement.start()], here, spans)
+        if speaker is None:
+            speaker = _fronted_subject(context[: match.start()], at, spans)
+        candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
+    for match in _PARTICIPLE.finditer(context):
+        # "أكد X أن …، مشيراً إلى أن «…»": the participle's subject is the sentence's speaker
+        named = [c for c in candidates if c[0] < match.start() and isinstance(c[2], str)]
+        subject = max(named, key=lambda c: c[0])[2] if named else None
+        candidates.append((match.start(), match.group("verb"), subject, subject is None))
+    for pattern in (_ATTRIBUTION, _REPORTED):
+        for match in pattern.finditer(context):
+            speaker = _clean_speaker(match.group("speaker"), at + match.start("speaker"), spans)
+            candidates.append((match.start(), match.group("verb").strip(), speaker, speaker is None))
+    return candidates
+
+
+def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None, bool] | None:
+    """(verb, speaker, is_continuation) for the nearest cue before a quote in its sentence;
+    `context` starts at offset `at` of the paragraph whose entity spans are `spans`."""
+    candidates = _cues(context, at, spans)
+    if not candidates:
+        return None
+    position, verb, speaker, continuation = max(candidates, key=lambda c: c[0])
+    if speaker is _REJECT:
+        return None
+    if continuation and speaker is None:
+        # "حذر فلان من …، وقال إن «…»": the sentence's earlier subject
+        named = [c for c in candidates if c[0] < position and isinstance(c[2], str)]
+        if named:
+            speaker = max(named, key=lambda c: c[0])[2]
+    return verb, speaker, continuation  # type: ignore[return-value]
+
+
+# Compiled once: built per call, these large patterns were evicted from re's cache by the
+# per-speaker patterns below and compiled again (about 5% of extraction).
+_CUES_AFTER = (
+    re.compile(
+        rf"\s*[،,]?\s*(?:(?:{_loose('كما')}|{_loose('حسبما')}|{_loose('بحسب ما')})\s+)?(?:{_VERB.pattern})"
+        rf"(?:\s+(?P<speaker>[^،,.:؛\"«“\n]+)|(?=\s*(?:[.،,؛]|$)))"
+    ),
+    # "«…»، وفقاً للبيان" / "«…»، طبقاً لما قاله X": ل + the article contracts to "لل"
+    re.compile(
+        rf"\s*[،,]?\s*[وف]?(?P<verb>(?:{_loose('وفق')}|{_loose('طبق')})[اً]*)\s+ل(?:ـ\s*|(?=ل))?"
+        rf"(?:{_loose('ما')}\s+\S+\s+)?(?P<speaker>[^،,.:؛\"«“\n]+)"
+    ),
+    re.compile(rf"\s*[،,]?\s*{_ATTRIBUTION.pattern}"),
+    # "«…»، على حد تعبير X" ("على حد تعبيره": the previous speaker)
+    re.compile(
+        rf"\s*[،,]?\s*(?P<verb>{_loose('على حد')})\s+(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')})"
+        rf"(?:\s+(?P<speaker>[^،,.:؛\"«“\n]+)|\S*)"
+    ),
+)
+
+
+def _cue_after(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None] | None:
+    """A verb or attribution right after the quote: «…»، قال X / «…»، بحسب X."""
+    for pattern in _CUES_AFTER:
+        match = pattern.match(context)
+        if match:
+            if match.group("speaker") is None:  # "«…»، قال." / "على حد تعبيره": no subject
+                return (match.group("verb") or "").strip(), None
+            raw = match.group("speaker")
+            if pattern is _CUES_AFTER[1] and raw.startswith("ل"):
+                raw = "ا" + raw  # "للبيان" → "البيان"
+            speaker = _clean_speaker(raw, at + match.start("speaker"), spans)
+            return None if speaker is _REJECT else (match.group("verb").strip(), speaker)  # type: ignore[return-value]
+    return None
+
+
+# Where the caption of an embedded post ends: its link, a handle or a web address.
+_POST_END = re.compile(r"pic\.twitter|https?://|www\.|@[A-Za-z_]|\s{3,}")
+
+MAX_CAPTION_WORDS = 20
+
+
+def _caption(paragraph: str, start: int, end: int, spans: _Spans) -> str | object | None:
+    """The speaker of an embedded post whose text opens the paragraph and whose caption names
+    who said it: "«…» مراسل #الميادين في #غزة فلان الفلاني #هاشتاغ pic.twitter.com/…" → the
+    name (a role before it resolves as after a verb). `_REJECT` when the quote is no post's."""
+    if re.search(r"[\w]", paragraph[:start]):
+        return _REJECT  # the quote does not open the paragraph
+    cut = _POST_END.search(paragraph, end)
+    stop = cut.start() if cut else len(paragraph)
+    lead = re.match(r"[\s.…،,:|\-–—]*", paragraph[end:stop])
+    at = end + (lead.end() if lead else 0)
+    tokens = list(re.finditer(r"\S+", paragraph[at:stop]))
+    while tokens and "#" in tokens[-1].group():  # the hashtags that close a post
+        token = tokens.pop()
+        if not token.group().startswith("#"):
+            stop = at + token.start() + token.group().index("#")
+            tokens.append(token)
+            break
+        stop = at + token.start()
+    caption = paragraph[at:stop].replace("#", " ")
+    words = caption.split()
+    if not words or len(words) > MAX_CAPTION_WORDS or _SENTENCE_BREAK.search(caption + " "):
+        return _REJECT
+    if cut is None and stop == len(paragraph.rstrip()) and "#" not in paragraph[end:]:
+        return _REJECT  # prose, not a post: a post carries its link or hashtags
+    if _ENDS_SUBJECT.match(words[0]) or _PREPOSITION.match(caption.strip() + " "):
+        return _REJECT
+    return _clean_speaker(caption, at, spans)

@@ -1,0 +1,343 @@
+"""The subject of a cue cut to a speaker: up to its first comma, without the prepositional phrases
+after it, its boundaries set by entity spans; roles, titles, and the names after roles."""
+
+from __future__ import annotations
+
+import re
+
+from akhbar.extract.quotes.patterns import (
+    _HARAKAT,
+    _MASK,
+    _REJECT,
+    _VERB,
+    _WORD_START,
+    _loose,
+    _participle_pattern,
+    _Spans,
+)
+
+_PRONOUNS = {"هو", "هي", "هم", "إنه", "أنه", "أنها"}
+
+MAX_SPEAKER_WORDS = 8
+
+_PREPOSITION = re.compile(
+    rf"^[وف]?(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')})\s"
+)
+
+_PRONOUN_OBJECT = re.compile(
+    rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها|لي|لنا|لهم|منه|منها)\s+"
+)
+
+# Heads of the outlets a remark is made to ("لوكالة", "لصحيفة"): after ل, an addressee.
+_MEDIA = (
+    rf"(?:{_loose('صحيفة')}|{_loose('وكالة')}|{_loose('قناة')}|{_loose('شبكة')}|{_loose('موقع')}|{_loose('إذاعة')}"
+    rf"|{_loose('تلفزيون')}|{_loose('مجلة')}|{_loose('برنامج')})(?![\u0621-\u064a])"
+)
+
+_SPEAKER_END = re.compile(
+    rf"\s+(?:{_loose('في')}|{_loose('خلال')}|{_loose('أمس')}|{_loose('اليوم')}|{_loose('أمام')}|{_loose('عبر')}"
+    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|{_loose('من')}|{_loose('مع')}|{_loose('لدى')}|{_loose('حول')}"
+    rf"|{_loose('منذ')}|{_loose('ضد')}|{_loose('عند')}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+|ل{_MEDIA})(?:\s.*)?$"
+)
+
+# "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
+_SELF_REFERENCE = re.compile(
+    rf"^(?:ب|بال|ال)?(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$"
+)
+
+# "أكدوا في بيان أن …": a frame of speech, not a speaker.
+_SPEECH_FRAME = re.compile(
+    rf"^(?:{_loose('في')}|{_loose('خلال')}|{_loose('عبر')})\s+(?:{_loose('بيان')}|{_loose('تصريح')}|{_loose('حديث')}"
+    rf"|{_loose('مقابلة')}|{_loose('كلمة')}|{_loose('مؤتمر')}|{_loose('رسالة')}|{_loose('منشور')}|{_loose('تغريدة')})"
+)
+
+# "اختتم كلامه", "تابع حديثها": the object is the speaker's own speech.
+_OWN_SPEECH = re.compile(
+    rf"^(?:{_loose('كلام')}|{_loose('حديث')}|{_loose('أعمال')}|{_loose('تصريح')}\S?|{_loose('كلمت')}"
+    rf"|{_loose('رسالت')}|{_loose('خطاب')}|{_loose('مداخلت')}|{_loose('مقال')}|{_loose('قائلا')}\S?)(?:ه|ها|هم|هما)?"
+    rf"(?:\s+(?:ب{_loose('القول')}|{_loose('قائلا')}\S?))?$"
+)
+
+# Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
+_NOT_SPEAKER_WORDS = frozenset(
+    "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
+    "وفقا وفقاً ووفقا ووفقاً حسب بحسب أيضا أيضاً كذلك بدوره بدورها بدورهم أمس اليوم غدا غداً "
+    "مساء مساءً صباح صباحاً حينها آنذاك لي لنا".split()
+)
+
+# "قال لـ«الشرق الأوسط»": the newspaper is spoken to; the speaker is the one already named.
+_ADDRESSEE = re.compile(rf"^(?:لـ?\s|ل{_MEDIA})")
+
+_ROLE_START = re.compile(
+    rf"^(?:{_loose('ال')})?(?:{_loose('متحدث')}|{_loose('ناطق')}|{_loose('رئيس')}|{_loose('وزير')}|{_loose('أمين')}"
+    rf"|{_loose('مدير')}|{_loose('سفير')}|{_loose('نائب')}|{_loose('قائد')}|{_loose('زعيم')}|{_loose('مسؤول')}"
+    rf"|{_loose('مستشار')}|{_loose('ممثل')}|{_loose('مندوب')}|{_loose('عضو')}|{_loose('محافظ')}|{_loose('مبعوث')}"
+    rf"|{_loose('قيادي')}|{_loose('ضابط')}|{_loose('خبير')}|{_loose('محلل')}|{_loose('مراسل')}|{_loose('باحث')}"
+    rf"|{_loose('مفوض')}|{_loose('منسق')}|{_loose('مساعد')}|{_loose('قاضي')}|{_loose('كبير')})"
+    r"(?:ة|ا|ان|ون|ين|و)?(?![\u0621-\u064a])"  # the word whole: not "ناطقي", a name
+)
+
+_NOT_NAME = re.compile(
+    rf"^(?:{_loose('اليوم')}|{_loose('أمس')}|{_loose('في')}|{_loose('خلال')}|{_loose('الذي')}|{_loose('التي')})"
+)
+
+# Where a subject ends: a relative or circumstantial clause ("X وهو أحد شهود العيان", "X الذي
+# سبق أن…", "X حيث…"), or a role in apposition after a name ("علي بلحاج الرئيس السابق لـ…").
+_SUBJECT_CLAUSE = re.compile(
+    rf"\s+(?:{_loose('وهو')}|{_loose('وهي')}|{_loose('الذي')}|{_loose('التي')}|{_loose('الذين')}|{_loose('حيث')}"
+    rf"|{_loose('عندما')}|{_loose('بعد')}|{_loose('دون')}|{_loose('بدون')})(?![\u0621-\u064a]).*$"
+    # "مسؤول رفض الكشف عن هويته", "مصدر طلب عدم ذكر اسمه": the description ends before it
+    rf"|\s+(?:{_loose('رفض')}|{_loose('طلب')}|{_loose('فضل')})\S*\s+(?:{_loose('عدم')}\s+)?(?:{_loose('الكشف')}|{_loose('ذكر')}).*$"
+)
+
+# A title right before a name: "رئيس مجلس إدارة المركز … الدكتور جمال أبو ظريفة" → from the title.
+_TITLE_AND_NAME = re.compile(
+    rf"(?:^|\s)(?P<name>(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}"
+    rf"|{_loose('الأستاذ')}|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')})"
+    rf"(?:\s+[^\s]+){{1,3}})$"
+)
+
+_TITLE = re.compile(
+    rf"^(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}|{_loose('الأستاذ')}"
+    rf"|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')}|{_loose('الملك')}|{_loose('الرئيس')}"
+    rf"|{_loose('د')}\.?)$"
+)
+
+_HONORIFIC = re.compile(
+    rf"^(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}|{_loose('الأستاذ')}|{_loose('د')}\.?)$"
+)
+
+# A word that ends a subject: a reporting verb or participle, or a conjunction-led verb or
+# pronoun ("ويضيف", "وهو").
+_ENDS_SUBJECT = re.compile(
+    rf"^(?:[وف]?(?:{_VERB.pattern[len(_WORD_START) :]}|(?:{_participle_pattern()})$)"
+    rf"|[وف](?:{_loose('هو')}|{_loose('هي')}|{_loose('هم')}|{_loose('ذلك')})$)"
+)
+
+# Words that cannot stand between a role and the name it belongs to ("قال الوزير خلال لقائه
+# نظيره X": X is not the speaker).
+_NOT_APPOSITION = re.compile(
+    rf"^(?:{_loose('خلال')}|{_loose('أمام')}|{_loose('مع')}|{_loose('إلى')}|{_loose('على')}|{_loose('عن')}"
+    rf"|{_loose('من')}|{_loose('بعد')}|{_loose('قبل')}|{_loose('لدى')}|{_loose('عبر')}|{_loose('نظير')}\S*"
+    rf"|{_loose('أمس')}|{_loose('اليوم')}|{_loose('إن')}|{_loose('أن')}|{_loose('الذي')}|{_loose('التي')}|لـ\S*)$"
+)
+
+# A preposition attached to a noun ("بتأكيد", "لدعم"), not a name's next word ("بن", "بو").
+_PROCLITIC_NOUN = re.compile(r"^[بل](?!ن$|و$|نت$)[\u0621-\u064a]{3,}$")
+
+MAX_APPOSITION_WORDS = 10  # "رئيس لجنة الخارجية والأمن في البرلمان X": a role's words before its name
+
+
+def _role_lead(lead: str) -> bool:
+    """Whether `lead` is a role or a description a name can follow in apposition: "رئيس
+    لجنة الخارجية في البرلمان", "المتحدث باسم الوزارة،", "الدكتور"."""
+    words = lead.replace("،", " ").replace(",", " ").split()
+    if not words or len(words) > MAX_APPOSITION_WORDS or re.search(r"[.:؛!?؟\"«»“”\n]", lead):
+        return False
+    if not (_ROLE_START.match(words[0]) or _TITLE.match(words[0]) or words[0].startswith("ال")):
+        return False
+    return not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words)
+
+
+def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
+    """The speaker's boundaries set by entity spans: a person named after a role is the name
+    ("رئيس المجلس زيد عمرو" → "زيد عمرو", a title kept), a name followed by a role or an
+    object ends with the name ("زيد المواطنين" → "زيد"), an organisation cut short is given
+    in full."""
+    if not spans:
+        return speaker
+    first = speaker.split()[0]
+    p = raw.find(first)
+    if p < 0:
+        return speaker
+    start, end = at + p, at + p + len(speaker)
+    region_end = at + p + len(re.split(f"[،,:؛({_MASK}]", raw[p:], maxsplit=1)[0])
+    if first[0] in "لب" and any(s == start + 1 for s, _, _, _ in spans):
+        return None  # "قالوا لـX", "بX": a prepositional phrase, the name after the proclitic
+    if not any(s < region_end and e > start and label == "PER" for s, e, label, _ in spans):
+        # "قال كبير الباحثين في المنظمة، فلان الفلاني": the name set off after the role
+        for s, _e, label, text in spans:
+            if s >= region_end and label == "PER":
+                gap = raw[region_end - at : s - at]
+                if re.fullmatch(r"\s*[،,]\s*(?:ال\S+\s+)?", gap) and not _PREPOSITION.match(speaker + " "):
+                    return text
+                break
+    for s, e, label, text in spans:
+        if e <= start or s >= region_end or label not in ("PER", "ORG"):
+            continue
+        if label == "ORG":
+            gap = raw[end - at : e - at]
+            if start <= s < end and e > end and not re.search(r"[،,:؛.\n]", gap):
+                return " ".join(re.sub(r"[\"«»“”]", " ", raw[p : e - at]).split())
+            return speaker
+        if s <= start:
+            rest = speaker[e - start :].split() if e < end else []
+            # "فلان بتأكيد", "فلان المواطنين": the name ends where a noun with the article or a
+            # preposition begins; any other word may be more of the name, kept
+            ends = rest and (
+                rest[0].startswith("ال") or _ROLE_START.match(rest[0]) or _PROCLITIC_NOUN.match(rest[0])
+            )
+            if rest and not ends:
+                return speaker  # the tagger kept only part of the name
+            return text if s == start else speaker
+        lead = raw[p : s - at]
+        if _role_lead(lead):
+            return text  # without the honorific or the role before it
+        return speaker
+    return speaker
+
+
+def _role_and_name(raw: str) -> str | None:
+    """ "المتحدث باسم الرئاسة، دميتري بيسكوف، اليوم …" → the name after the role."""
+    parts = [p.strip() for p in re.split(r"[،,]", raw)]
+    if len(parts) >= 2 and _ROLE_START.match(parts[0]) and _role_lead(parts[0]) and parts[1]:
+        name = parts[1]
+        if (
+            len(name.split()) <= 3
+            and not _ROLE_START.match(name)
+            and not _NOT_NAME.match(name)
+            and not _PREPOSITION.match(name + " ")
+            and not re.match(r"^(?:لل|لـ|بال|بـ|و)", name)
+        ):
+            return name
+    return None
+
+
+def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
+    """The subject after a verb: up to the first comma, without the prepositional phrases
+    that follow it, its boundaries set by the entity spans of the paragraph (`raw` starts at
+    offset `at`). None when there is no subject (a continuation), `_REJECT` when what
+    follows the verb is not a speaker at all ("كتب على اللافتات")."""
+    speaker = _subject(raw)
+    if isinstance(speaker, str):
+        speaker = _by_entities(speaker, raw, at, spans)
+    if isinstance(speaker, str):
+        clause = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0]
+        if not any(label == "PER" and at <= s < at + len(clause) for s, _, label, _ in spans):
+            if _role_only(speaker):
+                return _name_after_place(clause) or speaker
+    return speaker
+
+
+def _name_after_role(speaker: str) -> str | None:
+    """When the entity tagger finds no person, the name a role runs into: "وزير الخارجية
+    فلان الفلاني" → "فلان الفلاني". The name is the words at the end without the article, after
+    a role whose last word has it (so "رئيس وزراء البلد" stays whole)."""
+    words = speaker.split()
+    if len(words) < 3 or not (_PERSON_LEAD.match(words[0]) or _TITLE.match(words[0])):
+        return None
+    k = len(words)
+    while k > 0 and not words[k - 1].startswith("ال") and not _ROLE_START.match(words[k - 1]):
+        k -= 1
+    name = words[k:]
+    if not (2 <= len(name) <= MAX_FALLBACK_NAME_WORDS) or not words[k - 1].startswith("ال"):
+        return None
+    if any(not re.fullmatch(r"[\u0621-\u064a\u064b-\u0652]+", w) or _PROCLITIC_NOUN.match(w) for w in name):
+        return None
+    if any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in name):
+        return None
+    return " ".join(name)
+
+
+def _role_only(speaker: str) -> bool:
+    """A role or description with no name in it: "مراسل الميادين", "الصحافي"."""
+    return all(w.startswith("ال") or _ROLE_START.match(w) or _TITLE.match(w) for w in speaker.split())
+
+
+# Prepositions of place and affiliation that a role's words may carry before the name:
+# "مراسل الميادين في غزة فلان", "عضو الكتلة للمقاومة في البرلمان فلان".
+_PLACE_PREPOSITION = re.compile(rf"^(?:{_loose('في')}|{_loose('من')}|لـ|ل(?=ل)\S+|لـ\S+)$")
+
+MAX_FALLBACK_NAME_WORDS = 4
+
+# What a person's description starts with: a role, or a noun of occupation ("الصحافي", "الكاتب").
+_PERSON_LEAD = re.compile(
+    rf"^(?:{_ROLE_START.pattern[1:]}|(?:{_loose('ال')})?(?:{_loose('صحافي')}|{_loose('صحفي')}|{_loose('كاتب')}"
+    rf"|{_loose('ناشط')}|{_loose('طبيب')}|{_loose('محامي')}|{_loose('أستاذ')}|{_loose('مؤرخ')}|{_loose('شاعر')}"
+    rf"|{_loose('أسير')}|{_loose('مواطن')}|{_loose('نائب')}|{_loose('مذيع')}|{_loose('إعلامي')})(?:ة)?(?![\u0621-\u064a]))"
+)
+
+
+def _name_after_place(clause: str) -> str | None:
+    """When the entity tagger finds no person, the name after a role's place phrase: the
+    words after the last "في/من/لـ X" (X and its nouns with the article skipped), if the role
+    before them is one a name follows in apposition and they look like a name."""
+    words = clause.split()
+    cuts = [i for i, w in enumerate(words) if _PLACE_PREPOSITION.match(w)]
+    for cut in reversed(cuts):
+        j = cut + (1 if words[cut] in ("في", "من") or words[cut] == "لـ" else 0) + 1
+        if words[cut].startswith(("لل", "لـ")) and words[cut] != "لـ":
+            j = cut + 1
+        while j < len(words) and words[j].startswith("ال"):
+            j += 1
+        name = words[j:]
+        if not name:
+            continue
+        # a further place phrase after the name ends it: "فلان من رام الله", "فلان لـ الميادين"
+        for k, w in enumerate(name):
+            if _PLACE_PREPOSITION.match(w) or _PREPOSITION.match(w + " "):
+                name = name[:k]
+                break
+        text = " ".join(name)
+        if (
+            2 <= len(name) <= MAX_FALLBACK_NAME_WORDS
+            and _PERSON_LEAD.match(words[0])
+            and all(
+                re.fullmatch(r"[\u0621-\u064a\u064b-\u0652]+", w) and not _PROCLITIC_NOUN.match(w)
+                for w in name
+            )
+            and not name[0].startswith("ال")
+            and not _ROLE_START.match(name[0])
+            and not _NOT_NAME.match(text)
+            and not re.search(r"[\d_@]", text)
+            and not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in name)
+            and _role_lead(" ".join(words[:j]))
+        ):
+            return text
+    return None
+
+
+def _subject(raw: str):
+    named = _role_and_name(raw)
+    if named:
+        return named
+    # Quote marks stay: names are often quoted ("وكالة \"بلومبرغ\"") and are kept, unquoted.
+    text = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0].strip()
+    # a name in quote marks ends the speaker: "وكالة «شينخوا» الصينية" → "وكالة شينخوا"
+    quoted = re.match(r"^\s*[\"«“]([^\"»”]+)[\"»”]", text)
+    if quoted and not _PREPOSITION.match(quoted.group(1) + " "):
+        return " ".join(quoted.group(1).split())  # "وقالت «جمعية … في الساحل» إن": all of it
+    text = re.sub(r"^([^\"«“]*[\"«“][^\"»”]+[\"»”]).*$", r"\1", text)
+    text = " ".join(re.sub(r"[\"«»“”]", " ", text).split())
+    text = _PRONOUN_OBJECT.sub("", text)
+    if _ADDRESSEE.match(text) or all(re.sub(_HARAKAT, "", w) in _NOT_SPEAKER_WORDS for w in text.split()):
+        return None
+    if not text or text in _PRONOUNS or _SELF_REFERENCE.match(text) or _SPEECH_FRAME.match(text):
+        return None
+    if _OWN_SPEECH.match(text):
+        return None  # "واختتم كلامه «…»": the speaker's own words, a continuation
+    if _PREPOSITION.match(text + " "):
+        return _REJECT
+    text = _SUBJECT_CLAUSE.sub("", text).strip()
+    words = text.split()
+    for i, word in enumerate(words[1:], start=1):
+        if _ENDS_SUBJECT.match(word):  # "وختم X قائلاً", "X ويضيف": a verb ends the subject
+            text = " ".join(words[:i])
+            break
+    words = text.split()
+    named_first = not _ROLE_START.match(words[0]) and not words[0].startswith("ال") if words else False
+    for i, word in enumerate(words[1:], start=1):
+        if _ROLE_START.match(word) and (word.startswith("ال") or (named_first and i >= 2)):
+            text = " ".join(words[:i])  # a role in apposition after the name
+            break
+    ended = _SPEAKER_END.sub("", text).strip()
+    titled = _TITLE_AND_NAME.search(ended) or _TITLE_AND_NAME.search(text)
+    text = titled.group("name") if titled else ended
+    words = text.split()
+    if not words or len(words) > MAX_SPEAKER_WORDS or not re.search(r"[^\W\d_]", text):
+        return _REJECT
+    if re.search(r"[؟?!]", text) or text.startswith("لل"):
+        return _REJECT  # a question or an addressee ("للصحفيين"), not a speaker
+    if len(words) >= 3 and _HONORIFIC.match(words[0]):
+        text = " ".join(words[1:])  # the name without "الدكتور", "الشيخ"
+    return text.rstrip(".")
