@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/train_ner.py --cv 5 --shuffled-cv   # also shuffled-sentence folds
     .venv/bin/python benchmarks/train_ner.py --cv 0          # only the shipped models
     .venv/bin/python benchmarks/train_ner.py --build-gazetteer
+    .venv/bin/python benchmarks/train_ner.py --cv 5 --no-model --self-train 10000  # lever 4 (not shipped)
 
 The corpus (`../shared/corpus/ner/anercorp_train.txt`, one "token TAG" per line, no sentence
 breaks) is re-tokenized with the tagger's own tokenizer and cut into pseudo-sentences at
