@@ -23,6 +23,20 @@ def count_words(sents: Iterable[Sequence[str]]) -> dict[str, int]:
     return counts
 
 
+def confident(tags: Sequence[str], probability: float, threshold: float) -> bool:
+    """Self-training (lever 4 of issue 17): keep a machine-tagged sentence as training data
+    when the CRF's probability of its whole label sequence reaches `threshold` and it has at
+    least one entity (all-O sentences would only teach the model to say O)."""
+    return probability >= threshold and any(t != "O" for t in tags)
+
+
+def evenly_spaced(n_items: int, n: int) -> list[int]:
+    """`n` indexes spread evenly over `n_items` (all of them when `n >= n_items`)."""
+    if n >= n_items:
+        return list(range(n_items))
+    return [i * n_items // n for i in range(n)]
+
+
 def write_word_counts(path: Path, counts: dict[str, int]) -> None:
     """The frequency classes (not the counts) of the forms seen at least twice, sorted."""
     lines = sorted(f"{form}\t{frequency_class(c)}" for form, c in counts.items() if c >= 2)

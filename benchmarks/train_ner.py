@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/train_ner.py --cv 5 --shuffled-cv   # also shuffled-sentence folds
     .venv/bin/python benchmarks/train_ner.py --cv 0          # only the shipped models
     .venv/bin/python benchmarks/train_ner.py --build-gazetteer
+    .venv/bin/python benchmarks/train_ner.py --cv 5 --no-model --self-train 10000  # lever 4 (not shipped)
 
 The corpus (`../shared/corpus/ner/anercorp_train.txt`, one "token TAG" per line, no sentence
 breaks) is re-tokenized with the tagger's own tokenizer and cut into pseudo-sentences at
@@ -61,9 +62,13 @@ from akhbar.extract.entities import (  # noqa: E402
     split_token,
     word_clusters,
 )
+from akhbar.extract.entities.tokens import tokenize_with_breaks  # noqa: E402
+from benchmarks.ner_clusters import texts  # noqa: E402
 from benchmarks.ner_training import (  # noqa: E402
+    confident,
     count_words,
     document_labels,
+    evenly_spaced,
     mention_labels,
     needs_second_pass,
     propagate_labels,
@@ -152,17 +157,60 @@ def folds(sents: list[Sentence], k: int) -> list[tuple[int, int]]:
 _CLUSTERS: list[dict[str, tuple[str, ...]] | None] = [None]
 
 
-def train(sents: list[Sentence], model_path: Path, params: dict) -> None:
+def train(sents: list[Sentence], model_path: Path, params: dict, extra: list[Sentence] | None = None) -> None:
     """The first-pass CRF on sentences; the word counts of those sentences go beside it
-    (`WORD_COUNTS`), where `EntityTagger` finds them."""
+    (`WORD_COUNTS`), where `EntityTagger` finds them. `extra` (machine-tagged sentences,
+    `--self-train`) are trained on too but not counted: `fq=` stays a statistic of the
+    labelled data, as at inference."""
     counts = count_words(toks for toks, _ in sents)
     write_word_counts(model_path.with_name(WORD_COUNTS), counts)
     featurizer = Featurizer(counts, clusters=_CLUSTERS[0])
     trainer = pycrfsuite.Trainer(algorithm="lbfgs", verbose=False)
     trainer.set_params(params)
-    for toks, tags in sents:
+    for toks, tags in [*sents, *(extra or [])]:
         trainer.append(featurizer.sequence(toks), tags)
     trainer.train(str(model_path))
+
+
+# Self-training (`--self-train N`, lever 4 of issue 17): a fixed sample of sentences of the
+# unlabelled shared news, and the sequence-probability threshold. Set before the pool forks.
+_UNLABELLED: list[list[str]] = []
+_SELF_THRESHOLD = [0.9]
+UNLABELLED_STRIDE = 8  # every 8th eligible sentence is a candidate; N are spread over those
+UNLABELLED_LENGTHS = (8, 60)
+
+
+def unlabelled_sentences(n: int) -> list[list[str]]:
+    """`n` sentences of the unlabelled news (`benchmarks/ner_clusters.texts`, fixed order),
+    cut like the tagger cuts articles, 8–60 tokens: every `UNLABELLED_STRIDE`-th such
+    sentence, then `n` evenly spaced over those, so every source contributes."""
+    lo, hi = UNLABELLED_LENGTHS
+    pool: list[list[str]] = []
+    seen = 0
+    for text in texts():
+        toks = [text[a:b] for a, b in tokenize_with_breaks(text)]
+        for a, b in sentences(toks):
+            if lo <= b - a <= hi:
+                if seen % UNLABELLED_STRIDE == 0:
+                    pool.append(toks[a:b])
+                seen += 1
+    return [pool[i] for i in evenly_spaced(len(pool), n)]
+
+
+def pseudo_labelled(sents: list[Sentence], model_path: Path, threshold: float) -> list[Sentence]:
+    """The unlabelled sample tagged by the first-pass model at `model_path` (trained on
+    `sents`), keeping the sentences `confident` accepts, with their predicted labels."""
+    featurizer = Featurizer(count_words(toks for toks, _ in sents), clusters=_CLUSTERS[0])
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model_path))
+    kept: list[Sentence] = []
+    for toks in _UNLABELLED:
+        tagger.set(featurizer.sequence(toks))
+        tags = tagger.tag()
+        if confident(tags, tagger.probability(tags), threshold):
+            kept.append((toks, tags))
+    tagger.close()
+    return kept
 
 
 def doc_blocks(n: int) -> list[tuple[int, int]]:
@@ -200,7 +248,12 @@ def _stage1_job(job: tuple[Ranges, Ranges, dict, str | None]) -> list[list[str]]
     train_ranges, test_ranges, params, keep = job
     with tempfile.TemporaryDirectory() as tmp:
         model = Path(keep) if keep else Path(tmp) / "stage1.crfsuite"
-        train(_select(train_ranges), model, params)
+        sents = _select(train_ranges)
+        train(sents, model, params)
+        if keep and _UNLABELLED:  # self-training: only the model that tags the test part
+            extra = pseudo_labelled(sents, model, _SELF_THRESHOLD[0])
+            print(f"self-training: kept {len(extra)} of {len(_UNLABELLED)} sentences", flush=True)
+            train(sents, model, params, extra)
         tagger = EntityTagger(model, None, _CLUSTERS[0])
         return [tagger.tag_document([toks])[0] for toks, _ in _select(test_ranges)]
 
@@ -468,6 +521,20 @@ def main() -> None:
         "--no-clusters", action="store_true", help="no word-cluster features (word_clusters.tsv)"
     )
     parser.add_argument("--clusters", type=Path, help="another word-cluster table (trying one)")
+    parser.add_argument(
+        "--self-train",
+        type=int,
+        default=0,
+        metavar="N",
+        help="self-training: tag N unlabelled news sentences with each first-pass model and"
+        " retrain it on the confident ones with an entity (0: off)",
+    )
+    parser.add_argument(
+        "--self-threshold",
+        type=float,
+        default=_SELF_THRESHOLD[0],
+        help="sequence probability a machine-tagged sentence needs (--self-train)",
+    )
     parser.add_argument("--build-gazetteer", action="store_true", help="rewrite gazetteer_cldr.tsv from CLDR")
     args = parser.parse_args()
     if args.build_gazetteer:
@@ -485,6 +552,14 @@ def main() -> None:
         _CLUSTERS[0] = word_clusters(args.clusters)
     t0 = time.perf_counter()
     result = None
+    if args.self_train:
+        _SELF_THRESHOLD[0] = args.self_threshold
+        _UNLABELLED[:] = unlabelled_sentences(args.self_train)
+        n_unl = sum(map(len, _UNLABELLED))
+        print(
+            f"self-training sample: {len(_UNLABELLED)} sentences, {n_unl} tokens,"
+            f" threshold {args.self_threshold} ({time.perf_counter() - t0:.0f} s)"
+        )
     _SENTS[:] = load_sentences(args.corpus)
     n_tokens = sum(len(t) for t, _ in _SENTS)
     print(f"corpus: {args.corpus.name}: {n_tokens} tokens, {len(_SENTS)} pseudo-sentences")
