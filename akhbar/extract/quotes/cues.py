@@ -13,6 +13,7 @@ from akhbar.extract.quotes.patterns import (
     _VERB,
     _VERB_STEMS_RE,
     _WORD_START,
+    _either,
     _loose,
     _Spans,
     _verb_pattern,
@@ -26,10 +27,10 @@ from akhbar.extract.quotes.speakers import (
 )
 
 _ATTRIBUTION = re.compile(
-    rf"{_WORD_START}[وف]?(?P<verb>{_loose('بحسب')}|{_loose('حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
+    rf"{_WORD_START}[وف]?(?P<verb>{_either('بحسب حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
     rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+"
     # "بحسب ما ذكرته X"
-    rf"(?:{_loose('ما')}\s+(?:{_verb_pattern()}|{_VERB_STEMS_RE}|{_loose('أورد')}|{_loose('نشر')}|{_loose('نقل')})\S*\s+)?"
+    rf"(?:{_loose('ما')}\s+(?:{_verb_pattern()}|{_VERB_STEMS_RE}|{_either('أورد نشر نقل')})\S*\s+)?"
     rf"(?P<speaker>[^،,:؛\"«“(]+)"
 )
 
@@ -40,22 +41,22 @@ _REPORTED = re.compile(
 
 # What separates a verb's subject from the reported content.
 _COMPLEMENT = re.compile(
-    rf"(?:\s|،|,)+(?:(?:{_loose('إلى')}|{_loose('على')})\s+)?(?:{_loose('أن')}|{_loose('إن')}|{_loose('أنه')}|{_loose('إنه')}"
-    rf"|{_loose('أنها')}|{_loose('أنهم')}|{_loose('قوله')}|{_loose('بأن')}|{_loose('بأنه')}|{_loose('بأنها')})(?![\u0621-\u064a])|\s*[:：]"
+    rf"(?:\s|،|,)+(?:(?:{_either('إلى على')})\s+)?"
+    rf"(?:{_either('أن إن أنه إنه أنها أنهم قوله بأن بأنه بأنها')})(?![\u0621-\u064a])|\s*[:：]"
 )
 
 # The first words of an object, not of a name, when a verb runs straight into a quote:
 # "أكدت عدم وجود «…»", "أعلن رفضه «…»".
 _OBJECT_START = re.compile(
-    rf"^(?:{_loose('عدم')}|{_loose('ضرورة')}|{_loose('أهمية')}|{_loose('رفض')}\S*|{_loose('دعم')}\S*"
-    rf"|{_loose('وجود')}|{_loose('استعداد')}\S*|{_loose('أن')}|{_loose('إن')}|بـ?|لـ?)(?:\s|$)"
+    rf"^(?:{_either('عدم ضرورة أهمية')}|{_loose('رفض')}\S*|{_loose('دعم')}\S*"
+    rf"|{_loose('وجود')}|{_loose('استعداد')}\S*|{_either('أن إن')}|بـ?|لـ?)(?:\s|$)"
 )
 
 MAX_BARE_SPEAKER_WORDS = 3  # a name a verb runs straight into a quote with: "وأكد بينيتيز «…»"
 
 _FRONT = re.compile(rf"^\s*(?:[وف]?{_loose('كان')}(?:ت)?\s+)?")
 
-_BEFORE_VERB = re.compile(rf"\s+(?:{_loose('قد')}|{_loose('فقد')}|{_loose('لقد')})\s*$")
+_BEFORE_VERB = re.compile(rf"\s+(?:{_either('قد فقد لقد')})\s*$")
 
 
 def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
@@ -146,18 +147,18 @@ def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str
 # per-speaker patterns below and compiled again (about 5% of extraction).
 _CUES_AFTER = (
     re.compile(
-        rf"\s*[،,]?\s*(?:(?:{_loose('كما')}|{_loose('حسبما')}|{_loose('بحسب ما')})\s+)?(?:{_VERB.pattern})"
+        rf"\s*[،,]?\s*(?:(?:{_either('كما حسبما بحسب ما')})\s+)?(?:{_VERB.pattern})"
         rf"(?:\s+(?P<speaker>[^،,.:؛\"«“\n]+)|(?=\s*(?:[.،,؛]|$)))"
     ),
     # "«…»، وفقاً للبيان" / "«…»، طبقاً لما قاله X": ل + the article contracts to "لل"
     re.compile(
-        rf"\s*[،,]?\s*[وف]?(?P<verb>(?:{_loose('وفق')}|{_loose('طبق')})[اً]*)\s+ل(?:ـ\s*|(?=ل))?"
+        rf"\s*[،,]?\s*[وف]?(?P<verb>(?:{_either('وفق طبق')})[اً]*)\s+ل(?:ـ\s*|(?=ل))?"
         rf"(?:{_loose('ما')}\s+\S+\s+)?(?P<speaker>[^،,.:؛\"«“\n]+)"
     ),
     re.compile(rf"\s*[،,]?\s*{_ATTRIBUTION.pattern}"),
     # "«…»، على حد تعبير X" ("على حد تعبيره": the previous speaker)
     re.compile(
-        rf"\s*[،,]?\s*(?P<verb>{_loose('على حد')})\s+(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')})"
+        rf"\s*[،,]?\s*(?P<verb>{_loose('على حد')})\s+(?:{_either('تعبير قول وصف')})"
         rf"(?:\s+(?P<speaker>[^،,.:؛\"«“\n]+)|\S*)"
     ),
 )

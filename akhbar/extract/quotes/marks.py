@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from akhbar.extract.quotes.patterns import _MASK, _WORD_START, MIN_QUOTE_WORDS, _loose, _verb_pattern
+from akhbar.extract.quotes.patterns import _MASK, _WORD_START, MIN_QUOTE_WORDS, _either, _verb_pattern
 
 _QUOTE = re.compile(r"\"(?P<a>[^\"\n]+)\"|«(?P<b>[^«»\n]+)»|“(?P<c>[^“”\n]+)”")
 
 _SENTENCE_BREAK = re.compile(r"[.!?؟]\s")
 
-_THAT = re.compile(rf"\s*[،,]?\s*(?:{_loose('إن')}|{_loose('أن')}|{_loose('بأن')})(?![\u0621-\u064a])")
+_THAT = re.compile(rf"\s*[،,]?\s*(?:{_either('إن أن بأن')})(?![\u0621-\u064a])")
 
 _VERB_LAST = re.compile(rf"{_WORD_START}[وف]?(?:{_verb_pattern()})\s*$")
 

@@ -18,6 +18,11 @@ def _loose(word: str) -> str:
     return "".join(out)
 
 
+def _either(words: str) -> str:
+    """`_loose` of each space-separated word, as regex alternatives: "في خلال" → "في|خلال"."""
+    return "|".join(_loose(w) for w in words.split())
+
+
 # Reporting verbs in the perfect (3rd person masculine singular): the closed class of verbs of
 # saying, stating, asking, promising and warning that news prose attributes speech with. Words
 # that are as often a preposition, a noun or a passive ("بين", "عبر", "عقب", "رد", "أبرز", "كُتب على

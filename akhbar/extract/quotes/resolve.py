@@ -8,7 +8,15 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from akhbar.extract.quotes.cues import _cues
-from akhbar.extract.quotes.patterns import _HARAKAT, _VERB_STEMS_RE, Quote, _loose, _Spans, _verb_pattern
+from akhbar.extract.quotes.patterns import (
+    _HARAKAT,
+    _VERB_STEMS_RE,
+    Quote,
+    _either,
+    _loose,
+    _Spans,
+    _verb_pattern,
+)
 from akhbar.extract.quotes.speakers import (
     _ENDS_SUBJECT,
     _NOT_APPOSITION,
@@ -184,8 +192,8 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
 
 # Statements speak for whoever issued them: "وتابع البيان", "وقال تقرير أصدرته المنظمة".
 _STATEMENT = re.compile(
-    rf"^(?:{_loose('ال')})?(?:{_loose('بيان')}|{_loose('رسالة')}|{_loose('تغريدة')}|{_loose('منشور')}|{_loose('تقرير')}"
-    rf"|{_loose('إعلان')}|{_loose('مذكرة')})\S*(?:\s+(?:{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
+    rf"^(?:{_loose('ال')})?(?:{_either('بيان رسالة تغريدة منشور تقرير إعلان مذكرة')})\S*"
+    rf"(?:\s+(?:{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
 )
 
 

@@ -11,6 +11,7 @@ from akhbar.extract.quotes.patterns import (
     _REJECT,
     _VERB,
     _WORD_START,
+    _either,
     _loose,
     _participle_pattern,
     _Spans,
@@ -20,41 +21,31 @@ _PRONOUNS = {"هو", "هي", "هم", "إنه", "أنه", "أنها"}
 
 MAX_SPEAKER_WORDS = 8
 
-_PREPOSITION = re.compile(
-    rf"^[وف]?(?:{_loose('على')}|{_loose('في')}|{_loose('إلى')}|{_loose('عن')}|{_loose('من')})\s"
-)
+_PREPOSITION = re.compile(rf"^[وف]?(?:{_either('على في إلى عن من')})\s")
 
-_PRONOUN_OBJECT = re.compile(
-    rf"^(?:{_loose('عنه')}|{_loose('عنها')}|{_loose('فيه')}|{_loose('فيها')}|له|لها|لي|لنا|لهم|منه|منها)\s+"
-)
+_PRONOUN_OBJECT = re.compile(rf"^(?:{_either('عنه عنها فيه فيها')}|له|لها|لي|لنا|لهم|منه|منها)\s+")
 
 # Heads of the outlets a remark is made to ("لوكالة", "لصحيفة"): after ل, an addressee.
-_MEDIA = (
-    rf"(?:{_loose('صحيفة')}|{_loose('وكالة')}|{_loose('قناة')}|{_loose('شبكة')}|{_loose('موقع')}|{_loose('إذاعة')}"
-    rf"|{_loose('تلفزيون')}|{_loose('مجلة')}|{_loose('برنامج')})(?![\u0621-\u064a])"
-)
+_MEDIA = rf"(?:{_either('صحيفة وكالة قناة شبكة موقع إذاعة تلفزيون مجلة برنامج')})(?![\u0621-\u064a])"
 
+# Words after which a subject has ended: prepositions and times ("X في …", "X أمس").
+_ENDING_WORDS = "في خلال أمس اليوم أمام عبر على عن إلى من مع لدى حول منذ ضد عند"
 _SPEAKER_END = re.compile(
-    rf"\s+(?:{_loose('في')}|{_loose('خلال')}|{_loose('أمس')}|{_loose('اليوم')}|{_loose('أمام')}|{_loose('عبر')}"
-    rf"|{_loose('على')}|{_loose('عن')}|{_loose('إلى')}|{_loose('من')}|{_loose('مع')}|{_loose('لدى')}|{_loose('حول')}"
-    rf"|{_loose('منذ')}|{_loose('ضد')}|{_loose('عند')}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+|ل{_MEDIA})(?:\s.*)?$"
+    rf"\s+(?:{_either(_ENDING_WORDS)}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+|ل{_MEDIA})(?:\s.*)?$"
 )
 
 # "بحسب تعبيره" / "وفق قولها": the attribution points back at the previous speaker.
-_SELF_REFERENCE = re.compile(
-    rf"^(?:ب|بال|ال)?(?:{_loose('تعبير')}|{_loose('قول')}|{_loose('وصف')}|{_loose('رأي')})\S*$"
-)
+_SELF_REFERENCE = re.compile(rf"^(?:ب|بال|ال)?(?:{_either('تعبير قول وصف رأي')})\S*$")
 
 # "أكدوا في بيان أن …": a frame of speech, not a speaker.
 _SPEECH_FRAME = re.compile(
-    rf"^(?:{_loose('في')}|{_loose('خلال')}|{_loose('عبر')})\s+(?:{_loose('بيان')}|{_loose('تصريح')}|{_loose('حديث')}"
-    rf"|{_loose('مقابلة')}|{_loose('كلمة')}|{_loose('مؤتمر')}|{_loose('رسالة')}|{_loose('منشور')}|{_loose('تغريدة')})"
+    rf"^(?:{_either('في خلال عبر')})\s+(?:{_either('بيان تصريح حديث مقابلة كلمة مؤتمر رسالة منشور تغريدة')})"
 )
 
 # "اختتم كلامه", "تابع حديثها": the object is the speaker's own speech.
 _OWN_SPEECH = re.compile(
-    rf"^(?:{_loose('كلام')}|{_loose('حديث')}|{_loose('أعمال')}|{_loose('تصريح')}\S?|{_loose('كلمت')}"
-    rf"|{_loose('رسالت')}|{_loose('خطاب')}|{_loose('مداخلت')}|{_loose('مقال')}|{_loose('قائلا')}\S?)(?:ه|ها|هم|هما)?"
+    rf"^(?:{_either('كلام حديث أعمال')}|{_loose('تصريح')}\S?|{_either('كلمت رسالت خطاب')}"
+    rf"|{_either('مداخلت مقال')}|{_loose('قائلا')}\S?)(?:ه|ها|هم|هما)?"
     rf"(?:\s+(?:ب{_loose('القول')}|{_loose('قائلا')}\S?))?$"
 )
 
@@ -68,58 +59,54 @@ _NOT_SPEAKER_WORDS = frozenset(
 # "قال لـ«الشرق الأوسط»": the newspaper is spoken to; the speaker is the one already named.
 _ADDRESSEE = re.compile(rf"^(?:لـ?\s|ل{_MEDIA})")
 
+_ROLE_WORDS = (
+    "متحدث ناطق رئيس وزير أمين مدير سفير نائب قائد زعيم مسؤول مستشار ممثل مندوب عضو محافظ مبعوث "
+    "قيادي ضابط خبير محلل مراسل باحث مفوض منسق مساعد قاضي كبير"
+)
 _ROLE_START = re.compile(
-    rf"^(?:{_loose('ال')})?(?:{_loose('متحدث')}|{_loose('ناطق')}|{_loose('رئيس')}|{_loose('وزير')}|{_loose('أمين')}"
-    rf"|{_loose('مدير')}|{_loose('سفير')}|{_loose('نائب')}|{_loose('قائد')}|{_loose('زعيم')}|{_loose('مسؤول')}"
-    rf"|{_loose('مستشار')}|{_loose('ممثل')}|{_loose('مندوب')}|{_loose('عضو')}|{_loose('محافظ')}|{_loose('مبعوث')}"
-    rf"|{_loose('قيادي')}|{_loose('ضابط')}|{_loose('خبير')}|{_loose('محلل')}|{_loose('مراسل')}|{_loose('باحث')}"
-    rf"|{_loose('مفوض')}|{_loose('منسق')}|{_loose('مساعد')}|{_loose('قاضي')}|{_loose('كبير')})"
+    rf"^(?:{_loose('ال')})?(?:{_either(_ROLE_WORDS)})"
     r"(?:ة|ا|ان|ون|ين|و)?(?![\u0621-\u064a])"  # the word whole: not "ناطقي", a name
 )
 
-_NOT_NAME = re.compile(
-    rf"^(?:{_loose('اليوم')}|{_loose('أمس')}|{_loose('في')}|{_loose('خلال')}|{_loose('الذي')}|{_loose('التي')})"
-)
+_NOT_NAME = re.compile(rf"^(?:{_either('اليوم أمس في خلال الذي التي')})")
 
 # Where a subject ends: a relative or circumstantial clause ("X وهو أحد شهود العيان", "X الذي
 # سبق أن…", "X حيث…"), or a role in apposition after a name ("علي بلحاج الرئيس السابق لـ…").
 _SUBJECT_CLAUSE = re.compile(
-    rf"\s+(?:{_loose('وهو')}|{_loose('وهي')}|{_loose('الذي')}|{_loose('التي')}|{_loose('الذين')}|{_loose('حيث')}"
-    rf"|{_loose('عندما')}|{_loose('بعد')}|{_loose('دون')}|{_loose('بدون')})(?![\u0621-\u064a]).*$"
+    rf"\s+(?:{_either('وهو وهي الذي التي الذين حيث عندما بعد دون بدون')})(?![\u0621-\u064a]).*$"
     # "مسؤول رفض الكشف عن هويته", "مصدر طلب عدم ذكر اسمه": the description ends before it
-    rf"|\s+(?:{_loose('رفض')}|{_loose('طلب')}|{_loose('فضل')})\S*\s+(?:{_loose('عدم')}\s+)?(?:{_loose('الكشف')}|{_loose('ذكر')}).*$"
+    rf"|\s+(?:{_either('رفض طلب فضل')})\S*\s+(?:{_loose('عدم')}\s+)?(?:{_either('الكشف ذكر')}).*$"
 )
+
+# Titles a name may carry: honorifics (dropped from a speaker) and ranks (kept).
+_HONORIFIC_WORDS = "الدكتور الشيخ السيد المهندس الأستاذ"
+_RANK_WORDS = "اللواء العميد الأمير العقيد"
 
 # A title right before a name: "رئيس مجلس إدارة المركز … الدكتور جمال أبو ظريفة" → from the title.
 _TITLE_AND_NAME = re.compile(
-    rf"(?:^|\s)(?P<name>(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}"
-    rf"|{_loose('الأستاذ')}|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')})"
+    rf"(?:^|\s)(?P<name>(?:{_either(f'{_HONORIFIC_WORDS} {_RANK_WORDS}')})"
     rf"(?:\s+[^\s]+){{1,3}})$"
 )
 
 _TITLE = re.compile(
-    rf"^(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}|{_loose('الأستاذ')}"
-    rf"|{_loose('اللواء')}|{_loose('العميد')}|{_loose('الأمير')}|{_loose('العقيد')}|{_loose('الملك')}|{_loose('الرئيس')}"
+    rf"^(?:{_either(f'{_HONORIFIC_WORDS} {_RANK_WORDS} الملك الرئيس')}"
     rf"|{_loose('د')}\.?)$"
 )
 
-_HONORIFIC = re.compile(
-    rf"^(?:{_loose('الدكتور')}|{_loose('الشيخ')}|{_loose('السيد')}|{_loose('المهندس')}|{_loose('الأستاذ')}|{_loose('د')}\.?)$"
-)
+_HONORIFIC = re.compile(rf"^(?:{_either(_HONORIFIC_WORDS)}|{_loose('د')}\.?)$")
 
 # A word that ends a subject: a reporting verb or participle, or a conjunction-led verb or
 # pronoun ("ويضيف", "وهو").
 _ENDS_SUBJECT = re.compile(
     rf"^(?:[وف]?(?:{_VERB.pattern[len(_WORD_START) :]}|(?:{_participle_pattern()})$)"
-    rf"|[وف](?:{_loose('هو')}|{_loose('هي')}|{_loose('هم')}|{_loose('ذلك')})$)"
+    rf"|[وف](?:{_either('هو هي هم ذلك')})$)"
 )
 
 # Words that cannot stand between a role and the name it belongs to ("قال الوزير خلال لقائه
 # نظيره X": X is not the speaker).
 _NOT_APPOSITION = re.compile(
-    rf"^(?:{_loose('خلال')}|{_loose('أمام')}|{_loose('مع')}|{_loose('إلى')}|{_loose('على')}|{_loose('عن')}"
-    rf"|{_loose('من')}|{_loose('بعد')}|{_loose('قبل')}|{_loose('لدى')}|{_loose('عبر')}|{_loose('نظير')}\S*"
-    rf"|{_loose('أمس')}|{_loose('اليوم')}|{_loose('إن')}|{_loose('أن')}|{_loose('الذي')}|{_loose('التي')}|لـ\S*)$"
+    rf"^(?:{_either('خلال أمام مع إلى على عن من بعد قبل لدى عبر')}|{_loose('نظير')}\S*"
+    rf"|{_either('أمس اليوم إن أن الذي التي')}|لـ\S*)$"
 )
 
 # A preposition attached to a noun ("بتأكيد", "لدعم"), not a name's next word ("بن", "بو").
@@ -246,15 +233,14 @@ def _role_only(speaker: str) -> bool:
 
 # Prepositions of place and affiliation that a role's words may carry before the name:
 # "مراسل الميادين في غزة فلان", "عضو الكتلة للمقاومة في البرلمان فلان".
-_PLACE_PREPOSITION = re.compile(rf"^(?:{_loose('في')}|{_loose('من')}|لـ|ل(?=ل)\S+|لـ\S+)$")
+_PLACE_PREPOSITION = re.compile(rf"^(?:{_either('في من')}|لـ|ل(?=ل)\S+|لـ\S+)$")
 
 MAX_FALLBACK_NAME_WORDS = 4
 
 # What a person's description starts with: a role, or a noun of occupation ("الصحافي", "الكاتب").
+_DESCRIPTION_WORDS = "صحافي صحفي كاتب ناشط طبيب محامي أستاذ مؤرخ شاعر أسير مواطن نائب مذيع إعلامي"
 _PERSON_LEAD = re.compile(
-    rf"^(?:{_ROLE_START.pattern[1:]}|(?:{_loose('ال')})?(?:{_loose('صحافي')}|{_loose('صحفي')}|{_loose('كاتب')}"
-    rf"|{_loose('ناشط')}|{_loose('طبيب')}|{_loose('محامي')}|{_loose('أستاذ')}|{_loose('مؤرخ')}|{_loose('شاعر')}"
-    rf"|{_loose('أسير')}|{_loose('مواطن')}|{_loose('نائب')}|{_loose('مذيع')}|{_loose('إعلامي')})(?:ة)?(?![\u0621-\u064a]))"
+    rf"^(?:{_ROLE_START.pattern[1:]}|(?:{_loose('ال')})?(?:{_either(_DESCRIPTION_WORDS)})(?:ة)?(?![\u0621-\u064a]))"
 )
 
 
