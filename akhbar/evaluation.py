@@ -74,6 +74,13 @@ def _records(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def _by_id(corpus: Path, file: str, read: dict[str, dict[str, dict]]) -> dict[str, dict]:
+    """The records of a corpus file that gold labels name, by id; each file read once (`read`)."""
+    if file not in read:
+        read[file] = {r["id"]: r for r in _records(corpus / file)}
+    return read[file]
+
+
 def _tokens(text: str | None) -> list[str]:
     return search_key(text or "").split()
 
@@ -161,9 +168,7 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
         if article["id"] == "seed":
             text = (repo / article["file"]).read_text(encoding="utf-8")
         else:
-            if article["file"] not in files:
-                files[article["file"]] = {r["id"]: r for r in _records(corpus / article["file"])}
-            text = _article_text(files[article["file"]][article["id"]])
+            text = _article_text(_by_id(corpus, article["file"], files)[article["id"]])
         if "text_sha256" in article and hashlib.sha256(text.encode()).hexdigest() != article["text_sha256"]:
             raise ValueError(f"{article['file']} {article['id']}: text changed since it was labelled")
         before = [(x.tp, x.fp, x.fn) for x in (spans, speakers)]
@@ -299,9 +304,7 @@ def evaluate_entities_news(corpus: Path, labels_path: Path = ENTITY_LABELS) -> l
     files: dict[str, dict[str, dict]] = {}
     texts = []
     for article in labels:
-        if article["file"] not in files:
-            files[article["file"]] = {r["id"]: r for r in _records(corpus / article["file"])}
-        record = files[article["file"]].get(article["id"])
+        record = _by_id(corpus, article["file"], files).get(article["id"])
         if record is None:
             raise ValueError(f"{article['file']} has no record {article['id']}: not the labelled corpus")
         text = record["text"]

@@ -372,6 +372,7 @@ def evaluate(args: argparse.Namespace) -> int:
     """Not a pipeline run: it scores the extractors against gold data and prints a table."""
     import json
 
+    from akhbar.assets.resources import SAMPLES_DIR
     from akhbar.evaluation import evaluate as run_evaluation
     from akhbar.evaluation import format_table
 
@@ -381,8 +382,7 @@ def evaluate(args: argparse.Namespace) -> int:
         return 2
     # The folder holding samples/ (the seed article the quote labels index): the checkout, else
     # the installed assets package, which carries the sample in a wheel.
-    root = Path(__file__).resolve().parents[1]
-    scores = run_evaluation(corpus, root if (root / "samples").is_dir() else root / "assets")
+    scores = run_evaluation(corpus, SAMPLES_DIR.parent)
     print(format_table(scores))
     if args.json:
         Path(args.json).write_text(json.dumps([s.row() for s in scores], ensure_ascii=False, indent=2) + "\n")
