@@ -154,15 +154,19 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
     (the predicted speaker is the same person as the gold one, misspellings allowed; a gold
     speaker of null, an utterance with no identifiable speaker, wants no predicted speaker).
     An article whose text no longer has its recorded `text_sha256` is refused (ValueError).
-    When some articles have "split": "held_out", two more rows score those articles alone.
+    Each split besides "dev" ("held_out", "fresh") that some articles have adds two rows scoring
+    those articles alone, held_out first.
     Seed articles (id "seed") are read from `repo / file`: the folder holding `samples/` (the
     checkout, or the installed `assets` package, which carries the sample in a wheel)."""
     labels = json.loads(labels_path.read_text(encoding="utf-8"))["articles"]
     spans, speakers = Score("quotes", "hand-checked labels"), Score("quote speakers", "hand-checked labels")
-    # The held-out split (articles labelled apart from the rules' development) is also scored alone.
-    held_gold = "hand-checked labels, held-out articles"
-    held_out = [Score("quotes", held_gold), Score("quote speakers", held_gold)]
-    seen_held_out = False
+    # Splits labelled apart from the rules' development are also scored alone: "held_out", and
+    # "fresh" (labelled after held_out had been inspected, so still unseen by the rule work).
+    apart = {
+        split: [Score(field, f"hand-checked labels, {name}") for field in ("quotes", "quote speakers")]
+        for split, name in (("held_out", "held-out articles"), ("fresh", "fresh held-out articles"))
+    }
+    seen: list[str] = []
     files: dict[str, dict[str, dict]] = {}
     for article in labels:
         if article["id"] == "seed":
@@ -211,13 +215,14 @@ def evaluate_quotes(labels_path: Path, corpus: Path, repo: Path) -> list[Score]:
                 speakers.fn += 1
         spans.fp += len(predicted) - len(matched)
         speakers.fp += len(predicted) - len(matched)
-        if article.get("split") == "held_out":
-            seen_held_out = True
-            for held, total, (tp, fp, fn) in zip(held_out, (spans, speakers), before, strict=True):
+        if article.get("split") in apart:
+            seen.append(article["split"])
+            rows = apart[article["split"]]
+            for held, total, (tp, fp, fn) in zip(rows, (spans, speakers), before, strict=True):
                 held.tp += total.tp - tp
                 held.fp += total.fp - fp
                 held.fn += total.fn - fn
-    return [spans, speakers, *held_out] if seen_held_out else [spans, speakers]
+    return [spans, speakers, *(row for split, rows in apart.items() if split in seen for row in rows)]
 
 
 def evaluate_dates(corpus: Path) -> list[Score]:
