@@ -25,6 +25,7 @@ from akhbar.extract.quotes.cues import _COMPLEMENT, _caption, _cue_after, _cue_b
 from akhbar.extract.quotes.marks import _QUOTE, _quoted_subject, _sentence_end, _sentence_start, quotations
 from akhbar.extract.quotes.patterns import _HARAKAT, _PARTICIPLE, _REJECT, MIN_QUOTE_WORDS, Quote, _Spans
 from akhbar.extract.quotes.resolve import resolve_speakers, same_person, speaker_head
+from akhbar.extract.quotes.speakers import _PREPOSITION
 
 __all__ = [
     "MIN_QUOTE_WORDS",
@@ -35,6 +36,20 @@ __all__ = [
     "same_person",
     "speaker_head",
 ]
+
+
+def _joined(entities: list[Entity], body: str) -> list[Entity]:
+    """Entity mentions with a name the tagger cut in two put back together: two mentions of one
+    label with only a space between them ("محمد" + "إسماعيل خالد", "وول" + "ستريت جورنال") are
+    one name."""
+    out: list[Entity] = []
+    for entity in sorted(entities, key=lambda e: e.start):
+        last = out[-1] if out else None
+        if last and last.label == entity.label and body[last.end : entity.start] == " ":
+            out[-1] = Entity(body[last.start : entity.end], last.label, last.start, entity.end)
+        else:
+            out.append(entity)
+    return out
 
 
 def _paragraph_spans(paragraphs: list[str], entities: list[Entity]) -> list[list[tuple[int, int, str, str]]]:
@@ -82,7 +97,11 @@ def _not_a_subject(speaker: str) -> bool:
     """A participle of speech ("مؤكدةً", "معتبراً ذلك") or a prepositional phrase ("بالحرف",
     "للصحفيين") where the subject would stand: never a speaker."""
     first = re.sub(_HARAKAT, "", speaker.split()[0]).replace("ـ", "")
-    return bool(_PARTICIPLE.fullmatch(first)) or first.startswith(("بال", "لل", "كال"))
+    return (
+        bool(_PARTICIPLE.fullmatch(first))
+        or first.startswith(("بال", "لل", "كال"))
+        or bool(_PREPOSITION.match(first + " "))  # "في البيان", "عن الوكالة": never a speaker
+    )
 
 
 def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> list[Quote]:
@@ -92,6 +111,7 @@ def find_quotes(paragraphs: list[str], entities: list[Entity] | None = None) -> 
     body = "\n".join(paragraphs)
     if entities is None:
         entities = find_entities(body) if any(_QUOTE.search(p) for p in paragraphs) else []
+    entities = _joined(entities, body)
     spans = _paragraph_spans(paragraphs, entities)
     body_spans = [(e.start, e.end, e.label, e.text) for e in sorted(entities, key=lambda e: e.start)]
     quotes: list[Quote] = []

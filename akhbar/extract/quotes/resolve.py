@@ -69,7 +69,7 @@ def same_person(a: str, b: str) -> bool:
 
 
 _FIRST_NAME_STOP = re.compile(
-    rf"^(?:[وف]?{_loose('ال')}|[وف]?(?:{_VERB_STEMS_RE}|{_verb_pattern()})|{_ATTRIBUTION_WORDS})"
+    rf"^(?:[وف]?{_loose('ال')}|لل|بال|كال|لـ|[وف]?(?:{_VERB_STEMS_RE}|{_verb_pattern()})|{_ATTRIBUTION_WORDS})"
 )
 
 
@@ -193,7 +193,7 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
 # Statements speak for whoever issued them: "وتابع البيان", "وقال تقرير أصدرته المنظمة".
 _STATEMENT = re.compile(
     rf"^(?:{_loose('ال')})?(?:{_either('بيان رسالة تغريدة منشور تقرير إعلان مذكرة')})\S*"
-    rf"(?:\s+(?:{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
+    rf"(?:\s+(?:(?:[^\s،,.:؛]+\s+){{0,2}}?{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
 )
 
 
@@ -261,7 +261,8 @@ def speaker_head(speaker: str) -> str:
 
 
 _ISSUED_BY = re.compile(
-    rf"\S*\s+(?:{_loose('صادر')}\S*\s+عن|{_loose('أصدر')}\S*|لـ?(?=\S)(?!ه(?:ا|م|ما)?(?![\u0621-\u064a])))"
+    # "بيان صادر عن X", "تقرير حديث أصدرته X", "التقرير الذي أصدرته X", "بيان لـX"
+    rf"\S*\s+(?:(?:[^\s،,.:؛]+\s+){{0,2}}?(?:{_loose('صادر')}\S*\s+عن|{_loose('أصدر')}\S*)|لـ?(?=\S)(?!ه(?:ا|م|ما)?(?![\u0621-\u064a])))"
     rf"\s*(?P<by>[^،,.:؛\"«“(\n]+)"
 )
 
@@ -296,6 +297,21 @@ def _name_from_first_word(word: str, spans: _Spans) -> str | None:
     longer = {t for _, _, label, t in spans if label == "PER" and t.split()[0] == word and len(t.split()) > 1}
     ends = any(label == "PER" and t.split()[-1] == word and len(t.split()) > 1 for _, _, label, t in spans)
     return longer.pop() if len(longer) == 1 and not ends else None
+
+
+# "مراسلنا", "مراسلتنا", "موفدنا": the outlet's own role word with "our"; the article names the
+# person with the role word itself ("مراسلة الميادين، فلانة").
+_OUR_ROLE = re.compile(r"^(?P<role>[\u0621-\u064a]{3,}?)(?P<f>ت)?نا$")
+
+
+def _our_role(speaker: str, text: str, spans: _Spans, position: int) -> str | None:
+    """The person an article's "our correspondent" ("مراسلنا", "مراسلتنا") is: named with the
+    role word, at the mention nearest before the quote (else the first after it)."""
+    our = _OUR_ROLE.match(speaker)
+    if not our or " " in speaker or not _ROLE_START.match(our.group("role")):
+        return None
+    role = our.group("role") + ("ة" if our.group("f") else "")
+    return _named_for(role, text, spans, position)
 
 
 def _is_description(speaker: str, text: str, spans: _Spans) -> bool:
@@ -338,7 +354,10 @@ def resolve_speakers(
                 or speaker
             )
         if speaker and len(speaker.split()) == 1:
-            speaker = _name_from_first_word(speaker, spans) or speaker
+            our = _our_role(speaker, text, spans, position)
+            speaker = our or _name_from_first_word(speaker, spans) or speaker
+        if speaker and _PREPOSITION.match(speaker + " "):
+            speaker = None  # a prepositional phrase ("في البيان") is never a speaker
         speaker = speaker if speaker and _last_name_key(speaker) else None
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
@@ -354,8 +373,23 @@ def resolve_speakers(
             same = [n for n in names if same_person(n, speaker)] or [speaker]
             speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
             speaker = _completed(speaker, spans)
+            speaker = _fuller_body(speaker, text, spans) or speaker
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     return resolved
+
+
+def _fuller_body(speaker: str, text: str, spans: _Spans) -> str | None:
+    """A body's name given in part ("هيئة الصحة") completed from its fuller mention in the
+    article ("هيئة الصحة العامة السويدية"): the named forms of its head noun that begin with
+    it, when they are one name (each beginning the longest)."""
+    words = speaker.split()
+    if len(words) < 2 or words[0].startswith("ال") or _ROLE_START.match(words[0]):
+        return None
+    longer = {n for _, n in _named_forms(text, words[0], spans) if n.startswith(speaker + " ")}
+    if not longer:
+        return None
+    longest = max(longer, key=lambda n: (len(n.split()), n))
+    return longest if all(longest.startswith(n) for n in longer) else None
 
 
 def _completed(speaker: str, spans: _Spans) -> str:

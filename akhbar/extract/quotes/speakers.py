@@ -29,7 +29,7 @@ _PRONOUN_OBJECT = re.compile(rf"^(?:{_either('عنه عنها فيه فيها')}
 _MEDIA = rf"(?:{_either('صحيفة وكالة قناة شبكة موقع إذاعة تلفزيون مجلة برنامج')})(?![\u0621-\u064a])"
 
 # Words after which a subject has ended: prepositions and times ("X في …", "X أمس").
-_ENDING_WORDS = "في خلال أمس اليوم أمام عبر على عن إلى من مع لدى حول منذ ضد عند"
+_ENDING_WORDS = "في خلال أمس اليوم أمام عبر على عن إلى من مع لدى حول منذ ضد عند إن أن بأن"
 _SPEAKER_END = re.compile(
     rf"\s+(?:{_either(_ENDING_WORDS)}|لل\S+|لـ\S*|ل(?=\s)|بـ\S*|ب(?=\s)|بال\S+|ل{_MEDIA})(?:\s.*)?$"
 )
@@ -38,9 +38,8 @@ _SPEAKER_END = re.compile(
 _SELF_REFERENCE = re.compile(rf"^(?:ب|بال|ال)?(?:{_either('تعبير قول وصف رأي')})\S*$")
 
 # "أكدوا في بيان أن …": a frame of speech, not a speaker.
-_SPEECH_FRAME = re.compile(
-    rf"^(?:{_either('في خلال عبر')})\s+(?:{_either('بيان تصريح حديث مقابلة كلمة مؤتمر رسالة منشور تغريدة')})"
-)
+_FRAME_WORDS = "بيان تصريح حديث مقابلة كلمة مؤتمر رسالة منشور تغريدة"
+_SPEECH_FRAME = re.compile(rf"^(?:{_either('في خلال عبر')})\s+(?:ال)?(?:{_either(_FRAME_WORDS)})")
 
 # "اختتم كلامه", "تابع حديثها": the object is the speaker's own speech.
 _OWN_SPEECH = re.compile(
@@ -190,6 +189,32 @@ def _role_and_name(raw: str) -> str | None:
     return None
 
 
+# A set-off clause after a name ("فلان -وهو متحدث باسم …-", "فلان – مدير …"): the name ends at the dash.
+_DASH_CLAUSE = re.compile(r"\s+[-–—].*$")  # a dash inside a name ("…والتحرير-مخيم بلاطة") stays
+
+# Words after a name that are no part of it: adverbs ("أيضاً", "بدوره") and words in the
+# accusative ("رداً على سؤال", "تعليقاً"), which names never carry; an age in apposition
+# ("البالغ من العمر").
+_NOT_NAME_TAIL = re.compile(
+    rf"^(?:{_either('أيضا أيضاً كذلك بدوره بدورها بدورهم بدورهما البالغ البالغة')}"
+    rf"|{_either('في على إلى عن مع لدى')}"  # a preposition the tagger took into the name
+    r"|[\u0621-\u064a]+(?:اً|ًا|ً))$"
+)
+
+
+def _trim_tail(speaker: str) -> str:
+    """A speaker without what runs on after its name: a dash-set-off clause, an adverb or a
+    word in the accusative and all after it ("بودانوف رداً" → "بودانوف")."""
+    speaker = _DASH_CLAUSE.sub("", speaker).strip() or speaker
+    words = speaker.split()
+    if words and words[0][0].isdigit():
+        return speaker  # "21 عضواً": a number's noun is in the accusative
+    for i, word in enumerate(words[1:], start=1):
+        if _NOT_NAME_TAIL.match(word):
+            return " ".join(words[:i])
+    return speaker
+
+
 def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
     """The subject after a verb: up to the first comma, without the prepositional phrases
     that follow it, its boundaries set by the entity spans of the paragraph (`raw` starts at
@@ -198,7 +223,8 @@ def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
     speaker = _subject(raw)
     if isinstance(speaker, str):
         speaker = _by_entities(speaker, raw, at, spans)
-    if isinstance(speaker, str):
+    if isinstance(speaker, str) and not re.match(r"^\s*[\"«“]", raw):  # a quoted name is whole
+        speaker = _trim_tail(speaker)
         clause = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0]
         if not any(label == "PER" and at <= s < at + len(clause) for s, _, label, _ in spans):
             if _role_only(speaker):
