@@ -120,7 +120,8 @@ def _role_lead(lead: str) -> bool:
     words = lead.replace("،", " ").replace(",", " ").split()
     if not words or len(words) > MAX_APPOSITION_WORDS or re.search(r"[.:؛!?؟\"«»“”\n]", lead):
         return False
-    if not (_ROLE_START.match(words[0]) or _TITLE.match(words[0]) or words[0].startswith("ال")):
+    lead_word = _ROLE_START.match(words[0]) or _PERSON_LEAD.match(words[0])  # "أستاذ العلوم …"
+    if not (lead_word or _TITLE.match(words[0]) or words[0].startswith("ال")):
         return False
     return not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words)
 
@@ -152,6 +153,8 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
         if e <= start or s >= region_end or label not in ("PER", "ORG"):
             continue
         if label == "ORG":
+            if s >= end:
+                continue  # a body in the role's place phrase ("أستاذ … في الجامعة X فلان")
             gap = raw[end - at : e - at]
             if start <= s < end and e > end and not re.search(r"[،,:؛.\n]", gap):
                 return " ".join(re.sub(r"[\"«»“”]", " ", raw[p : e - at]).split())
@@ -254,7 +257,10 @@ def _name_after_role(speaker: str) -> str | None:
 
 def _role_only(speaker: str) -> bool:
     """A role or description with no name in it: "مراسل الميادين", "الصحافي"."""
-    return all(w.startswith("ال") or _ROLE_START.match(w) or _TITLE.match(w) for w in speaker.split())
+    return all(
+        w.startswith(("ال", "وال")) or _ROLE_START.match(w) or _PERSON_LEAD.match(w) or _TITLE.match(w)
+        for w in speaker.split()
+    )  # "الإعلامية والكاتبة", "أستاذ العلوم السياسية" too
 
 
 # Prepositions of place and affiliation that a role's words may carry before the name:

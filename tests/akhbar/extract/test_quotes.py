@@ -6,7 +6,7 @@ import pytest
 
 from akhbar.boilerplate import segment
 from akhbar.extract.entities import Entity
-from akhbar.extract.quotes import Quote, find_quotes
+from akhbar.extract.quotes import Quote, _joined, _not_a_subject, find_quotes
 from akhbar.extract.structure import extract_structure
 from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text
@@ -371,3 +371,91 @@ def test_a_speaker_named_in_part_gets_the_complete_name_the_article_gives(
     introduction: str, quoted: str, speaker: str
 ) -> None:
     assert [q.speaker for q in find_quotes([introduction, quoted])] == [speaker]
+
+
+# Issue 17, point 3: a speaker is the complete name, never what runs on after it.
+@pytest.mark.parametrize(
+    ("paragraph", "speaker"),
+    [
+        # A dash sets off a clause about the speaker; a dash inside a name stays.
+        ("وقال سامي الراشد -وهو متحدث باسم الدفاع المدني-: «فرقنا تعمل في كل الأحياء منذ الصباح».", "سامي الراشد"),
+        # A word in the accusative or an adverb after a name is no part of it.
+        ("وقال حداد رداً على سؤال عن الوضع إن «الطريق إلى الحل ما زال طويلا جدا».", "حداد"),
+        ("وقالت سلمى البالغة من العمر ثلاثين عاما إن «الحياة في المخيم صعبة جدا هذا الشتاء».", "سلمى"),
+    ],
+)
+def test_a_speaker_ends_where_its_name_ends(paragraph: str, speaker: str) -> None:
+    assert [q.speaker for q in find_quotes([paragraph])] == [speaker]
+
+
+@pytest.mark.parametrize(
+    "continuation",
+    [
+        "وقال في البيان إن «الحكومة ماضية في خطتها حتى النهاية مهما كانت الظروف».",
+        "وأكدت في البيان أن «الحكومة ماضية في خطتها حتى النهاية مهما كانت الظروف».",
+    ],
+)
+def test_a_speech_frame_with_the_article_is_a_continuation(continuation: str) -> None:
+    opening = "قالت الوزيرة سلمى حداد إن «الحكومة ستفتح المدارس الأسبوع المقبل في كل المدن»."
+    quotes = find_quotes([opening, continuation])
+    assert [q.speaker for q in quotes] == ["سلمى حداد", "سلمى حداد"]
+
+
+@pytest.mark.parametrize(
+    ("introduction", "quoted", "speaker"),
+    [
+        # "our correspondent" is the person the article names with the role word
+        (
+            "وقال مراسل الميادين، محمد خليل، إن الطلاب تظاهروا اليوم.",
+            "وأضاف مراسلنا أن «آلاف الطلاب تجمعوا في الساحة الكبرى وسط المدينة».",
+            "محمد خليل",
+        ),
+        # a statement speaks for the body that issued it, adjectives or a relative between
+        (
+            "أشار تقرير حديث أصدرته منظمة العفو الدولية إلى أن الوضع خطير.",
+            "وقال التقرير «إن المدنيين يدفعون ثمن هذه الحرب كل يوم».",
+            "منظمة العفو الدولية",
+        ),
+        (
+            "قال التقرير الذي أصدرته منظمة العفو الدولية إن الوضع خطير.",
+            "وأضاف التقرير «إن المدنيين يدفعون ثمن هذه الحرب كل يوم».",
+            "منظمة العفو الدولية",
+        ),
+        # a body's name given in part is completed from its fuller mention
+        (
+            "قالت هيئة الصحة العامة السويدية إن الأطفال ينامون قليلا.",
+            "وأوصت هيئة الصحة أيضاً بـ«عدم استخدام الأطفال للشاشات قبل النوم».",
+            "هيئة الصحة العامة السويدية",
+        ),
+    ],
+)
+def test_a_role_or_statement_resolves_to_the_name_the_article_gives(
+    introduction: str, quoted: str, speaker: str
+) -> None:
+    assert [q.speaker for q in find_quotes([introduction, quoted])] == [speaker]
+
+
+def test_a_caption_names_the_person_after_a_description_and_its_place() -> None:
+    post = (
+        "«القاهرة لن تقبل أي مقترح لا يتضمن وقف النار»أستاذ العلوم السياسية في الجامعة العربية "
+        "الأميركية أيمن يوسف لـ #الميادين #فلسطين pic.twitter.com/abc"
+    )
+    assert [q.speaker for q in find_quotes([post])] == ["أيمن يوسف"]
+
+
+@pytest.mark.parametrize(
+    ("words", "joined"),
+    [
+        ([("محمد", "PER", 0), ("إسماعيل خالد", "PER", 5)], ["محمد إسماعيل خالد"]),
+        ([("محمد", "PER", 0), ("إسماعيل خالد", "ORG", 5)], ["محمد", "إسماعيل خالد"]),  # two labels
+    ],
+)
+def test_a_name_the_tagger_cut_in_two_is_joined(words: list[tuple[str, str, int]], joined: list[str]) -> None:
+    body = "محمد إسماعيل خالد"
+    entities = [Entity(t, label, s, s + len(t)) for t, label, s in words]
+    assert [e.text for e in _joined(entities, body)] == joined
+
+
+@pytest.mark.parametrize("speaker", ["في البيان", "عن الوكالة", "للصحفيين", "بالحرف"])
+def test_a_prepositional_phrase_is_never_a_subject(speaker: str) -> None:
+    assert _not_a_subject(speaker)
