@@ -377,8 +377,8 @@ def test_a_speaker_named_in_part_gets_the_complete_name_the_article_gives(
 @pytest.mark.parametrize(
     ("paragraph", "speaker"),
     [
-        # A dash sets off a clause about the speaker; a dash inside a name stays.
-        ("وقال سامي الراشد -وهو متحدث باسم الدفاع المدني-: «فرقنا تعمل في كل الأحياء منذ الصباح».", "سامي الراشد"),
+        # A dash sets off a clause about the speaker.
+        ("وقال سامي الراشد -وهو متحدث باسم الدفاع المدني-: «فرقنا تعمل في كل الأحياء».", "سامي الراشد"),
         # A word in the accusative or an adverb after a name is no part of it.
         ("وقال حداد رداً على سؤال عن الوضع إن «الطريق إلى الحل ما زال طويلا جدا».", "حداد"),
         ("وقالت سلمى البالغة من العمر ثلاثين عاما إن «الحياة في المخيم صعبة جدا هذا الشتاء».", "سلمى"),
