@@ -54,7 +54,14 @@ _OBJECT_START = re.compile(
 
 MAX_BARE_SPEAKER_WORDS = 3  # a name a verb runs straight into a quote with: "وأكد بينيتيز «…»"
 
-_FRONT = re.compile(rf"^\s*(?:[وف]?{_loose('كان')}(?:ت)?\s+)?")
+# What may open a sentence before its fronted subject: "وكان", and the formulae that recall a
+# fact ("يُشار إلى أنّ", "يذكر أن", "تجدر الإشارة إلى أن", "الجدير بالذكر أن").
+_RECALL = (
+    rf"(?:[وف]?(?:{_loose('يشار إلى')}|{_loose('تجدر الإشارة إلى')}|{_loose('يذكر')}"
+    rf"|{_loose('الجدير بالذكر')})"
+    rf"\s+{_loose('أن')}\s+)"
+)
+_FRONT = re.compile(rf"^\s*{_RECALL}?(?:[وف]?{_loose('كان')}(?:ت)?\s+)?")
 
 _BEFORE_VERB = re.compile(rf"\s+(?:{_either('قد فقد لقد')})\s*$")
 

@@ -459,3 +459,14 @@ def test_a_name_the_tagger_cut_in_two_is_joined(words: list[tuple[str, str, int]
 @pytest.mark.parametrize("speaker", ["في البيان", "عن الوكالة", "للصحفيين", "بالحرف"])
 def test_a_prepositional_phrase_is_never_a_subject(speaker: str) -> None:
     assert _not_a_subject(speaker)
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        'يُشار إلى أنّ الناطق باسم الدفاع المدني، سامر خليل، أكد أن الفرق تعمل، مشدداً على أنّ "العمل سيستمر".',
+        'يذكر أن الناطق باسم الدفاع المدني، سامر خليل، قال أمس إن "العمل سيستمر حتى النهاية".',
+    ],
+)
+def test_a_fronted_subject_after_a_recalling_formula_is_the_speaker(paragraph: str) -> None:
+    assert [q.speaker for q in find_quotes([paragraph])] == ["سامر خليل"]
