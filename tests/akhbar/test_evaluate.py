@@ -44,7 +44,10 @@ def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
     # speakers were bounded by entity spans and roles resolved). Left: quotes with no cue
     # (captions of embedded posts), speakers only an article's parenthesis or a misspelling
     # names, anonymous descriptions with a prepositional phrase in the gold ("مسؤول في …").
-    assert dev_speakers.f1 >= 0.70
+    # Issue 17 point 3 (speaker tails cut, split entity spans joined, bodies completed, "our
+    # correspondent", statements issued by a body, fronted subjects after "يُشار إلى أنّ"):
+    # dev speaker F1 0.725 -> 0.810.
+    assert dev_speakers.f1 >= 0.78
     # Held-out (53 quotes in 23 articles nobody tuned on): quotes F1 0.812, speaker F1 0.312.
     # Speakers fail there as partial names (a surname, a name without its lineage, a ministry
     # without its government), a previous speaker carried past a change of subject, plural
@@ -53,9 +56,9 @@ def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
     assert held_speakers.f1 >= 0.25
     # Fresh (54 quotes in 15 articles, labelled after held-out had been inspected; the speaker
     # rules were not looked at on them): quotes F1 0.902, speaker F1 0.373 before issue 17's
-    # speaker work.
+    # point 3 work, 0.490 after it (measured once, at the end).
     assert fresh_spans.f1 >= 0.85
-    assert fresh_speakers.f1 >= 0.30
+    assert fresh_speakers.f1 >= 0.45
     assert spans.f1 >= 0.85
 
 
