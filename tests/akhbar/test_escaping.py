@@ -568,7 +568,7 @@ def test_hostile_build_publishes_a_whole_card(tmp_path: Path, monkeypatch: pytes
     assert len(previews) >= 5
 
     header = _header(card)
-    assert header["pretty_name"] == "akhbar-escape_test.v1"
+    assert header["pretty_name"] == "Akhbar Escape Test V1"
     assert header["license"] == ["cc-by-nc-sa-4.0", "other"]
     assert header["license_name"] == "per-source"
     details = header["license_details"]
