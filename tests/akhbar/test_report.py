@@ -428,7 +428,7 @@ def test_the_comparison_can_tell_a_wrong_report(release: tuple[pa.Table, pa.Tabl
     assert quality_report([articles.slice(0, 3), articles.slice(4)], quarantine).to_json() != expected
     urls = articles["url"].to_pylist()
     urls[1] = "https://other.example/a2"  # a2 keeps the largest cluster: one more web site
-    moved = articles.set_column(2, "url", pa.array(urls, pa.string()))
+    moved = articles.set_column(articles.schema.get_field_index("url"), "url", pa.array(urls, pa.string()))
     assert quality_report(moved, quarantine).to_json() != expected
 
 
