@@ -144,9 +144,7 @@ def card_data(manifest: dict[str, Any]) -> Any:
         pretty_name=pretty_name(manifest["name"]),
         **licenses,
         tags=["news", "arabic"],
-        configs=[
-            {"config_name": "default", "data_files": [{"split": "train", "path": DATA_FILES}]}
-        ],
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": DATA_FILES}]}],
         dataset_info=info,
     )
 

@@ -24,8 +24,8 @@ from akhbar.schema import ARTICLE_SCHEMA
 # The normalized columns extraction reads: not `text` (as long as the blocks, which hold it) nor
 # `chrome`, so they are neither read from the part nor sent to a worker.
 FIELDS_INPUT = [
-    "id", "source", "license", "url", "published_at", "author", "title", "lead", "tags", "captions", "blocks", "origin",
-    "raw_sha256",
+    "id", "source", "license", "url", "published_at", "author", "title", "lead", "tags", "captions", "blocks",
+    "origin", "raw_sha256",
 ]  # fmt: skip
 
 # One article whose extraction raises must not stop the build: its row comes out empty with

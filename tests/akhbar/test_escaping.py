@@ -121,8 +121,8 @@ def _assert_no_live_html(markdown: str) -> None:
                 r' src="(plots/[a-z_]+\.png|data:image/png;base64,[^"]+)" alt="[a-z ]+" /', attrs
             )
         else:
-            allowed = ("", ' style="text-align:right"', ' class="language-python"', ' class="language-bibtex"')
-            assert attrs in allowed, (name, attrs)
+            code_blocks = (' class="language-python"', ' class="language-bibtex"')
+            assert attrs in ("", ' style="text-align:right"', *code_blocks), (name, attrs)
 
 
 # --------------------------------------------------------------------------- akhbar.escape

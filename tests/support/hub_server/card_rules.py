@@ -183,7 +183,7 @@ def card_errors(data: dict[str, Any], repo_type: str = "dataset") -> list[str]:
         if name is None:
             errors.append('"license_name" is required when "license" is "other"')
         elif isinstance(name, str) and not _LICENSE_NAME.fullmatch(name):
-            errors.append(f'"license_name" must be an id of lowercase letters, digits, "-" and ".", got {name!r}')
+            errors.append(f'"license_name" must be an id of lowercase letters, digits, "-" and ".": {name!r}')
     if repo_type == "dataset":
         if "configs" in data:
             _check_configs(data["configs"], errors)
@@ -194,4 +194,3 @@ def card_errors(data: dict[str, Any], repo_type: str = "dataset") -> list[str]:
         elif info is not None:
             _check_info("dataset_info", info, errors)
     return errors
-
