@@ -27,9 +27,10 @@ import pyarrow.compute as pc
 import yaml
 
 from akhbar.escape import Markdown, md_code, md_text, py_literal
+from akhbar.extract.quotes import MIN_QUOTE_WORDS
 from akhbar.field_figures import card_figures
 from akhbar.hub_rules import check_dataset_name, check_repo_id, parse_license
-from akhbar.schema import ARTICLE_SCHEMA, FIELD_DESCRIPTIONS, hf_yaml_features
+from akhbar.schema import ARTICLE_SCHEMA, DATASETS_REQUIREMENT, FIELD_DESCRIPTIONS, hf_yaml_features
 
 _REPO_TEMPLATE = Path(__file__).resolve().parent.parent / "dataset_card.md"
 _PACKAGED_TEMPLATE = Path(__file__).resolve().parent / "resources" / "dataset_card.md"
@@ -77,29 +78,100 @@ def card_licenses(sources: list[dict[str, Any]]) -> dict[str, Any]:
     return meta
 
 
-def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The YAML header: every configured value goes through the YAML dumper, checked first
+# The tasks the rows serve, as the Hub names them: a task category and its task ids (the Hub's
+# lists: huggingface.js packages/tasks/src/pipelines.ts, PIPELINE_DATA and their subtasks). The
+# article text serves (masked) language modelling; `entities` are labelled character spans of
+# `body` (PER, LOC, ORG, MISC), a machine annotation whose measured accuracy the card gives. No
+# row carries a class label or a reference summary, so no classification or summarization task.
+TASKS: dict[str, tuple[str, ...]] = {
+    "text-generation": ("language-modeling",),
+    "fill-mask": ("masked-language-modeling",),
+    "token-classification": ("named-entity-recognition",),
+}
+# How the rows were made, in the values of `datasets`' resources/creators.json: the text is found
+# (published articles), every annotation (entities, quotes, dates, quantities) machine-generated.
+LANGUAGE_CREATORS = ["found"]
+ANNOTATIONS_CREATORS = ["machine-generated"]
+DATA_FILES = "data/train-*.parquet"
+
+
+def pretty_name(name: str) -> str:
+    """A readable title from a dataset name: `akhbar-arabic-news` -> `Akhbar Arabic News`."""
+    words = [w for w in re.split(r"[-_.]+", check_dataset_name(name)) if w]
+    return " ".join(w[:1].upper() + w[1:] for w in words) or name
+
+
+def split_sizes(manifest: dict[str, Any]) -> dict[str, int] | None:
+    """`dataset_info` sizes as `datasets` records them (`Dataset.push_to_hub`): `num_bytes` and
+    `dataset_size` the size of the rows in Arrow (the manifest's `arrow_bytes` per data file,
+    measured on the written files), `download_size` the bytes of the Parquet files. None for a
+    manifest whose files lack `arrow_bytes` (releases written before it was recorded)."""
+    files = manifest["files"]
+    if any("arrow_bytes" not in f or "bytes" not in f for f in files):
+        return None
+    return {
+        "num_bytes": sum(int(f["arrow_bytes"]) for f in files),
+        "download_size": sum(int(f["bytes"]) for f in files),
+    }
+
+
+def card_data(manifest: dict[str, Any]) -> Any:
+    """The YAML header as `huggingface_hub.DatasetCardData`: every configured value checked first
     (a dataset name the Hub would refuse or an unknown licence identifier raise ValueError)."""
-    meta: dict[str, Any] = {"language": ["ar"], **card_licenses(manifest["sources"])}
-    meta.update(
-        {
-            "pretty_name": check_dataset_name(manifest["name"]),
-            "task_categories": ["text-classification", "token-classification", "summarization"],
-            "size_categories": [size_category(manifest["rows"]["released"])],
-            "tags": ["news", "arabic"],
-            "configs": [
-                {
-                    "config_name": "default",
-                    "data_files": [{"split": "train", "path": "data/train-*.parquet"}],
-                }
-            ],
-            "dataset_info": {
-                "features": hf_yaml_features(ARTICLE_SCHEMA),
-                "splits": [{"name": "train", "num_examples": manifest["rows"]["released"]}],
-            },
-        }
+    from huggingface_hub import DatasetCardData  # imported when a card is made, not with akhbar
+
+    released = manifest["rows"]["released"]
+    licenses = card_licenses(manifest["sources"])
+    split: dict[str, Any] = {"name": "train"}
+    info: dict[str, Any] = {"features": hf_yaml_features(ARTICLE_SCHEMA), "splits": [split]}
+    sizes = split_sizes(manifest)
+    if sizes is not None:
+        split["num_bytes"] = sizes["num_bytes"]
+    split["num_examples"] = released
+    if sizes is not None:
+        info["download_size"] = sizes["download_size"]
+        info["dataset_size"] = sizes["num_bytes"]
+    return DatasetCardData(
+        language=["ar"],
+        license=licenses.pop("license"),
+        annotations_creators=ANNOTATIONS_CREATORS,
+        language_creators=LANGUAGE_CREATORS,
+        multilinguality=["monolingual"],
+        size_categories=[size_category(released)],
+        source_datasets=["original"],
+        task_categories=list(TASKS),
+        task_ids=[task_id for ids in TASKS.values() for task_id in ids],
+        pretty_name=pretty_name(manifest["name"]),
+        **licenses,
+        tags=["news", "arabic"],
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": DATA_FILES}]}],
+        dataset_info=info,
     )
-    return meta
+
+
+def citation(manifest: dict[str, Any], title: str, repo_id: str | None) -> str:
+    """A BibTeX entry for the release. Every value in it is checked text (a Hub dataset name
+    and repository id, a semver, the pipeline version), so it needs no escaping."""
+    name = check_dataset_name(manifest["name"])
+    repo = check_repo_id(repo_id) if repo_id is not None else f"<org>/{name}"
+    version, built_by = str(manifest["version"]), str(manifest["pipeline_version"])
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version) or not re.fullmatch(r"[A-Za-z0-9._+-]+", built_by):
+        raise ValueError(f"not a release version and pipeline version: {version!r}, {built_by!r}")
+    key = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_v{version}")
+    return "\n".join(
+        [
+            f"@misc{{{key},",
+            f"  title        = {{{title}}},",
+            f"  note         = {{Release v{version}, built by {built_by}}},",
+            f"  howpublished = {{\\url{{https://huggingface.co/datasets/{repo}}}}},",
+            "}",
+        ]
+    )
+
+
+def card_metadata(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The YAML header's values (`card_data(manifest).to_dict()`)."""
+    return dict(card_data(manifest).to_dict())
 
 
 # Card coverage: field -> how a row counts as having it (the card counts nulls only, no trimming).
@@ -109,6 +181,9 @@ CARD_COVERAGE = (
     ("published_at", "value"),
     ("captions", "list"),
     ("tags", "list"),
+    ("byline", "value"),
+    ("quotes", "list"),
+    ("entities", "list"),
 )
 
 
@@ -217,13 +292,20 @@ def render_card(
     other value is escaped. A dataset name, repository id or licence the Hub would refuse
     raises ValueError (`akhbar.hub_rules`)."""
     stats = articles if isinstance(articles, CardStats) else card_stats(articles)
-    header = yaml_header(card_metadata(manifest))
+    data = card_data(manifest)
+    header = yaml_header(dict(data.to_dict()))
     if repo_id is not None:
         check_repo_id(repo_id)
     template = template_environment().from_string(template_path().read_text(encoding="utf-8"))
     return template.render(
         yaml_header=Markdown(header),
         m=manifest,
+        title=data.pretty_name,
+        checks=manifest.get("checks") or [],
+        people={name: stats.coverage.get(name, 0) for name in ("byline", "quotes", "entities")},
+        quote_min_words=MIN_QUOTE_WORDS,
+        datasets_requirement=DATASETS_REQUIREMENT,
+        citation=Markdown(citation(manifest, data.pretty_name, repo_id)),
         fields=[(f.name, str(f.type), FIELD_DESCRIPTIONS[f.name]) for f in ARTICLE_SCHEMA],
         coverage=stats.coverage,
         total_words=stats.total_words,

@@ -14,7 +14,12 @@ from typing import Any
 import pyarrow as pa
 
 # Adding a column bumps the minor number, removing or retyping one the major number.
-SCHEMA_VERSION = "1.3"  # 1.1: byline; 1.2: quantities; 1.3: dates month, day, start, end
+# 1.1: byline; 1.2: quantities; 1.3: dates month, day, start, end; 1.4: license
+SCHEMA_VERSION = "1.4"
+
+# The oldest `datasets` that reads a release: the features use the `List` type of datasets 4
+# (`_feature` below); datasets 3 refuses them ("Feature type 'List' not found").
+DATASETS_REQUIREMENT = "datasets>=4"
 
 CAPTION = pa.struct([("text", pa.string()), ("credit", pa.string())])
 QUOTE = pa.struct(
@@ -52,6 +57,7 @@ ARTICLE_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
+        pa.field("license", pa.string()),
         pa.field("url", pa.string()),
         pa.field("published_at", pa.timestamp("us", tz="UTC")),
         pa.field("title", pa.string(), nullable=False),
@@ -77,6 +83,9 @@ ARTICLE_SCHEMA = pa.schema(
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "id": "Stable article id: hash of source and (url, else source record id, else raw_sha256).",
     "source": "Outlet or source name, from `sources.yaml`.",
+    "license": "Licence of the article as its source declares it in `sources.yaml` (`license:`): a Hub "
+    "licence identifier such as `cc-by-nc-sa-4.0`, or the licence named in words; `other` when the "
+    "source declares none.",
     "url": "Article URL when the source gives one.",
     "published_at": "Publication time in UTC, from source metadata only; never invented.",
     "title": "Headline.",

@@ -79,7 +79,7 @@ def _checks_line(report: QualityReport) -> str | None:
         return None
     passed = sum(1 for c in report.checks if c.get("passed"))
     failed = [str(c.get("name")) for c in report.checks if not c.get("passed")]
-    line = f"Checks: {passed} of {len(report.checks)} passed"
+    line = f"Checks run before this release was written: {passed} of {len(report.checks)} passed"
     return line + (f" (failed: {_cell(', '.join(failed))})." if failed else ".")
 
 

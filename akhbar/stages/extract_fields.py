@@ -24,8 +24,8 @@ from akhbar.schema import ARTICLE_SCHEMA
 # The normalized columns extraction reads: not `text` (as long as the blocks, which hold it) nor
 # `chrome`, so they are neither read from the part nor sent to a worker.
 FIELDS_INPUT = [
-    "id", "source", "url", "published_at", "author", "title", "lead", "tags", "captions", "blocks", "origin",
-    "raw_sha256",
+    "id", "source", "license", "url", "published_at", "author", "title", "lead", "tags", "captions", "blocks",
+    "origin", "raw_sha256",
 ]  # fmt: skip
 
 # One article whose extraction raises must not stop the build: its row comes out empty with
@@ -81,6 +81,7 @@ def _article_row(article: dict, structure: Structure, found: list) -> dict:
     return {
         "id": article["id"],
         "source": article["source"],
+        "license": article["license"],
         "url": article["url"],
         "published_at": article["published_at"],
         "title": structure.title,
@@ -123,6 +124,7 @@ def _failed_row(article: dict, error: Exception) -> dict:
     return {
         "id": article["id"],
         "source": article["source"],
+        "license": article["license"],
         "url": article["url"],
         "published_at": article["published_at"],
         "title": article["title"] or "",

@@ -121,7 +121,8 @@ def _assert_no_live_html(markdown: str) -> None:
                 r' src="(plots/[a-z_]+\.png|data:image/png;base64,[^"]+)" alt="[a-z ]+" /', attrs
             )
         else:
-            assert attrs in ("", ' style="text-align:right"', ' class="language-python"'), (name, attrs)
+            code_blocks = (' class="language-python"', ' class="language-bibtex"')
+            assert attrs in ("", ' style="text-align:right"', *code_blocks), (name, attrs)
 
 
 # --------------------------------------------------------------------------- akhbar.escape
@@ -552,7 +553,8 @@ TOKEN = "hf_akhbar_escape_token_0123456789"
 LOAD = """
 import json, datasets
 ds = datasets.load_dataset({repo!r}, revision="v1.0.0", split="train")
-print(json.dumps({{"sources": sorted(set(ds["source"])), "titles": sorted(ds["title"])}}, ensure_ascii=False))
+print(json.dumps({{"sources": sorted(set(ds["source"])), "titles": sorted(ds["title"]),
+                  "licenses": sorted(set(zip(ds["source"], ds["license"])))}}, ensure_ascii=False))
 """
 
 
@@ -568,7 +570,7 @@ def test_hostile_build_publishes_a_whole_card(tmp_path: Path, monkeypatch: pytes
     assert len(previews) >= 5
 
     header = _header(card)
-    assert header["pretty_name"] == "akhbar-escape_test.v1"
+    assert header["pretty_name"] == "Akhbar Escape Test V1"
     assert header["license"] == ["cc-by-nc-sa-4.0", "other"]
     assert header["license_name"] == "per-source"
     details = header["license_details"]
@@ -619,4 +621,8 @@ def test_hostile_build_publishes_a_whole_card(tmp_path: Path, monkeypatch: pytes
         )
         loaded = json.loads(out.strip().splitlines()[-1])
     assert loaded["sources"] == sorted(SOURCE_NAMES)
+    # each row's licence is its source's declaration, an identifier in the Hub's spelling
+    assert loaded["licenses"] == sorted(
+        [[SOURCE_NAMES[0], SOURCE_LICENSES[0]], [SOURCE_NAMES[1], SOURCE_LICENSES[1].lower()]]
+    )
     assert len(loaded["titles"]) == len(SOURCE_NAMES) * len(TITLES)

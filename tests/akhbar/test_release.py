@@ -104,9 +104,13 @@ def test_card_header_is_valid_hub_metadata(tmp_path: Path) -> None:
     assert data["license"] == "cc-by-4.0"
     assert data["configs"][0]["data_files"][0]["path"] == "data/train-*.parquet"
     assert [f["name"] for f in data["dataset_info"]["features"]] == ARTICLE_SCHEMA.names
-    assert data["dataset_info"]["splits"] == [{"name": "train", "num_examples": 2}]
+    (entry,) = result.manifest["files"]
+    assert data["dataset_info"]["splits"] == [
+        {"name": "train", "num_bytes": entry["arrow_bytes"], "num_examples": 2}
+    ]
+    assert data["dataset_info"]["download_size"] == entry["bytes"]
     assert data["task_categories"] and data["size_categories"] == ["n<1K"]
-    assert data["pretty_name"] == "test"
+    assert data["pretty_name"] == "Test"
     assert 'revision="v1.0.0"' in card.text
     for section in (
         "## Usage",
@@ -119,7 +123,7 @@ def test_card_header_is_valid_hub_metadata(tmp_path: Path) -> None:
         assert section in card.text
     assert "| t | cc-by-4.0 | 2 |" in card.text
     header = (result.path / "README.md").read_text().split("---")[1]
-    assert yaml.safe_load(header)["pretty_name"] == "test"
+    assert yaml.safe_load(header)["pretty_name"] == "Test"
 
 
 def test_same_input_same_bytes_and_no_new_version(tmp_path: Path) -> None:

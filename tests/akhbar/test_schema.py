@@ -72,4 +72,12 @@ def test_dates_carry_month_day_and_offsets_like_entities() -> None:
     assert [date_type.field(n).type for n in ("start", "end")] == [
         entity_type.field(n).type for n in ("start", "end")
     ]
-    assert SCHEMA_VERSION == "1.3"
+
+
+def test_license_column_is_the_source_declaration() -> None:
+    """Schema 1.4: each row's `license` is its source's declared licence, a nullable string
+    after `source`; adding it was a minor version."""
+    assert ARTICLE_SCHEMA.names[:3] == ["id", "source", "license"]
+    assert ARTICLE_SCHEMA.field("license").type == pa.string()
+    assert "sources.yaml" in FIELD_DESCRIPTIONS["license"]
+    assert SCHEMA_VERSION == "1.4"

@@ -69,22 +69,40 @@ def _client(hub: HubServer, tmp_path: Path, code: str) -> Any:
     return json.loads(out.strip().splitlines()[-1])
 
 
+# Any warning fails the load: Python warnings are errors, and WARNING records of datasets and
+# huggingface_hub (their loggers do not propagate) are collected and printed for the test to see.
 LOAD = """
-import json, datasets
+import json, logging, warnings
+warnings.simplefilter("error")
+logged = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        logged.append(record.getMessage())
+for name in ("datasets", "huggingface_hub"):
+    logging.getLogger(name).addHandler(Keep(level=logging.WARNING))
+import datasets
 ds = datasets.load_dataset({repo!r}, revision={rev!r}, split="train", streaming={streaming})
 rows = list(ds)
 print(json.dumps({{"ids": [r["id"] for r in rows], "captions": [r["captions"] for r in rows],
+                  "licenses": [r["license"] for r in rows], "logged": logged,
+                  "num_bytes": None if {streaming} else ds.info.splits["train"].num_bytes,
                   "features": ds.features.to_dict() if ds.features else None}}, ensure_ascii=False))
 """
 
 
 def _load(hub: HubServer, tmp_path: Path, rev: str, streaming: bool = False) -> dict[str, Any]:
-    return _client(hub, tmp_path, LOAD.format(repo=REPO, rev=rev, streaming=streaming))
+    loaded = _client(hub, tmp_path, LOAD.format(repo=REPO, rev=rev, streaming=streaming))
+    assert loaded["logged"] == []  # no warning logged by datasets or huggingface_hub
+    return loaded
 
 
 def _local_rows(release: Path) -> dict[str, Any]:
     table = pq.read_table(sorted((release / "data").glob("*.parquet")))
     return {"ids": table["id"].to_pylist(), "captions": table["captions"].to_pylist()}
+
+
+def _manifest(release: Path) -> dict[str, Any]:
+    return json.loads((release / "manifest.json").read_text(encoding="utf-8"))
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -116,6 +134,9 @@ def test_publish_versions_and_load_them_back(
     assert {k: loaded[k] for k in ("ids", "captions")} == _local_rows(v1)
     assert loaded["captions"][0][0]["credit"] == "سبوتنيك"
     assert loaded["features"] == hf_features()  # nested features intact
+    assert set(loaded["licenses"]) == {"other"}  # the source's declared licence (none given: other)
+    # the card passed the Hub's rules on the way in (create_commit validates README.md)
+    assert any(r.path == "/api/validate-yaml" and r.status == 200 for r in hub.requests)
     streamed = _load(hub, tmp_path, "v1.0.0", streaming=True)
     assert streamed["ids"] == loaded["ids"] and streamed["captions"] == loaded["captions"]
 
@@ -127,6 +148,9 @@ def test_publish_versions_and_load_them_back(
     data = card.data.to_dict()
     assert data["language"] == ["ar"] and data["pretty_name"] and data["task_categories"]
     assert data["size_categories"] == ["n<1K"]
+    (split,) = data["dataset_info"]["splits"]
+    assert split["num_bytes"] == loaded["num_bytes"]  # what datasets measured loading the rows
+    assert data["dataset_info"]["download_size"] == sum(f["bytes"] for f in _manifest(v1)["files"])
     assert f'load_dataset("{REPO}", revision="v1.0.0"' in card.text
     files = api.list_repo_files(REPO, repo_type="dataset", revision="v1.0.0")
     assert sorted(files) == [

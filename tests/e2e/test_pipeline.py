@@ -18,7 +18,7 @@ from dagster import AssetKey, DagsterInstance
 
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, sha256_file
-from akhbar.schema import hf_features
+from akhbar.schema import SCHEMA_VERSION, hf_features
 from tests.support import REPO, SEED, head_lines
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
@@ -266,7 +266,7 @@ def test_build_without_hub_config_skips_publication(
 def test_sample_build_keeps_year_less_dates(tmp_path: Path) -> None:
     """`akhbar build` on samples/ (the seed, no publication date): both February dates are in
     the release with `date` null, month and day as written and offsets into `body`; the card
-    states schema 1.3 and lists the new struct fields."""
+    states the schema version and lists the struct fields added in 1.3."""
     assert main(["build", "--out", str(tmp_path / "data"), "--log-level", "ERROR"]) == 0
     release = tmp_path / "data" / "releases" / "v1.0.0"
     (row,) = pq.read_table(release / "data").to_pylist()
@@ -276,7 +276,7 @@ def test_sample_build_keeps_year_less_dates(tmp_path: Path) -> None:
     ]
     assert [row["body"][d["start"] : d["end"]] for d in row["dates"]] == [d["text"] for d in row["dates"]]
     card = (release / "README.md").read_text(encoding="utf-8")
-    assert "| schema version | 1.3 |" in card
+    assert f"| schema version | {SCHEMA_VERSION} |" in card
     header = yaml.safe_load(card.split("---")[1])
     (dates,) = [f for f in header["dataset_info"]["features"] if f["name"] == "dates"]
     assert [f["name"] for f in dates["list"]][-4:] == ["month", "day", "start", "end"]

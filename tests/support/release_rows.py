@@ -20,6 +20,7 @@ def article_row(
     row_id: str,
     source: str = "alpha",
     *,
+    license: str = "cc-by-4.0",
     words: int = 10,
     published: dt.datetime | None = None,
     lead: str | None = None,
@@ -36,6 +37,7 @@ def article_row(
     return {
         "id": row_id,
         "source": source,
+        "license": license,
         "url": f"https://example.org/{row_id}",
         "published_at": published,
         "title": f"عنوان {row_id}",

@@ -11,7 +11,9 @@ Endpoints (repo types `dataset` and `model`; `{repo}` is `datasets/{ns}/{name}` 
 
 - `GET  /api/whoami-v2` (needs a valid token, else 401)
 - `POST /api/repos/create` (409 + {"error", "url"} when the repo exists), `DELETE /api/repos/delete`
-- `POST /api/validate-yaml` (400 with `errors` when the README YAML header does not parse)
+- `POST /api/validate-yaml` (400 with `errors` when the README YAML header does not parse or breaks
+  the Hub's documented card rules: types of the known keys, licence ids, task categories and ids,
+  languages, `configs`, `dataset_info` splits and sizes; see `card_rules`)
 - `GET  /api/{repo}` and `/api/{repo}/revision/{rev}` (info: sha, siblings (sizes/LFS with blobs=1),
   cardData, ...)
 - `PUT  /api/{repo}/settings` (private / visibility / gated)

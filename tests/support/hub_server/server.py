@@ -33,6 +33,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from tests.support.hub_server.card_rules import card_errors
 from tests.support.hub_server.git_store import Entry, GitRepo, Snapshot, glob_regex
 from tests.support.hub_server.hub import (
     REPO_TYPES,
@@ -375,7 +376,8 @@ class HubApp:
         return JSONResponse({})
 
     def validate_yaml(self, call: Call) -> Response:
-        """Errors for a YAML header that does not parse (400); a warning when there is none."""
+        """Errors (400) for a YAML header that does not parse or breaks the Hub's card rules
+        (`card_rules`); a warning when there is none."""
         content = call.json().get("content", "")
         text = content.replace("\r\n", "\n") if isinstance(content, str) else ""
         match = re.match(r"^---\n(.*?)\n---(?:\n|$)", text, flags=re.DOTALL)
@@ -394,6 +396,15 @@ class HubApp:
             message = "README.md YAML header must be a mapping"
             return JSONResponse(
                 {"errors": [{"message": message}], "warnings": [], "error": message}, status_code=400
+            )
+        repo_type = call.json().get("repoType") or "model"
+        errors = card_errors(data or {}, repo_type=repo_type if isinstance(repo_type, str) else "model")
+        if errors:
+            if "text/plain" in call.headers.get("accept", ""):  # DatasetCard.validate() asks for text
+                return Response("\n".join(errors), status_code=400, media_type="text/plain")
+            return JSONResponse(
+                {"errors": [{"message": e} for e in errors], "warnings": [], "error": "; ".join(errors)},
+                status_code=400,
             )
         return JSONResponse({"errors": [], "warnings": []})
 
