@@ -25,6 +25,15 @@ import pyarrow.parquet as pq
 
 from akhbar import PIPELINE_VERSION
 from akhbar.card import render_card, template_path
+from akhbar.changes import (
+    CHANGES_FILE,
+    concat_contents,
+    count_changes,
+    diff_contents,
+    release_contents,
+    row_contents,
+    write_changes,
+)
 from akhbar.parts import PartSet, merge_by_id, write_table_atomic
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
@@ -190,8 +199,9 @@ def next_version(
     """The version of a new release, or None when it would equal `previous`.
 
     Schema major change -> major; additive schema or new input -> minor; corrected data -> patch:
-    the same input with different output (corrected by the code), or input whose only change is
-    articles corrected at their origin (`changes`: added and removed 0, changed > 0).
+    the same input with different output (corrected by the code), or input that adds and removes
+    no article but changes some (`changes`, akhbar.changes: added and removed 0, changed > 0),
+    such as articles corrected at their origin.
     """
     if previous is None:
         return f"{schema_version.split('.')[0]}.0.0"
@@ -313,13 +323,14 @@ def build_release(
     table or a stream (`MarkedParts`) that is read once, one row group at a time: the data
     files, the report, the card statistics and the input fingerprint are made in that pass;
     `quarantine` rows (QUARANTINE_SCHEMA) are kept in `quarantine.parquet` beside the data
-    (not part of the published dataset). `accounting` (akhbar.quality.Accounting.as_dict())
-    gives the raw count and goes into the manifest and card; without it raw is released +
-    quarantined. `checks` (name, passed, evaluated, failed) go into the quality report written
-    to `report/`. `dedup_index` (akhbar.dedup; a table, or a Parquet file of it, copied as it
-    is: 600 MB of signatures at 1M articles need not pass through memory) is saved as
-    `dedup_index.parquet`, the prior of the next release's duplicate detection. `repo_id`,
-    when known, goes into the card's usage snippet.
+    (not part of the published dataset); the ids added, removed and changed since the previous
+    release go to `changes.parquet` (akhbar.changes), published with the data. `accounting`
+    (akhbar.quality.Accounting.as_dict()) gives the raw count and goes into the manifest and
+    card; without it raw is released + quarantined. `checks` (name, passed, evaluated, failed)
+    go into the quality report written to `report/`. `dedup_index` (akhbar.dedup; a table, or a
+    Parquet file of it, copied as it is: 600 MB of signatures at 1M articles need not pass
+    through memory) is saved as `dedup_index.parquet`, the prior of the next release's duplicate
+    detection. `repo_id`, when known, goes into the card's usage snippet.
     """
     from akhbar.report import ReportAccumulator, write_report
 
@@ -341,21 +352,30 @@ def build_release(
         data_files = _DataFiles(tmp / "data", rows_in.num_rows)
         report_parts = ReportAccumulator()
         keys = fingerprint_keys(quarantine)
-        released_raw: list[pa.Table] = []
+        contents: list[pa.Table] = []
         for table in rows_in.ordered_tables(ROW_GROUP_SIZE):
             data_files.add(table)
             report_parts.add(table)
             keys += fingerprint_keys(table)
-            released_raw.append(table.select(["id", "raw_sha256"]))
+            contents.append(row_contents(table))
         files = data_files.finish()
         input_fp = _fingerprint(keys)
         del keys
         released = report_parts.rows
-        changes = article_changes(
-            releases_dir / f"v{previous['version']}" if previous else None,
-            pa.concat_tables([_RELEASED_RAW.empty_table(), *(t.cast(_RELEASED_RAW) for t in released_raw)]),
-        )
-        del released_raw
+        # What moved since the previous release (akhbar.changes), unless the same files would be
+        # released again (no new version: the previous release is not read); None when the
+        # previous release's data files are gone.
+        moved = None
+        if (
+            previous is None
+            or next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files)
+            is not None
+        ):
+            before = release_contents(releases_dir / f"v{previous['version']}") if previous else None
+            if previous is None or before is not None:
+                moved = diff_contents(before, concat_contents(contents))
+        del contents
+        changes = count_changes(moved) if moved is not None else None
         version = next_version(
             previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files, changes=changes
         )
@@ -366,6 +386,8 @@ def build_release(
                 previous["version"], releases_dir / f"v{previous['version']}", False, previous
             )
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
+        if moved is not None:
+            write_changes(moved, tmp / CHANGES_FILE)
         if isinstance(dedup_index, Path):
             shutil.copyfile(dedup_index, tmp / "dedup_index.parquet")
         elif dedup_index is not None:  # written as the IO manager writes the file copied above
@@ -420,6 +442,11 @@ def build_release(
                 "rows": quarantine.num_rows,
                 "sha256": sha256_file(tmp / "quarantine.parquet"),
             },
+            "changes_file": (
+                {"path": CHANGES_FILE, "rows": moved.num_rows, "sha256": sha256_file(tmp / CHANGES_FILE)}
+                if moved is not None
+                else None
+            ),
             "validation": validation,
             "checks": checks or [],
             "report_files": report_files,
@@ -445,37 +472,6 @@ def build_release(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-_RELEASED_RAW = pa.schema([pa.field("id", pa.string()), pa.field("raw_sha256", pa.string())])
-
-
-def article_changes(previous_dir: Path | None, current: pa.Table) -> dict[str, int] | None:
-    """Articles added, removed and changed since the release in `previous_dir`, by id: `current`
-    has the id and raw_sha256 of every released row; changed is an id in both releases whose
-    raw bytes differ (the article corrected at its origin). None when the previous release's
-    data files cannot be read (then the changelog gives the row counts only)."""
-    if previous_dir is None:
-        return {"added": current.num_rows, "removed": 0, "changed": 0}
-    try:
-        manifest = json.loads((previous_dir / "manifest.json").read_text(encoding="utf-8"))
-        before = pa.concat_tables(
-            [_RELEASED_RAW.empty_table()]
-            + [
-                pq.read_table(previous_dir / f["path"], columns=_RELEASED_RAW.names).cast(_RELEASED_RAW)
-                for f in manifest["files"]
-            ]
-        )
-    except (OSError, KeyError, ValueError, pa.ArrowException):
-        return None
-    at = pc.index_in(current["id"], value_set=before["id"])
-    kept = pc.is_valid(at)
-    differs = pc.fill_null(pc.not_equal(current["raw_sha256"], pc.take(before["raw_sha256"], at)), True)
-    return {
-        "added": int(pc.sum(pc.invert(kept)).as_py() or 0),
-        "removed": before.num_rows - int(pc.sum(kept).as_py() or 0),
-        "changed": int(pc.sum(pc.and_(kept, differs)).as_py() or 0),
-    }
 
 
 def _describe_change(
