@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -232,10 +232,15 @@ class ReleaseResult:
 
 class _DataFiles:
     """Rolling data files of ROWS_PER_FILE rows in row groups of ROW_GROUP_SIZE, written as the
-    rows stream in; each file is the same bytes whatever the sizes of the tables given."""
+    rows stream in; each file is the same bytes whatever the sizes of the tables given.
 
-    def __init__(self, data_dir: Path, total_rows: int) -> None:
+    With `cdc` (the default) pages end at content-defined boundaries (Parquet content-defined
+    chunking, `use_content_defined_chunking`): rows that two releases share are written as the
+    same page bytes, which the Hub's Xet storage uploads once (benchmarks/upload_bytes.py)."""
+
+    def __init__(self, data_dir: Path, total_rows: int, *, cdc: bool = True) -> None:
         self.data_dir = data_dir
+        self.cdc = cdc
         self.n_files = max(1, -(-total_rows // ROWS_PER_FILE))
         self.schema = schema_with_hf_metadata(ARTICLE_SCHEMA)
         self.files: list[dict[str, Any]] = []
@@ -258,6 +263,7 @@ class _DataFiles:
                 use_dictionary=True,
                 write_statistics=True,
                 store_schema=True,
+                use_content_defined_chunking=self.cdc,
             )
         return self._writer
 
@@ -302,6 +308,19 @@ class _DataFiles:
                 self._open().write_table(self.schema.empty_table())
             self._close_file()
         return self.files
+
+
+def write_data_files(
+    tables: Iterable[pa.Table], total_rows: int, release_dir: Path, *, cdc: bool = True
+) -> list[dict[str, Any]]:
+    """The data files of `total_rows` released rows (`tables` in id order) under
+    `release_dir/data/`, as build_release writes them; their manifest entries. `cdc=False`
+    writes fixed-size pages instead (benchmarks/upload_bytes.py compares the two)."""
+    (release_dir / "data").mkdir(parents=True, exist_ok=True)
+    data_files = _DataFiles(release_dir / "data", total_rows, cdc=cdc)
+    for table in tables:
+        data_files.add(table)
+    return data_files.finish()
 
 
 def build_release(

@@ -8,8 +8,8 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from akhbar.ingest import SourceConfig, read_sources
 from akhbar.changes import CHANGES_FILE, release_contents
+from akhbar.ingest import SourceConfig, read_sources
 from akhbar.release import build_release, list_releases, next_version, sha256_file
 from akhbar.runner import extract_fields, normalize_articles
 from akhbar.schema import ARTICLE_SCHEMA
@@ -275,5 +275,7 @@ def test_a_row_changed_by_the_code_alone_is_changed_not_raw_changed(tmp_path: Pa
     redone = redone.set_column(column("pipeline_version"), "pipeline_version", pa.array(versions))
     second = _build(tmp_path / "data", redone, quarantine)
     assert second.version == "1.0.1"  # same input, output corrected: a patch
-    assert _changes(second.path) == [{"id": articles["id"][0].as_py(), "change": "changed", "raw_changed": False}]
+    assert _changes(second.path) == [
+        {"id": articles["id"][0].as_py(), "change": "changed", "raw_changed": False}
+    ]
     assert release_contents(second.path) is not None and release_contents(first.path) is not None
