@@ -190,7 +190,7 @@ def build_releases(records: list[dict], changed: int, added: int, work: Path) ->
     return a, b, {**timings, "changelog": manifest["changelog"][-1], "rows": manifest["rows"]}
 
 
-def _rewrite(release: Path, out: Path, *, cdc: bool) -> list[Path]:
+def _rewrite(release: Path, out: Path, *, cdc: bool, check: bool = True) -> list[Path]:
     """The release's rows written again with or without CDC; the new data files."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -206,17 +206,24 @@ def _rewrite(release: Path, out: Path, *, cdc: bool) -> list[Path]:
                     yield pa.Table.from_batches([batch])
 
     files = write_data_files(tables(), manifest["rows"]["released"], out, cdc=cdc)
-    if cdc and [f["sha256"] for f in files] != [f["sha256"] for f in manifest["files"]]:
+    if cdc and check and [f["sha256"] for f in files] != [f["sha256"] for f in manifest["files"]]:
         raise SystemExit(f"rewriting {release.name} with CDC did not give the build's bytes")
     return [out / f["path"] for f in files]
 
 
-def measure(a: Path, b: Path, work: Path, settings: list[str]) -> dict[str, dict[str, Any]]:
+def measure(
+    a: Path, b: Path, work: Path, settings: list[str], *, check: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Upload bytes of B after A, for each setting ("on", "off"): both releases' rows rewritten
+    with or without CDC (with `check`, CDC on must reproduce the build's own bytes)."""
+    import shutil
+
     results: dict[str, dict[str, Any]] = {}
     for setting in settings:
         cdc = setting == "on"
-        files_a = _rewrite(a, work / f"cdc-{setting}" / "a", cdc=cdc)
-        files_b = _rewrite(b, work / f"cdc-{setting}" / "b", cdc=cdc)
+        shutil.rmtree(work / f"cdc-{setting}", ignore_errors=True)
+        files_a = _rewrite(a, work / f"cdc-{setting}" / "a", cdc=cdc, check=check)
+        files_b = _rewrite(b, work / f"cdc-{setting}" / "b", cdc=cdc, check=check)
         counted = upload_bytes(files_a, files_b)
         results[setting] = counted | {"percent_new": 100 * counted["new_bytes"] / max(counted["bytes"], 1)}
     return results
@@ -228,7 +235,8 @@ def format_report(result: dict[str, Any]) -> str:
         f"input: {result['input']}: release A {result['articles']:,} articles, release B "
         f"{change['articles']:,} ({change.get('added')} added, {change.get('removed')} removed, "
         f"{change.get('changed')} changed)",
-        f"chunks: gear hash, {TARGET_CHUNK // 1024} KiB target, {MIN_CHUNK // 1024}-{MAX_CHUNK // 1024} KiB",
+        f"chunks: gear hash, {TARGET_CHUNK // 1024} KiB target, {MIN_CHUNK // 1024}-{MAX_CHUNK // 1024} KiB; "
+        f"CDC pages {result['cdc_pages'] or 'akhbar.release.CDC_PAGES'}",
         f"{'CDC':<4} {'B data bytes':>14} {'new bytes':>12} {'new %':>7} {'chunks':>7} {'new':>5}",
     ]
     for setting, r in result["results"].items():
@@ -246,16 +254,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed", type=int, default=50, help="articles of A corrected in B")
     parser.add_argument("--added", type=int, default=50, help="articles added in B")
     parser.add_argument("--cdc", choices=["on", "off", "both"], default="both")
+    parser.add_argument(
+        "--cdc-pages",
+        metavar="MIN,MAX",
+        help="content-defined page sizes in KiB for the CDC-on rewrite (default: akhbar.release.CDC_PAGES)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep the builds here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args(argv)
     settings = ["on", "off"] if args.cdc == "both" else [args.cdc]
+    pages = None
+    if args.cdc_pages:
+        import akhbar.release
+
+        low, high = (int(x) * 1024 for x in args.cdc_pages.split(","))
+        pages = akhbar.release.CDC_PAGES = {"min_chunk_size": low, "max_chunk_size": high}
     with tempfile.TemporaryDirectory(prefix="akhbar-upload-") as tmp:
         work = args.workdir or Path(tmp)
         records = _records(args.input, args.articles + args.added)
-        a, b, built = build_releases(records, args.changed, args.added, work)
-        result = {"input": str(args.input), "articles": args.articles, **built}
-        result["results"] = measure(a, b, work, settings)
+        if args.workdir and (work / "data" / "releases").is_dir():  # built by an earlier run
+            a, b = sorted((work / "data" / "releases").glob("v*"))[:2]
+            built = {
+                "changelog": json.loads((b / "manifest.json").read_text(encoding="utf-8"))["changelog"][-1]
+            }
+        else:
+            a, b, built = build_releases(records, args.changed, args.added, work)
+        result = {"input": str(args.input), "articles": args.articles, "cdc_pages": pages, **built}
+        result["results"] = measure(a, b, work, settings, check=pages is None)
     print(format_report(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

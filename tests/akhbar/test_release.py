@@ -279,3 +279,41 @@ def test_a_row_changed_by_the_code_alone_is_changed_not_raw_changed(tmp_path: Pa
         {"id": articles["id"][0].as_py(), "change": "changed", "raw_changed": False}
     ]
     assert release_contents(second.path) is not None and release_contents(first.path) is not None
+
+
+def _row_groups(path: Path) -> list[tuple[str, str, int]]:
+    """(first id, last id, rows) of each row group of a data file."""
+    data = pq.ParquetFile(path)
+    out = []
+    for k in range(data.num_row_groups):
+        ids = data.read_row_group(k, columns=["id"])["id"].to_pylist()
+        out.append((ids[0], ids[-1], len(ids)))
+    return out
+
+
+@pytest.mark.parametrize("slice_rows", [7, 1000])
+def test_row_groups_end_where_the_ids_say_so_an_insertion_moves_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    from akhbar import release
+    from tests.support.release_rows import article_row, article_table
+
+    monkeypatch.setattr(release, "ROW_GROUP_AVERAGE", 40)
+    monkeypatch.setattr(release, "ROW_GROUP_MIN", 10)
+    monkeypatch.setattr(release, "ROW_GROUP_MAX", 120)
+    before = article_table(*(article_row(f"{i:05d}") for i in range(0, 2000, 2)))
+    after = pa.concat_tables([before, article_table(article_row("01001"))]).sort_by("id")
+
+    def write(table: pa.Table, name: str) -> Path:
+        slices = [table.slice(k, slice_rows) for k in range(0, table.num_rows, slice_rows)]
+        (entry,) = release.write_data_files(slices, table.num_rows, tmp_path / name)
+        return tmp_path / name / entry["path"]
+
+    first = write(before, "a")
+    groups, moved = _row_groups(first), _row_groups(write(after, "b"))
+    assert all(10 <= rows <= 120 for _, _, rows in groups[:-1]) and len(groups) > 10
+    assert write(before, "a-again").read_bytes() == first.read_bytes()  # whatever the slicing
+    # one row group differs (the one the new id joined); every other keeps its ids
+    assert len(set(moved) - set(groups)) == 1 and len(set(groups) - set(moved)) == 1
+    (grown,) = set(moved) - set(groups)
+    assert grown[0] <= "01001" <= grown[1]
