@@ -38,7 +38,7 @@ from akhbar.parts import PartSet, merge_by_id, write_table_atomic
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
-ROW_GROUP_SIZE = 10_000  # rows read and written at a time; row groups hold ~half of it (below)
+ROW_GROUP_SIZE = 10_000  # rows read at a time; row groups average ~6,000 rows (below)
 # Row groups end after a row whose id hashes to 0 modulo ROW_GROUP_AVERAGE (and at a file's
 # end), within MIN and MAX rows: an article added or removed moves no other row group's
 # boundary, so the rows two releases share are written as the same pages (content-defined
