@@ -1,10 +1,11 @@
 """Publication of a release to a Hugging Face Hub dataset repository.
 
-One release = one commit on `main` holding README.md (the card), manifest.json and
-data/*.parquet (data files of the previous version removed in the same commit), made with
-`parent_commit` so a concurrent publisher is detected instead of overwritten, then one tag
-`v<semver>`. Publishing is idempotent: a tag that already holds the same manifest is a
-no-op; a tag that holds another manifest is an error and nothing is overwritten.
+One release = one commit on `main` holding README.md (the card), manifest.json,
+changes.parquet (the ids that moved since the previous release) and data/*.parquet (data files
+of the previous version removed in the same commit), made with `parent_commit` so a concurrent
+publisher is detected instead of overwritten, then one tag `v<semver>`. Publishing is
+idempotent: a tag that already holds the same manifest is a no-op; a tag that holds another
+manifest is an error and nothing is overwritten.
 
 The token is read by huggingface_hub itself (HF_TOKEN or the stored login) and is never
 passed through configuration, logged, or written anywhere; error messages are scrubbed.
@@ -21,6 +22,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from akhbar.card import render_card
+from akhbar.changes import CHANGES_FILE
 
 BRANCH = "main"
 
@@ -149,7 +151,12 @@ def publish_release(release_dir: Path, target: HubTarget, *, token: str | None =
         step = "list files"
         existing = api.list_repo_files(target.repo_id, repo_type="dataset", revision=head) if head else []
         uploads = {"README.md": card_for_repo(release_dir, manifest, target.repo_id)}
-        for name in ("manifest.json", *(f["path"] for f in manifest["files"])):
+        changes = manifest.get("changes_file")  # akhbar.changes: ids added, removed, changed
+        for name in (
+            "manifest.json",
+            *(f["path"] for f in manifest["files"]),
+            *([changes["path"]] if changes else []),
+        ):
             uploads[name] = (release_dir / name).read_bytes()
         operations: list[Any] = [
             CommitOperationAdd(path_in_repo=path, path_or_fileobj=data) for path, data in uploads.items()
@@ -157,7 +164,7 @@ def publish_release(release_dir: Path, target: HubTarget, *, token: str | None =
         operations += [
             CommitOperationDelete(path_in_repo=path)
             for path in existing
-            if path.startswith("data/") and path not in uploads
+            if (path.startswith("data/") or path == CHANGES_FILE) and path not in uploads
         ]
         change = manifest["changelog"][-1]["change"] if manifest.get("changelog") else ""
         step = "commit"

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,11 +25,35 @@ import pyarrow.parquet as pq
 
 from akhbar import PIPELINE_VERSION
 from akhbar.card import render_card, template_path
+from akhbar.changes import (
+    CHANGES_FILE,
+    concat_contents,
+    count_changes,
+    diff_contents,
+    release_contents,
+    row_contents,
+    write_changes,
+)
 from akhbar.parts import PartSet, merge_by_id, write_table_atomic
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
-ROW_GROUP_SIZE = 10_000
+ROW_GROUP_SIZE = 10_000  # rows read at a time; row groups average ~6,000 rows (below)
+# Row groups end after a row whose id hashes to 0 modulo ROW_GROUP_AVERAGE (and at a file's
+# end), within MIN and MAX rows: an article added or removed moves no other row group's
+# boundary, so the rows two releases share are written as the same pages (content-defined
+# chunking, below). MAX bounds the rows held in memory; one row group in ~40 reaches it.
+ROW_GROUP_AVERAGE = ROW_GROUP_SIZE // 2
+ROW_GROUP_MIN = ROW_GROUP_SIZE // 8
+ROW_GROUP_MAX = ROW_GROUP_SIZE * 2
+# Content-defined pages (pyarrow's defaults: 256 KiB to 1 MiB of uncompressed values).
+CDC_PAGES = {"min_chunk_size": 256 * 1024, "max_chunk_size": 1024 * 1024}
+# Columns with one value per article (texts, ids, urls, hashes): a dictionary of them only fills
+# up and falls back to plain pages, and one article added renumbers every index after it; the
+# other columns (sources, names, labels, numbers) repeat and keep their dictionaries.
+UNIQUE_PER_ARTICLE = frozenset(
+    {"id", "url", "title", "lead", "body", "paragraphs", "origin", "raw_sha256", "quotes.text"}
+)
 # zstd's own default level: on SaudiNewsNet's release, level 9 made files 10% smaller (54 MB
 # against 60) for four times the compression time (4.2 s against 1.0 per 26k articles).
 COMPRESSION_LEVEL = 3
@@ -197,8 +221,9 @@ def next_version(
     """The version of a new release, or None when it would equal `previous`.
 
     Schema major change -> major; additive schema or new input -> minor; corrected data -> patch:
-    the same input with different output (corrected by the code), or input whose only change is
-    articles corrected at their origin (`changes`: added and removed 0, changed > 0).
+    the same input with different output (corrected by the code), or input that adds and removes
+    no article but changes some (`changes`, akhbar.changes: added and removed 0, changed > 0),
+    such as articles corrected at their origin.
     """
     if previous is None:
         return f"{schema_version.split('.')[0]}.0.0"
@@ -227,12 +252,48 @@ class ReleaseResult:
     manifest: dict[str, Any]
 
 
-class _DataFiles:
-    """Rolling data files of ROWS_PER_FILE rows in row groups of ROW_GROUP_SIZE, written as the
-    rows stream in; each file is the same bytes whatever the sizes of the tables given."""
+def _leaf_paths(type_: pa.DataType, path: str) -> Iterator[tuple[str, str]]:
+    """(Parquet column path, path without list levels) of each leaf column under `path`."""
+    if pa.types.is_list(type_) or pa.types.is_large_list(type_):
+        for leaf, plain in _leaf_paths(type_.value_type, f"{path}.list.element"):
+            yield leaf, plain.replace(".list.element", "")
+    elif pa.types.is_struct(type_):
+        for field in type_:
+            yield from _leaf_paths(field.type, f"{path}.{field.name}")
+    else:
+        yield path, path.replace(".list.element", "")
 
-    def __init__(self, data_dir: Path, total_rows: int) -> None:
+
+def dictionary_columns(schema: pa.Schema) -> list[str]:
+    """The Parquet leaf columns written with a dictionary: all but UNIQUE_PER_ARTICLE."""
+    return [
+        leaf
+        for field in schema
+        for leaf, plain in _leaf_paths(field.type, field.name)
+        if plain not in UNIQUE_PER_ARTICLE
+    ]
+
+
+def row_group_ends(ids: pa.Array | pa.ChunkedArray) -> list[bool]:
+    """Whether a row group may end after each of these ids (1 in ROW_GROUP_AVERAGE, by SHA-256)."""
+    return [
+        int.from_bytes(hashlib.sha256(i.encode()).digest()[:8], "big") % ROW_GROUP_AVERAGE == 0
+        for i in ids.to_pylist()
+    ]
+
+
+class _DataFiles:
+    """Rolling data files of ROWS_PER_FILE rows in content-defined row groups (ROW_GROUP_AVERAGE),
+    written as the rows stream in; each file is the same bytes whatever the sizes of the tables
+    given.
+
+    With `cdc` (the default) pages end at content-defined boundaries (Parquet content-defined
+    chunking, `use_content_defined_chunking`): rows that two releases share are written as the
+    same page bytes, which the Hub's Xet storage uploads once (benchmarks/upload_bytes.py)."""
+
+    def __init__(self, data_dir: Path, total_rows: int, *, cdc: bool = True) -> None:
         self.data_dir = data_dir
+        self.cdc = cdc
         self.n_files = max(1, -(-total_rows // ROWS_PER_FILE))
         self.schema = schema_with_hf_metadata(ARTICLE_SCHEMA)
         self.files: list[dict[str, Any]] = []
@@ -240,6 +301,7 @@ class _DataFiles:
         self._rows_in_file = 0
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
+        self._pending_ends: list[bool] = []
 
     def _path(self) -> tuple[str, Path]:
         rel = f"data/train-{len(self.files):05d}-of-{self.n_files:05d}.parquet"
@@ -252,17 +314,27 @@ class _DataFiles:
                 self.schema,
                 compression="zstd",
                 compression_level=COMPRESSION_LEVEL,
-                use_dictionary=True,
+                use_dictionary=dictionary_columns(ARTICLE_SCHEMA),
                 write_statistics=True,
                 store_schema=True,
+                use_content_defined_chunking=dict(CDC_PAGES) if self.cdc else False,
             )
         return self._writer
 
     def _flush(self, rows: int) -> None:
         table = pa.concat_tables(self._pending).combine_chunks()
-        self._open().write_table(table.slice(0, rows), row_group_size=ROW_GROUP_SIZE)
+        self._open().write_table(table.slice(0, rows), row_group_size=rows)
         rest = table.slice(rows)
         self._pending, self._pending_rows = ([rest] if rest.num_rows else []), rest.num_rows
+        self._pending_ends = self._pending_ends[rows:]
+
+    def _next_cut(self) -> int | None:
+        """Rows of the next row group, when the pending rows hold its end."""
+        ends = self._pending_ends
+        for at in range(ROW_GROUP_MIN - 1, min(len(ends), ROW_GROUP_MAX)):
+            if ends[at]:
+                return at + 1
+        return ROW_GROUP_MAX if self._pending_rows >= ROW_GROUP_MAX else None
 
     def _close_file(self) -> None:
         if self._pending_rows:
@@ -287,10 +359,11 @@ class _DataFiles:
             take = min(ROWS_PER_FILE - self._rows_in_file, table.num_rows)
             self._pending.append(table.slice(0, take))
             self._pending_rows += take
+            self._pending_ends += row_group_ends(table["id"].slice(0, take))
             self._rows_in_file += take
             table = table.slice(take)
-            while self._pending_rows >= ROW_GROUP_SIZE:
-                self._flush(ROW_GROUP_SIZE)
+            while (cut := self._next_cut()) is not None:
+                self._flush(cut)
             if self._rows_in_file == ROWS_PER_FILE:
                 self._close_file()
 
@@ -300,6 +373,19 @@ class _DataFiles:
                 self._open().write_table(self.schema.empty_table())
             self._close_file()
         return self.files
+
+
+def write_data_files(
+    tables: Iterable[pa.Table], total_rows: int, release_dir: Path, *, cdc: bool = True
+) -> list[dict[str, Any]]:
+    """The data files of `total_rows` released rows (`tables` in id order) under
+    `release_dir/data/`, as build_release writes them; their manifest entries. `cdc=False`
+    writes fixed-size pages instead (benchmarks/upload_bytes.py compares the two)."""
+    (release_dir / "data").mkdir(parents=True, exist_ok=True)
+    data_files = _DataFiles(release_dir / "data", total_rows, cdc=cdc)
+    for table in tables:
+        data_files.add(table)
+    return data_files.finish()
 
 
 def build_release(
@@ -321,13 +407,14 @@ def build_release(
     table or a stream (`MarkedParts`) that is read once, one row group at a time: the data
     files, the report, the card statistics and the input fingerprint are made in that pass;
     `quarantine` rows (QUARANTINE_SCHEMA) are kept in `quarantine.parquet` beside the data
-    (not part of the published dataset). `accounting` (akhbar.quality.Accounting.as_dict())
-    gives the raw count and goes into the manifest and card; without it raw is released +
-    quarantined. `checks` (name, passed, evaluated, failed) go into the quality report written
-    to `report/`. `dedup_index` (akhbar.dedup; a table, or a Parquet file of it, copied as it
-    is: 600 MB of signatures at 1M articles need not pass through memory) is saved as
-    `dedup_index.parquet`, the prior of the next release's duplicate detection. `repo_id`,
-    when known, goes into the card's usage snippet.
+    (not part of the published dataset); the ids added, removed and changed since the previous
+    release go to `changes.parquet` (akhbar.changes), published with the data. `accounting`
+    (akhbar.quality.Accounting.as_dict()) gives the raw count and goes into the manifest and
+    card; without it raw is released + quarantined. `checks` (name, passed, evaluated, failed)
+    go into the quality report written to `report/`. `dedup_index` (akhbar.dedup; a table, or a
+    Parquet file of it, copied as it is: 600 MB of signatures at 1M articles need not pass
+    through memory) is saved as `dedup_index.parquet`, the prior of the next release's duplicate
+    detection. `repo_id`, when known, goes into the card's usage snippet.
     """
     from akhbar.report import ReportAccumulator, write_report
 
@@ -349,21 +436,30 @@ def build_release(
         data_files = _DataFiles(tmp / "data", rows_in.num_rows)
         report_parts = ReportAccumulator()
         keys = fingerprint_keys(quarantine)
-        released_raw: list[pa.Table] = []
+        contents: list[pa.Table] = []
         for table in rows_in.ordered_tables(ROW_GROUP_SIZE):
             data_files.add(table)
             report_parts.add(table)
             keys += fingerprint_keys(table)
-            released_raw.append(table.select(["id", "raw_sha256"]))
+            contents.append(row_contents(table))
         files = data_files.finish()
         input_fp = _fingerprint(keys)
         del keys
         released = report_parts.rows
-        changes = article_changes(
-            releases_dir / f"v{previous['version']}" if previous else None,
-            pa.concat_tables([_RELEASED_RAW.empty_table(), *(t.cast(_RELEASED_RAW) for t in released_raw)]),
-        )
-        del released_raw
+        # What moved since the previous release (akhbar.changes), unless the same files would be
+        # released again (no new version: the previous release is not read); None when the
+        # previous release's data files are gone.
+        moved = None
+        if (
+            previous is None
+            or next_version(previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files)
+            is not None
+        ):
+            before = release_contents(releases_dir / f"v{previous['version']}") if previous else None
+            if previous is None or before is not None:
+                moved = diff_contents(before, concat_contents(contents))
+        del contents
+        changes = count_changes(moved) if moved is not None else None
         version = next_version(
             previous, schema_version=SCHEMA_VERSION, input_fp=input_fp, files=files, changes=changes
         )
@@ -374,6 +470,8 @@ def build_release(
                 previous["version"], releases_dir / f"v{previous['version']}", False, previous
             )
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
+        if moved is not None:
+            write_changes(moved, tmp / CHANGES_FILE)
         if isinstance(dedup_index, Path):
             shutil.copyfile(dedup_index, tmp / "dedup_index.parquet")
         elif dedup_index is not None:  # written as the IO manager writes the file copied above
@@ -428,6 +526,11 @@ def build_release(
                 "rows": quarantine.num_rows,
                 "sha256": sha256_file(tmp / "quarantine.parquet"),
             },
+            "changes_file": (
+                {"path": CHANGES_FILE, "rows": moved.num_rows, "sha256": sha256_file(tmp / CHANGES_FILE)}
+                if moved is not None
+                else None
+            ),
             "validation": validation,
             "checks": checks or [],
             "report_files": report_files,
@@ -453,37 +556,6 @@ def build_release(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-_RELEASED_RAW = pa.schema([pa.field("id", pa.string()), pa.field("raw_sha256", pa.string())])
-
-
-def article_changes(previous_dir: Path | None, current: pa.Table) -> dict[str, int] | None:
-    """Articles added, removed and changed since the release in `previous_dir`, by id: `current`
-    has the id and raw_sha256 of every released row; changed is an id in both releases whose
-    raw bytes differ (the article corrected at its origin). None when the previous release's
-    data files cannot be read (then the changelog gives the row counts only)."""
-    if previous_dir is None:
-        return {"added": current.num_rows, "removed": 0, "changed": 0}
-    try:
-        manifest = json.loads((previous_dir / "manifest.json").read_text(encoding="utf-8"))
-        before = pa.concat_tables(
-            [_RELEASED_RAW.empty_table()]
-            + [
-                pq.read_table(previous_dir / f["path"], columns=_RELEASED_RAW.names).cast(_RELEASED_RAW)
-                for f in manifest["files"]
-            ]
-        )
-    except (OSError, KeyError, ValueError, pa.ArrowException):
-        return None
-    at = pc.index_in(current["id"], value_set=before["id"])
-    kept = pc.is_valid(at)
-    differs = pc.fill_null(pc.not_equal(current["raw_sha256"], pc.take(before["raw_sha256"], at)), True)
-    return {
-        "added": int(pc.sum(pc.invert(kept)).as_py() or 0),
-        "removed": before.num_rows - int(pc.sum(kept).as_py() or 0),
-        "changed": int(pc.sum(pc.and_(kept, differs)).as_py() or 0),
-    }
 
 
 def _describe_change(

@@ -132,7 +132,8 @@ def test_when_the_kept_article_leaves_its_duplicate_is_decided_again(corpus: Pat
     assert rows["duplicate_of"].to_pylist() == [None, None]
     assert manifest["rows"]["duplicates"] == 0
     entry = manifest["changelog"][-1]
-    assert (entry["added"], entry["removed"], entry["changed"]) == (0, 1, 0)
+    # the kept article removed; its copy, no longer a duplicate, changed (duplicate_of cleared)
+    assert (entry["added"], entry["removed"], entry["changed"]) == (0, 1, 1)
     folder = out / "releases" / f"v{manifest['version']}"
     summary = validate_frame(release_frame(folder), "dataset_release", parameters={"manifest_rows": 2})
     assert summary["success"] and MISSING in {r["name"] for r in summary["results"]}

@@ -8,8 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from akhbar.changes import CHANGES_FILE, release_contents
 from akhbar.ingest import SourceConfig, read_sources
-from akhbar.release import article_changes, build_release, list_releases, next_version, sha256_file
+from akhbar.release import build_release, list_releases, next_version, sha256_file
 from akhbar.runner import extract_fields, normalize_articles
 from akhbar.schema import ARTICLE_SCHEMA
 
@@ -71,6 +72,7 @@ def test_release_layout_and_manifest(tmp_path: Path) -> None:
     ]
     assert files == [
         "README.md",
+        "changes.parquet",
         "data/train-00000-of-00001.parquet",
         "manifest.json",
         "quarantine.parquet",
@@ -221,7 +223,101 @@ def test_changelog_counts_articles_added_removed_and_changed_by_id(tmp_path: Pat
     assert (entry["version"], entry["added"], entry["removed"], entry["changed"]) == ("1.1.0", 1, 1, 1)
     assert entry["change"].endswith(": 1 added, 1 removed, 1 changed.")
     assert "1 added, 1 removed, 1 changed" in (second.path / "README.md").read_text(encoding="utf-8")
-    # the same article ids with the same raw bytes: nothing changed
-    same = articles.select(["id", "raw_sha256"])
-    assert article_changes(second.path, same) == {"added": 0, "removed": 0, "changed": 0}
-    assert article_changes(tmp_path / "nowhere", same) is None
+    # the same files read back: nothing moved; a release whose files are gone: unknown
+    assert release_contents(tmp_path / "nowhere") is None
+
+
+def _changes(release: Path) -> list[dict]:
+    return pq.read_table(release / CHANGES_FILE).to_pylist()
+
+
+def test_changes_parquet_lists_the_ids_that_moved(tmp_path: Path) -> None:
+    texts = {
+        "a.txt": "عنوان أول\n\nنص الخبر الأول.",
+        "b.txt": "عنوان ثان\n\nنص الخبر الثاني.",
+        "c.txt": "عنوان ثالث\n\nنص الخبر الثالث.",
+    }
+    articles, quarantine = _articles(tmp_path / "in", texts)
+    ids = dict(zip(articles["origin"].to_pylist(), articles["id"].to_pylist(), strict=True))
+    first = _build(tmp_path / "data", articles, quarantine)
+    assert _changes(first.path) == [
+        {"id": i, "change": "added", "raw_changed": None} for i in sorted(ids.values())
+    ]
+    assert first.manifest["changes_file"] == {
+        "path": CHANGES_FILE,
+        "rows": 3,
+        "sha256": sha256_file(first.path / CHANGES_FILE),
+    }
+
+    (tmp_path / "in" / "b.txt").unlink()
+    edited = {"a.txt": "عنوان أول\n\nنص الخبر الأول بعد التصحيح.", "d.txt": "عنوان رابع\n\nنص رابع."}
+    articles, quarantine = _articles(tmp_path / "in", edited)
+    ids |= dict(zip(articles["origin"].to_pylist(), articles["id"].to_pylist(), strict=True))
+    second = _build(tmp_path / "data", articles, quarantine)
+    expected = [
+        {"id": ids["a.txt"], "change": "changed", "raw_changed": True},
+        {"id": ids["b.txt"], "change": "removed", "raw_changed": None},
+        {"id": ids["d.txt"], "change": "added", "raw_changed": None},
+    ]
+    assert _changes(second.path) == sorted(expected, key=lambda r: r["id"])
+    entry = second.manifest["changelog"][-1]
+    assert (entry["added"], entry["removed"], entry["changed"]) == (1, 1, 1)
+    card = (second.path / "README.md").read_text(encoding="utf-8")
+    assert "1 added, 1 removed, 1 changed" in card and "`changes.parquet` (3 rows" in card
+
+
+def test_a_row_changed_by_the_code_alone_is_changed_not_raw_changed(tmp_path: Path) -> None:
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+    first = _build(tmp_path / "data", articles, quarantine)
+    # the same input, one row extracted differently (as a new pipeline would), another only
+    # stamped with another pipeline_version: the first is changed, the second is not
+    titles = articles["title"].to_pylist()
+    titles[0] = titles[0] + " معدل"
+    versions = ["0.0.0-other"] * articles.num_rows
+    column = articles.schema.get_field_index
+    redone = articles.set_column(column("title"), "title", pa.array(titles, pa.string()))
+    redone = redone.set_column(column("pipeline_version"), "pipeline_version", pa.array(versions))
+    second = _build(tmp_path / "data", redone, quarantine)
+    assert second.version == "1.0.1"  # same input, output corrected: a patch
+    assert _changes(second.path) == [
+        {"id": articles["id"][0].as_py(), "change": "changed", "raw_changed": False}
+    ]
+    assert release_contents(second.path) is not None and release_contents(first.path) is not None
+
+
+def _row_groups(path: Path) -> list[tuple[str, str, int]]:
+    """(first id, last id, rows) of each row group of a data file."""
+    data = pq.ParquetFile(path)
+    out = []
+    for k in range(data.num_row_groups):
+        ids = data.read_row_group(k, columns=["id"])["id"].to_pylist()
+        out.append((ids[0], ids[-1], len(ids)))
+    return out
+
+
+@pytest.mark.parametrize("slice_rows", [7, 1000])
+def test_row_groups_end_where_the_ids_say_so_an_insertion_moves_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    from akhbar import release
+    from tests.support.release_rows import article_row, article_table
+
+    monkeypatch.setattr(release, "ROW_GROUP_AVERAGE", 40)
+    monkeypatch.setattr(release, "ROW_GROUP_MIN", 10)
+    monkeypatch.setattr(release, "ROW_GROUP_MAX", 120)
+    before = article_table(*(article_row(f"{i:05d}") for i in range(0, 2000, 2)))
+    after = pa.concat_tables([before, article_table(article_row("01001"))]).sort_by("id")
+
+    def write(table: pa.Table, name: str) -> Path:
+        slices = [table.slice(k, slice_rows) for k in range(0, table.num_rows, slice_rows)]
+        (entry,) = release.write_data_files(slices, table.num_rows, tmp_path / name)
+        return tmp_path / name / entry["path"]
+
+    first = write(before, "a")
+    groups, moved = _row_groups(first), _row_groups(write(after, "b"))
+    assert all(10 <= rows <= 120 for _, _, rows in groups[:-1]) and len(groups) > 10
+    assert write(before, "a-again").read_bytes() == first.read_bytes()  # whatever the slicing
+    # one row group differs (the one the new id joined); every other keeps its ids
+    assert len(set(moved) - set(groups)) == 1 and len(set(groups) - set(moved)) == 1
+    (grown,) = set(moved) - set(groups)
+    assert grown[0] <= "01001" <= grown[1]

@@ -156,6 +156,7 @@ def test_publish_versions_and_load_them_back(
     assert sorted(files) == [
         ".gitattributes",
         "README.md",
+        "changes.parquet",
         "data/train-00000-of-00001.parquet",
         "manifest.json",
     ]
@@ -175,6 +176,11 @@ def test_publish_versions_and_load_them_back(
         "data/train-00001-of-00002.parquet",
     ]
     assert len(_load(hub, tmp_path, "v1.1.0")["ids"]) == 2
+    changes = api.hf_hub_download(
+        REPO, "changes.parquet", repo_type="dataset", revision="v1.1.0", cache_dir=tmp_path / "cache"
+    )  # the ids that moved, published beside the data: the new article, added
+    (added,) = set(_local_rows(root / "releases" / "v1.1.0")["ids"]) - set(loaded["ids"])
+    assert pq.read_table(changes).to_pylist() == [{"id": added, "change": "added", "raw_changed": None}]
     assert _load(hub, tmp_path, "v1.0.0")["ids"] == loaded["ids"]  # the old tag still loads its rows
 
     # publishing the same release again: no new commit
