@@ -194,18 +194,25 @@ def extract(
     return FieldsRun(parts, quarantine_table, writer.written, writer.reused, coverage)
 
 
-def signatures(fields: PartSet, folder: Path, *, workers: int | None = None) -> PartSet:
+def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log: Log = _quiet) -> PartSet:
     """The MinHash signatures of every fields part (reused like the parts they come from), a
     part per worker."""
     writer = PartWriter(folder)
     todo = [p for p in fields.parts if not writer.has(p.key)]
     parallel = len(todo) > 1 and sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS
+    progress = Progress("dedup signatures", log, total=fields.num_rows)
     with worker_pool(workers if parallel else 1) as pool:
-        computed = map_ahead(signature_index_of_file, [str(fields.path(p)) for p in todo], pool)
+        computed = map_ahead(
+            signature_index_of_file,
+            [str(fields.path(p)) for p in todo],
+            pool,
+            waiting=lambda: progress.working(0),  # a part is one task: a line says it goes on
+        )
         fresh = {p.key for p in todo}
         for part in fields.parts:
             if part.key in fresh:
                 writer.write(part.key, next(computed))
             else:
                 writer.add_existing(part.key)
+            progress.advance(part.rows)
     return finish_stage(writer)

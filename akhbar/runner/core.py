@@ -85,7 +85,9 @@ def run_parts(
     the input are read (default: all). Returns every part's sidecar table."""
     todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
     fresh = {p.key for p in todo}
-    queue = PartQueue(fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None)
+    queue = PartQueue(
+        fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None, working=progress.working
+    )
     upcoming = iter(todo)
 
     def top_up() -> None:
@@ -99,6 +101,7 @@ def run_parts(
             result = queue.take()
             top_up()
             output, extra = finish(result, writer.path(part.key))
+            queue.poll()  # a line between the gate and the write, if the gate was long
             writer.write(part.key, output, sidecar=(sidecar, extra), **options)
         else:
             writer.add_existing(part.key)
