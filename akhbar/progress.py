@@ -9,6 +9,7 @@ finished of the parts still in flight): a 5,000-article part that takes 15 s say
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -24,8 +25,17 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-# Seconds between the lines `Progress.working` logs while the workers are inside a part.
+# Seconds between the lines `Progress.working` logs while the workers are inside a part
+# (AKHBAR_PROGRESS_SECONDS overrides it: tests make a small build talk as a large one does).
 EVERY_SECONDS = 2.0
+EVERY_ENV = "AKHBAR_PROGRESS_SECONDS"
+
+
+def _every() -> float:
+    try:
+        return float(os.environ.get(EVERY_ENV) or EVERY_SECONDS)
+    except ValueError:
+        return EVERY_SECONDS
 
 
 class Progress:
@@ -41,14 +51,14 @@ class Progress:
         *,
         total: int | None = None,
         clock: Callable[[], float] = time.monotonic,
-        every: float = EVERY_SECONDS,
+        every: float | None = None,
     ) -> None:
         self.stage = stage
         self.log = log
         self.total = total
         self.done = 0
         self.parts = 0
-        self.every = every
+        self.every = _every() if every is None else every
         self._in_flight = 0  # articles finished inside parts not yet advanced
         self._clock = clock
         self._start = clock()

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -302,6 +302,15 @@ def _run(
 
 
 def build(args: argparse.Namespace) -> int:
+    if args.json == "-":  # the summary alone on standard output; every other line to stderr
+        stdout = sys.stdout
+        with redirect_stdout(sys.stderr):
+            return _build(args, stdout)
+    return _build(args, args.json)
+
+
+def _build(args: argparse.Namespace, summary_to) -> int:
+    """`akhbar build`; the run summary goes to `summary_to` (a file name, a stream or None)."""
     from akhbar.assets.resources import AkhbarSettings
     from akhbar.data_root import SOURCES_FILE, DataRootBusy, lock_data_root, removed_message
     from akhbar.hub_rules import check_dataset_name, check_repo_id
@@ -374,8 +383,8 @@ def build(args: argparse.Namespace) -> int:
         _report_quarantine(Path(release["path"]) / "quarantine.parquet")
         print("\n".join(lines[3:]))
         code = summary["exit_code"] = _report_publication(result, required=False)
-    if args.json:
-        write_json(summary, args.json)
+    if summary_to:
+        write_json(summary, summary_to)
     return code
 
 

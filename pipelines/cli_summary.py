@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 # The exit codes of every command, as `--help` lists them.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -128,13 +128,16 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def write_json(data: Any, target: str) -> None:
-    """`data` as JSON to the file `target`, or to standard output for "-"."""
+def write_json(data: Any, target: str | TextIO) -> None:
+    """`data` as JSON to the file named `target`, to standard output for "-", or to a stream."""
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if target == "-":
-        sys.stdout.write(text)
-    else:
+        target = sys.stdout
+    if isinstance(target, str):
         Path(target).write_text(text, encoding="utf-8")
+    else:
+        target.write(text)
+        target.flush()
 
 
 def release_rows(data_root: Path) -> list[dict[str, Any]]:

@@ -209,6 +209,7 @@ class PartQueue:
         self.chunk_rows = chunk_rows
         self.working = working
         self._pending: list[list[tuple[Future, int]] | pa.Table] = []
+        self._taken = 0  # rows of the part last taken: done, but the caller has not moved on
 
     def submit(self, table: pa.Table) -> None:
         if self.pool is None or table.num_rows == 0:
@@ -227,8 +228,10 @@ class PartQueue:
         return len(self._pending)
 
     def _finished_rows(self) -> int:
-        """Rows of the chunks finished on the pool, over every part in flight."""
-        return sum(rows for part in self._pending if isinstance(part, list) for f, rows in part if f.done())
+        """Rows finished of the parts in flight: the part last taken (the caller gates and
+        writes it) and the chunks finished on the pool of those not taken yet."""
+        pending = (rows for part in self._pending if isinstance(part, list) for f, rows in part if f.done())
+        return self._taken + sum(pending)
 
     def poll(self) -> None:
         """Tell `working` how the parts in flight advance (the caller does so between its own
@@ -238,9 +241,11 @@ class PartQueue:
 
     def take(self) -> pa.Table:
         """The result of the oldest part submitted."""
+        self._taken = 0  # the caller is done with the part it took before
         head = self._pending[0]
         if isinstance(head, pa.Table):
             self._pending.pop(0)
+            self._taken = head.num_rows
             if self.working is None or head.num_rows <= self.chunk_rows:
                 return self.fn(head)
             results = []
@@ -253,4 +258,5 @@ class PartQueue:
             while wait(futures, timeout=POLL_SECONDS).not_done:
                 self.poll()
         self._pending.pop(0)
+        self._taken = sum(rows for _future, rows in head)
         return pa.concat_tables([future.result() for future in futures])
