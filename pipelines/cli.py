@@ -74,8 +74,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _suggestion(word: str, known: list[str]) -> str:
-    """ "; did you mean X?" for the known words closest to `word` (difflib's ratio over the
-    names without their dashes, in lower case, at least 0.6; ties within 0.05 of the best named too)."""
+    """The hint "; did you mean X?" naming the known words closest to `word` (difflib's ratio
+    over the names in lower case without their dashes, at least 0.6; ties within 0.05 of the
+    best named too), or "" when none is close."""
 
     def bare(name: str) -> str:
         return name.lstrip("-").lower()
