@@ -79,7 +79,8 @@ class Progress:
     def advance(self, articles: int, note: str = "") -> None:
         self.done += articles
         self.parts += 1
-        self._in_flight = 0
+        # what `working` counted beyond this part (finished chunks of the next) stays counted
+        self._in_flight = max(0, self._in_flight - articles)
         self._emit(self.line() + (f"; {note}" if note else ""))
 
     def working(self, articles: int) -> None:

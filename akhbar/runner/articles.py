@@ -102,16 +102,17 @@ def normalize(
             for part, part_candidates in zip(segmented.parts, candidates, strict=True)
         ]
         todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
+        progress = Progress("normalize (stock paragraphs, gate)", log, total=segmented.num_rows)
         # Stock paragraphs removed and the gate's frame built on the workers; gated here.
         normalized = map_ahead(
             partial(stock_removed_part, stock=stock, prepare=gate.prepare.get("normalize")),
             [str(segmented.path(p)) for p in todo],
             pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None,
             ahead=LOOKAHEAD,
+            waiting=lambda: progress.working(0),  # a part is one task: a line says it goes on
         )
         quarantine: list[pa.Table] = []
         chrome_rules: Counter = Counter()
-        progress = Progress("normalize (stock paragraphs, gate)", log, total=segmented.num_rows)
 
         def gate_next(where: Path) -> tuple[pa.Table, pa.Table]:
             table, prepared = next(normalized)
