@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from akhbar.pipelines.cli import EXIT_CODES, main
+from akhbar.pipelines.cli_summary import release_rows
 from akhbar.schema import SCHEMA_VERSION
 from tests.support import REPO, head_lines
 
@@ -201,3 +202,21 @@ def test_progress_lines_arrive_inside_a_part(two_builds: dict) -> None:
     # and the lines keep coming: no long silence between two of them while fields are extracted
     gaps = [later - earlier for (earlier, _a), (later, _b) in itertools.pairwise(lines)]
     assert max(gaps) < 6.0, f"{max(gaps):.1f}s without a line during extraction"
+
+
+@pytest.mark.slow
+def test_a_blocked_release_exits_1_and_its_summary_says_which_check(
+    two_builds: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The samples alone after 2,401 articles: release_shrink blocks the release (exit 1), and
+    the summary names the failing check, with no release and no counts."""
+    root, out = two_builds["root"], tmp_path / "blocked.json"
+    argv = ["build", "--input", str(REPO / "samples"), "--out", str(root), "--log-level", "ERROR"]
+    assert main([*argv, "--json", str(out)]) == 1
+    assert "check release_shrink failed; release blocked" in capsys.readouterr().err
+    summary = json.loads(out.read_text())
+    assert summary["exit_code"] == 1 and not summary["success"]
+    assert summary["release"] is None and summary["articles"] is None
+    failed = [c["check"] for c in summary["checks"] if not c["passed"]]
+    assert failed == ["release_shrink"]
+    assert [r["version"] for r in release_rows(root)] == ["1.1.0", "1.0.0"]  # nothing new
