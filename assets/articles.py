@@ -247,7 +247,9 @@ def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, arti
     # Signatures part by part (reused like the parts they come from), a part per worker; only
     # they meet in memory.
     folder = akhbar.parts_dir("signatures")
-    signatures = runner.signatures(article_fields, folder, workers=akhbar.workers or None)
+    signatures = runner.signatures(
+        article_fields, folder, workers=akhbar.workers or None, log=context.log.info
+    )
     prior_path = latest_release_file(akhbar.data_root, "dedup_index.parquet")
     prior = pq.read_table(prior_path) if prior_path else None
     schema = signature_index(ARTICLE_SCHEMA.empty_table()).schema

@@ -5,18 +5,102 @@ $DAGSTER_HOME (default: <data root>/.dagster)."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+from akhbar.pipelines.cli_summary import (
+    EXIT_USAGE,
+    release_rows,
+    release_table,
+    run_summary,
+    step_timings,
+    summary_lines,
+    version_line,
+    write_json,
+)
+
+EXIT_CODES = {
+    "build": "0 a release was made or the latest kept (inputs unchanged); 1 a check or a step "
+    "failed (the run is recorded in Dagster); 2 usage or configuration error, or the data root "
+    "is busy with another build",
+    "publish": "0 published; 1 a step failed; 2 usage or configuration error, or nothing to "
+    "publish (no Hub repository, no release)",
+    "evaluate": "0 scores printed; 2 usage error or corpus folder not found",
+    "releases": "0 listed (an empty list too); 2 usage error or the data root is not a folder",
+    "dev": "dagster dev's own; 2 usage error",
+    "bench": "the harness's own; 2 usage error, input not found, or not a source checkout",
+}
+
+
+def _epilog(command: str | None = None) -> str:
+    if command is not None:
+        return f"exit codes: {EXIT_CODES[command]}"
+    return "exit codes: 0 success; 1 a check or a step failed; 2 usage or configuration error.\n" + (
+        "Each command's --help gives its own."
+    )
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with suggestions: a mistyped command or option gets the closest known ones
+    ("did you mean --input?"), then the usage of the command at fault, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        if "the following arguments are required: command" in message:
+            commands = ", ".join(self._commands())
+            message = f"a command is required: one of {commands} (or --version, --help)"
+        elif choice := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message):
+            message += _suggestion(choice[1], re.findall(r"'([^']*)'", choice[2]))
+        super().error(message)
+
+    def _commands(self) -> list[str]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return list(action.choices)
+        return []
+
+    def unrecognized(self, extra: list[str]) -> NoReturn:
+        """Exit with the unrecognized arguments, suggesting options of this parser for them."""
+        options = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        hints = [_suggestion(arg.split("=", 1)[0], options) for arg in extra if arg.startswith("-")]
+        self.error(f"unrecognized arguments: {' '.join(extra)}" + "".join(h for h in hints if h))
+
+
+def _suggestion(word: str, known: list[str]) -> str:
+    """The hint "; did you mean X?" naming the known words closest to `word` (difflib's ratio
+    over the names in lower case without their dashes, at least 0.6; ties within 0.05 of the
+    best named too), or "" when none is close."""
+
+    def bare(name: str) -> str:
+        return name.lstrip("-").lower()
+
+    scores = {k: difflib.SequenceMatcher(None, bare(word), bare(k)).ratio() for k in known}
+    best = max(scores.values(), default=0.0)
+    if best < 0.6:
+        return ""
+    close = [k for k in known if scores[k] >= best - 0.05]
+    return f"; did you mean {' or '.join(close)}?"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="akhbar", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="akhbar",
+        description=__doc__,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=version_line())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, epilog=_epilog(name), **kwargs)
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -38,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
             help="INFO: one line per pipeline progress message (default); DEBUG: Dagster's full event log",
         )
 
-    build = sub.add_parser("build", help="materialize every asset: a release, published if configured")
+    build = command("build", help="materialize every asset: a release, published if configured")
     inputs = build.add_mutually_exclusive_group()
     inputs.add_argument("--sources", metavar="FILE", help="a sources.yaml declaring the sources")
     inputs.add_argument(
@@ -72,9 +156,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="when another build holds the data root, wait for it (default: exit 2, naming it)",
     )
+    build.add_argument(
+        "--json",
+        metavar="FILE",
+        help="also write the run summary as JSON (version, article counts, checks, step timings, "
+        "release path) to FILE; - for standard output",
+    )
     common(build)
 
-    evaluate = sub.add_parser("evaluate", help="field-level precision, recall and F1 on the available gold")
+    evaluate = command("evaluate", help="field-level precision, recall and F1 on the available gold")
     evaluate.add_argument(
         "--corpus",
         default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus"),
@@ -88,20 +178,18 @@ def _parser() -> argparse.ArgumentParser:
         "(akhbar/resources/gold/figures.json; run it in a checkout and commit the file)",
     )
 
-    publish = sub.add_parser("publish", help="publish a release (default: the latest) to the Hub")
+    publish = command("publish", help="publish a release (default: the latest) to the Hub")
     publish.add_argument("--version", help="release to publish, e.g. 1.2.0 (default: the latest)")
     common(publish)
 
-    sub.add_parser(
+    command(
         "dev",
         help="open the Dagster UI on the akhbar code location (dagster dev -w pipelines/workspace.yaml)",
         description="Runs `dagster dev` on the akhbar code location, named `akhbar` in a checkout and "
         "from an installed wheel alike; further options go to dagster dev (e.g. -p 3001).",
     )
 
-    bench = sub.add_parser(
-        "bench", help="throughput and peak RSS of the build against a floor and a naive baseline"
-    )
+    bench = command("bench", help="throughput and peak RSS of the build against a floor and a naive baseline")
     bench.add_argument(
         "--input",
         metavar="PATH",
@@ -135,6 +223,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--workdir", metavar="DIR", help="keep the work files here (default: a temporary folder)"
     )
+    releases = command("releases", help="list the releases of a data root, newest first")
+    releases.add_argument(
+        "--data-root", "--out", dest="out", metavar="DIR", default="data", help="data root (default: data)"
+    )
+    releases.add_argument("--json", action="store_true", help="print the list as JSON")
     return parser
 
 
@@ -191,6 +284,7 @@ def _run(
     ops_config: dict[str, Any] | None = None,
     *,
     preload: tuple[str, ...] = (),
+    steps: list[dict[str, Any]] | None = None,
 ):
     from akhbar.assets.resources import HubSettings
     from akhbar.pipelines.definitions import make_definitions
@@ -202,10 +296,22 @@ def _run(
     if ops_config:
         run_config["ops"] = ops_config
     with _collector_for_run(preload), _instance(Path(settings.data_root)) as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        if steps is not None:  # each step's status and seconds, from the run's event log
+            steps.extend(step_timings(instance, result.run_id))
+        return result
 
 
 def build(args: argparse.Namespace) -> int:
+    if args.json == "-":  # the summary alone on standard output; every other line to stderr
+        stdout = sys.stdout
+        with redirect_stdout(sys.stderr):
+            return _build(args, stdout)
+    return _build(args, args.json)
+
+
+def _build(args: argparse.Namespace, summary_to) -> int:
+    """`akhbar build`; the run summary goes to `summary_to` (a file name, a stream or None)."""
     from akhbar.assets.resources import AkhbarSettings
     from akhbar.data_root import SOURCES_FILE, DataRootBusy, lock_data_root, removed_message
     from akhbar.hub_rules import check_dataset_name, check_repo_id
@@ -255,25 +361,32 @@ def build(args: argparse.Namespace) -> int:
         if removed:
             print(removed_message(removed, size))
         # the gates and checks import GX inside the run; publication alone never does
-        result = _run(args, settings, BUILD_JOB, preload=("great_expectations",))
+        started = time.monotonic()
+        steps: list[dict[str, Any]] = []
+        result = _run(args, settings, BUILD_JOB, preload=("great_expectations",), steps=steps)
+        seconds = time.monotonic() - started
     code = _report_failures(result)
-    if code:
-        return code
-    release = _output_for(result, "dataset_release")
-    if release is None:
+    release = _output_for(result, "dataset_release") if not code else None
+    if not code and release is None:
         print(f"akhbar: run {result.run_id} wrote no release", file=sys.stderr)
-        return 1
-    rows = release["rows"]
-    state = "new release" if release["created"] else "unchanged inputs; latest release kept"
-    print(f"{state}: v{release['version']}")
-    print(f"release folder: {release['path']}")
-    print(
-        f"articles: {rows['raw']} raw = {rows.get('unique', rows['released'])} unique + "
-        f"{rows.get('duplicates', 0)} duplicates + {rows['quarantined']} quarantined "
-        f"({rows['released']} released)"
+        code = 1
+    summary = run_summary(
+        result,
+        exit_code=code,
+        steps=steps,
+        release=release,
+        publication=_output_for(result, "hub_publication"),
+        seconds=seconds,
     )
-    _report_quarantine(Path(release["path"]) / "quarantine.parquet")
-    return _report_publication(result, required=False)
+    if release is not None:  # the closing lines, from the summary --json writes
+        lines = summary_lines(summary)
+        print("\n".join(lines[:3]))
+        _report_quarantine(Path(release["path"]) / "quarantine.parquet")
+        print("\n".join(lines[3:]))
+        code = summary["exit_code"] = _report_publication(result, required=False)
+    if summary_to:
+        write_json(summary, summary_to)
+    return code
 
 
 def _report_quarantine(path: Path, kinds: int = 5, named: int = 3) -> None:
@@ -428,13 +541,37 @@ def dev(args: argparse.Namespace) -> int:
     return subprocess.run([*command, *args.dagster_options], check=False).returncode
 
 
+def releases(args: argparse.Namespace) -> int:
+    """Not a pipeline run: the releases of a data root, from their manifests."""
+    root = Path(args.out)
+    if not root.is_dir():
+        print(f"akhbar: data root {root} is not a folder (--data-root)", file=sys.stderr)
+        return EXIT_USAGE
+    rows = release_rows(root)
+    if args.json:
+        write_json(rows, "-")
+    elif rows:
+        print(release_table(rows))
+    else:
+        print(f"no releases under {root / 'releases'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "dev":  # only `akhbar dev` passes options on (to dagster dev)
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        subparsers.choices[args.command].unrecognized(extra)
     args.dagster_options = extra
-    commands = {"build": build, "publish": publish, "evaluate": evaluate, "bench": bench, "dev": dev}
+    commands = {
+        "build": build,
+        "publish": publish,
+        "evaluate": evaluate,
+        "bench": bench,
+        "dev": dev,
+        "releases": releases,
+    }
     return commands[args.command](args)
 
 

@@ -102,16 +102,17 @@ def normalize(
             for part, part_candidates in zip(segmented.parts, candidates, strict=True)
         ]
         todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
+        progress = Progress("normalize (stock paragraphs, gate)", log, total=segmented.num_rows)
         # Stock paragraphs removed and the gate's frame built on the workers; gated here.
         normalized = map_ahead(
             partial(stock_removed_part, stock=stock, prepare=gate.prepare.get("normalize")),
             [str(segmented.path(p)) for p in todo],
             pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None,
             ahead=LOOKAHEAD,
+            waiting=lambda: progress.working(0),  # a part is one task: a line says it goes on
         )
         quarantine: list[pa.Table] = []
         chrome_rules: Counter = Counter()
-        progress = Progress("normalize (stock paragraphs, gate)", log, total=segmented.num_rows)
 
         def gate_next(where: Path) -> tuple[pa.Table, pa.Table]:
             table, prepared = next(normalized)
@@ -194,18 +195,25 @@ def extract(
     return FieldsRun(parts, quarantine_table, writer.written, writer.reused, coverage)
 
 
-def signatures(fields: PartSet, folder: Path, *, workers: int | None = None) -> PartSet:
+def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log: Log = _quiet) -> PartSet:
     """The MinHash signatures of every fields part (reused like the parts they come from), a
     part per worker."""
     writer = PartWriter(folder)
     todo = [p for p in fields.parts if not writer.has(p.key)]
     parallel = len(todo) > 1 and sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS
+    progress = Progress("dedup signatures", log, total=fields.num_rows)
     with worker_pool(workers if parallel else 1) as pool:
-        computed = map_ahead(signature_index_of_file, [str(fields.path(p)) for p in todo], pool)
+        computed = map_ahead(
+            signature_index_of_file,
+            [str(fields.path(p)) for p in todo],
+            pool,
+            waiting=lambda: progress.working(0),  # a part is one task: a line says it goes on
+        )
         fresh = {p.key for p in todo}
         for part in fields.parts:
             if part.key in fresh:
                 writer.write(part.key, next(computed))
             else:
                 writer.add_existing(part.key)
+            progress.advance(part.rows)
     return finish_stage(writer)

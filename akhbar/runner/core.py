@@ -5,7 +5,7 @@ gates and writes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from akhbar.ingest import QUARANTINE_SCHEMA
 from akhbar.parts import Part, PartSet, PartWriter, collect_garbage
 from akhbar.progress import Progress
 from akhbar.release import code_fingerprint
-from akhbar.runner.pool import PARALLEL_MIN_ROWS, PartQueue
+from akhbar.runner.pool import PARALLEL_MIN_ROWS, POLL_SECONDS, PartQueue
 
 # In every part key and in the Dagster assets' code_version: a change to the library's code
 # makes every part again.
@@ -85,26 +85,39 @@ def run_parts(
     the input are read (default: all). Returns every part's sidecar table."""
     todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
     fresh = {p.key for p in todo}
-    queue = PartQueue(fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None)
+    queue = PartQueue(
+        fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None, working=progress.working
+    )
     upcoming = iter(todo)
 
     def top_up() -> None:
         while len(queue) < LOOKAHEAD and (part := next(upcoming, None)) is not None:
             queue.submit(parts.read_part(part, columns))
 
+    def finish_and_write(result: pa.Table, key: str) -> pa.Table:
+        output, extra = finish(result, writer.path(key))
+        writer.write(key, output, sidecar=(sidecar, extra), **options)
+        return extra
+
     top_up()
     sidecars = []
-    for part in parts.parts:
-        if part.key in fresh:
-            result = queue.take()
-            top_up()
-            output, extra = finish(result, writer.path(part.key))
-            writer.write(part.key, output, sidecar=(sidecar, extra), **options)
-        else:
-            writer.add_existing(part.key)
-            extra = writer.read_sidecar(part.key, sidecar)
-        sidecars.append(extra)
-        progress.advance(part.rows)
+    # The gate and the write of a part run on a thread of their own while this thread waits
+    # on it, telling the progress how the workers advance: a long gate (a GX validation of
+    # thousands of rows) leaves no silence in the run log, whose calls stay on this thread.
+    with ThreadPoolExecutor(1, thread_name_prefix="akhbar-gate") as gating:
+        for part in parts.parts:
+            if part.key in fresh:
+                result = queue.take()
+                top_up()
+                task = gating.submit(finish_and_write, result, part.key)
+                while wait([task], timeout=POLL_SECONDS).not_done:
+                    queue.poll()
+                extra = task.result()
+            else:
+                writer.add_existing(part.key)
+                extra = writer.read_sidecar(part.key, sidecar)
+            sidecars.append(extra)
+            progress.advance(part.rows)
     return sidecars
 
 

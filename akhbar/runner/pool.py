@@ -24,7 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from multiprocessing import forkserver, get_context
 from multiprocessing.context import BaseContext
@@ -34,6 +34,8 @@ import pyarrow as pa
 # Below this many rows a part is done on the calling process: shipping it costs more.
 PARALLEL_MIN_ROWS = 2_000
 CHUNK_ROWS = 1_000
+# How often a PartQueue waiting on a part's chunks reports the rows finished (see `working`).
+POLL_SECONDS = 0.5
 
 
 # Imported by the fork server before it forks any worker.
@@ -145,16 +147,27 @@ def map_chunks(
     return queue.take()
 
 
-def map_ahead(fn: Callable, items: Iterable, pool: Executor | None, *, ahead: int = 2) -> Iterator:
+def map_ahead(
+    fn: Callable,
+    items: Iterable,
+    pool: Executor | None,
+    *,
+    ahead: int = 2,
+    waiting: Callable[[], None] | None = None,
+) -> Iterator:
     """fn(item) of each item, in order: on the pool, at most `ahead` items in flight beyond the
     one being taken (so results never pile up in memory while the caller writes); without a
-    pool, each when it is taken."""
+    pool, each when it is taken. `waiting()`, when given, is called every POLL_SECONDS while
+    an item's result is awaited (a progress line on a long item)."""
     items = iter(items)
     if pool is None:
         yield from map(fn, items)
         return
     pending = deque(pool.submit(fn, item) for item in itertools.islice(items, ahead))
     while pending:
+        if waiting is not None:
+            while wait([pending[0]], timeout=POLL_SECONDS).not_done:
+                waiting()
         result = pending.popleft().result()
         for item in itertools.islice(items, 1):
             pending.append(pool.submit(fn, item))
@@ -176,15 +189,27 @@ class PartQueue:
     """Parts submitted ahead to the pool, results taken in order: while the calling process
     gates and writes one part, the workers already run the next one. Without a pool each part
     is done on the calling process when taken (the caller leaves the pool out when a whole
-    stage is too small to be worth shipping: see PARALLEL_MIN_ROWS)."""
+    stage is too small to be worth shipping: see PARALLEL_MIN_ROWS), chunk by chunk too.
+
+    `working(rows)`, when given, hears how the parts in flight advance while `take` waits:
+    the rows of their chunks finished so far, at least every POLL_SECONDS and after each chunk
+    done on the calling process (akhbar.progress.Progress.working turns that into a line every
+    few seconds inside a long part)."""
 
     def __init__(
-        self, fn: Callable[[pa.Table], pa.Table], pool: Executor | None, *, chunk_rows: int = CHUNK_ROWS
+        self,
+        fn: Callable[[pa.Table], pa.Table],
+        pool: Executor | None,
+        *,
+        chunk_rows: int = CHUNK_ROWS,
+        working: Callable[[int], None] | None = None,
     ):
         self.fn = fn
         self.pool = pool
         self.chunk_rows = chunk_rows
-        self._pending: list[list[Future] | pa.Table] = []
+        self.working = working
+        self._pending: list[list[tuple[Future, int]] | pa.Table] = []
+        self._taken = 0  # rows of the part last taken: done, but the caller has not moved on
 
     def submit(self, table: pa.Table) -> None:
         if self.pool is None or table.num_rows == 0:
@@ -193,15 +218,45 @@ class PartQueue:
         bounds = chunk_bounds(table.num_rows, self.chunk_rows, getattr(self.pool, "_max_workers", 1))
         # take() copies each chunk into its own buffers; a slice would pickle the whole table
         self._pending.append(
-            [self.pool.submit(self.fn, table.take(pa.array(range(start, stop)))) for start, stop in bounds]
+            [
+                (self.pool.submit(self.fn, table.take(pa.array(range(start, stop)))), stop - start)
+                for start, stop in bounds
+            ]
         )
 
     def __len__(self) -> int:
         return len(self._pending)
 
+    def _finished_rows(self) -> int:
+        """Rows finished of the parts in flight: the part last taken (the caller gates and
+        writes it) and the chunks finished on the pool of those not taken yet."""
+        pending = (rows for part in self._pending if isinstance(part, list) for f, rows in part if f.done())
+        return self._taken + sum(pending)
+
+    def poll(self) -> None:
+        """Tell `working` how the parts in flight advance (the caller does so between its own
+        long steps, such as gating and writing a part, while the workers go on)."""
+        if self.working is not None:
+            self.working(self._finished_rows())
+
     def take(self) -> pa.Table:
         """The result of the oldest part submitted."""
-        head = self._pending.pop(0)
+        self._taken = 0  # the caller is done with the part it took before
+        head = self._pending[0]
         if isinstance(head, pa.Table):
-            return self.fn(head)
-        return pa.concat_tables([future.result() for future in head])
+            self._pending.pop(0)
+            self._taken = head.num_rows
+            if self.working is None or head.num_rows <= self.chunk_rows:
+                return self.fn(head)
+            results = []
+            for start, stop in chunk_bounds(head.num_rows, self.chunk_rows, 1):
+                results.append(self.fn(head.slice(start, stop - start)))
+                self.working(stop)
+            return pa.concat_tables(results)
+        futures = [future for future, _rows in head]
+        if self.working is not None:
+            while wait(futures, timeout=POLL_SECONDS).not_done:
+                self.poll()
+        self._pending.pop(0)
+        self._taken = sum(rows for _future, rows in head)
+        return pa.concat_tables([future.result() for future in futures])
