@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
-from pydantic import PrivateAttr
+from dagster import ConfigurableResource, EnvVar, InitResourceContext
+from pydantic import PrivateAttr, field_validator
 
 from akhbar.data_root import (
     MAX_SHRINK,
@@ -15,6 +15,7 @@ from akhbar.data_root import (
     recorded_sources,
     removed_message,
 )
+from akhbar.hub_rules import check_dataset_name
 from akhbar.ingest import SourceConfig, load_sources_file, sources_for_inputs
 from akhbar.release import remove_stale_temporaries
 
@@ -51,6 +52,18 @@ class AkhbarSettings(ConfigurableResource):
     wait_for_lock: bool = False
 
     _lock: DataRootLock | None = PrivateAttr(default=None)
+
+    @field_validator("dataset_name")
+    @classmethod
+    def _hub_accepts_the_name(cls, value: str) -> str:
+        """What the card and the Hub accept (akhbar.hub_rules); an EnvVar is checked once the
+        run has resolved it (Dagster builds the resource again with the value)."""
+        if isinstance(value, EnvVar):
+            return value
+        try:
+            return check_dataset_name(value)
+        except ValueError as exc:
+            raise ValueError(f"dataset_name (AKHBAR_DATASET_NAME): {exc}") from None
 
     def sources(self) -> list[SourceConfig]:
         return self.source_set()[0]
