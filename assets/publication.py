@@ -60,10 +60,15 @@ def hub_publication(
 ):
     versions = list_releases(akhbar.data_root)
     if not versions:
-        raise Failure(f"no release under {akhbar.data_root}/releases: build one first (akhbar build)")
+        raise Failure(
+            f"no release under {akhbar.data_root}/releases: build one first (akhbar build)",
+            allow_retries=False,
+        )
     version = (config.version or versions[-1]).removeprefix("v")
     if version not in versions:
-        raise Failure(f"no release v{version} under {akhbar.data_root}/releases; have: {versions}")
+        raise Failure(
+            f"no release v{version} under {akhbar.data_root}/releases; have: {versions}", allow_retries=False
+        )
     from huggingface_hub import get_token
 
     token = get_token()  # HF_TOKEN or the stored login; held in memory only, never logged
@@ -80,7 +85,8 @@ def hub_publication(
     try:
         result = publish_release(release_dir, target, token=token)
     except PublicationError as exc:
-        raise Failure(str(exc)) from None
+        # retried (PUBLICATION_RETRY) only when the Hub may answer otherwise a little later
+        raise Failure(str(exc), allow_retries=exc.transient) from None
     context.log.info(result.describe())
     return Output(
         {

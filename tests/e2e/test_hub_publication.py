@@ -246,6 +246,35 @@ def test_failures_name_their_cause_and_next_run_publishes(
             hub.stop()
 
 
+@pytest.mark.parametrize("fails", [1, 2])
+def test_a_commit_the_hub_fails_is_retried_with_backoff(
+    fails: int, hub, articles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """huggingface_hub does not retry the commit POST; hub_publication's RetryPolicy does: the
+    Hub fails the first `fails` commits with a 500, the run still publishes, and the release
+    on the Hub is the local one."""
+    root = tmp_path / "data"
+    _build(articles, root)
+    hub.fail_next(500, path_contains="/commit/", times=fails, method="POST")
+    capsys.readouterr()
+    assert _publish(root, hub.url) == 0
+    assert "published v1.0.0" in capsys.readouterr().out
+    commits = [r.status for r in hub.requests if r.method == "POST" and "/commit/" in r.path]
+    assert commits == [500] * fails + [200]
+    files = _api(hub.url).list_repo_files(REPO, repo_type="dataset", revision="v1.0.0")
+    assert "manifest.json" in files
+
+
+def test_a_refused_token_is_not_retried(
+    hub, articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "data"
+    _build(articles, root)
+    monkeypatch.setenv("HF_TOKEN", "hf_wrong_token_not_accepted")
+    assert _publish(root, hub.url) == 1
+    assert len([r for r in hub.requests if r.path.startswith("/api/repos/create")]) == 1
+
+
 def test_token_never_reaches_logs_card_manifest_or_metadata(
     hub, articles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
