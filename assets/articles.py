@@ -3,8 +3,9 @@
 
 The three article stages stream: each reads its input one part at a time (at most
 `batch_rows` articles, see akhbar.parts), writes one part of output and returns the list of
-parts. A part whose key (its input rows and the code version) is already on disk was made by
-an earlier run and is reused without being computed again, row-level gate included.
+parts. A part whose key (its input rows, the stage's own code and its gate's suite: see
+akhbar.code_version) is already on disk was made by an earlier run and is reused without being
+computed again, row-level gate included.
 
 Each asset is a short call of the stage runner (akhbar.runner), which owns the parts, reuse,
 the worker pool and progress; what stays here is the GX gate it is given (GX_GATE), the
