@@ -176,7 +176,7 @@ def test_tag_with_other_content_is_never_overwritten(
     assert _api(hub.url).list_repo_refs(REPO, repo_type="dataset").branches[0].target_commit == head
 
 
-def test_concurrent_publisher_detected_then_rerun_succeeds(
+def test_concurrent_publisher_detected_then_retry_succeeds(
     hub, articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from huggingface_hub import HfApi
@@ -195,13 +195,15 @@ def test_concurrent_publisher_detected_then_rerun_succeeds(
     _api(hub.url).create_repo(REPO, repo_type="dataset", exist_ok=True)
     monkeypatch.setattr(HfApi, "create_commit", racing_commit)
     capsys.readouterr()
-    assert _publish(root, hub.url) == 1
-    err = capsys.readouterr().err
-    assert "412" in err and "moved while publishing" in err
+    # the Hub refuses the commit (412: main moved); hub_publication's retry reads main again and
+    # commits on top of the other publisher's commit
+    assert _publish(root, hub.url) == 0
+    commits = [r.status for r in hub.requests if r.method == "POST" and "/commit/" in r.path]
+    assert commits == [412, 200]
     refs = _api(hub.url).list_repo_refs(REPO, repo_type="dataset")
-    assert refs.tags == [] and refs.branches[0].target_commit == moved[0]
+    history = _api(hub.url).list_repo_commits(REPO, repo_type="dataset", revision="v1.0.0")
+    assert moved[0] in {c.commit_id for c in history} and refs.tags[0].target_commit != moved[0]
     assert _digests(root / "releases" / "v1.0.0") == before
-    assert _publish(root, hub.url) == 0  # rerun: commits on top of the other publisher's commit
     files = _api(hub.url).list_repo_files(REPO, repo_type="dataset", revision="v1.0.0")
     assert "NOTES.md" in files and "manifest.json" in files
 
