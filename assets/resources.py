@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import ConfigurableResource, EnvVar, InitResourceContext
-from pydantic import PrivateAttr, field_validator
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from akhbar.data_root import (
     MAX_SHRINK,
@@ -53,15 +53,11 @@ class AkhbarSettings(ConfigurableResource):
 
     _lock: DataRootLock | None = PrivateAttr(default=None)
 
-    @field_validator("dataset_name")
-    @classmethod
-    def _hub_accepts_the_name(cls, value: str) -> str:
-        """What the card and the Hub accept (akhbar.hub_rules); an EnvVar is checked once the
-        run has resolved it (Dagster builds the resource again with the value)."""
-        if isinstance(value, EnvVar):
-            return value
+    def check_dataset_name(self) -> str:
+        """The dataset name, if the card and the Hub accept it (akhbar.hub_rules): checked when
+        a run starts, once an AKHBAR_DATASET_NAME EnvVar is resolved."""
         try:
-            return check_dataset_name(value)
+            return check_dataset_name(self.dataset_name)
         except ValueError as exc:
             raise ValueError(f"dataset_name (AKHBAR_DATASET_NAME): {exc}") from None
 
@@ -83,6 +79,7 @@ class AkhbarSettings(ConfigurableResource):
         return [SourceConfig(name="samples", path=str(SAMPLES_DIR), format="text", license="other")], None
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        self.check_dataset_name()
         run = context.dagster_run
         if run is None or not _writes_data_root(run):
             return  # a sensor's evaluation, or publication alone: nothing written to the root
