@@ -28,7 +28,13 @@ BRANCH = "main"
 
 
 class PublicationError(RuntimeError):
-    """Publication failed; the message names the cause. The local release is untouched."""
+    """Publication failed; the message names the cause. The local release is untouched.
+    `transient`: the Hub was unreachable, overloaded (5xx, 429) or moved on (412): the same call
+    may succeed a little later, so a caller may retry it (the Dagster asset does, with backoff)."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,10 @@ def _explain(exc: Exception, action: str, target: HubTarget, token: str | None) 
     from huggingface_hub.errors import HfHubHTTPError
 
     where = target.endpoint or "the Hub"
+    transient = True  # unreachable, unless the Hub answered with a status that says otherwise
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         status = exc.response.status_code
+        transient = status >= 500 or status in (408, 412, 429)
         server = exc.server_message or ""
         if status == 401:
             cause = "401 Unauthorized: the Hub refused the token (check HF_TOKEN or `hf auth login`)"
@@ -84,7 +92,7 @@ def _explain(exc: Exception, action: str, target: HubTarget, token: str | None) 
         message = f"{action} failed on {where}: {cause}"
     else:
         message = f"{action} failed: cannot reach {where} ({type(exc).__name__}: {exc})"
-    return PublicationError(_scrub(message, token))
+    return PublicationError(_scrub(message, token), transient=transient)
 
 
 def load_release(release_dir: Path) -> dict[str, Any]:

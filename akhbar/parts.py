@@ -48,6 +48,14 @@ def rows_key(table: pa.Table, columns: list[str]) -> str:
     return digest.hexdigest()[:32]
 
 
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 # Row groups of tables written whole (the dedup index, quarantines): Parquet encodes a row
 # group at a time, so one row group of a million signatures would take another ~1 GB to write.
 TABLE_ROW_GROUP = 65_536

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from akhbar.boilerplate import PARAGRAPH
 from akhbar.normalize import ARABIC_LETTER, DIGIT, LETTER, arabic_ratios, kind_counts
-from akhbar.release import sha256_file
+from akhbar.parts import sha256_file
 
 ROW = "row"  # positional index column added to every frame: how failing rows are found again
 # C0/C1 controls except tab and newline; Unicode bidi marks, embeddings, overrides, isolates.

@@ -34,7 +34,7 @@ from akhbar.changes import (
     row_contents,
     write_changes,
 )
-from akhbar.parts import PartSet, merge_by_id, write_table_atomic
+from akhbar.parts import PartSet, merge_by_id, sha256_file, write_table_atomic
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
@@ -60,14 +60,6 @@ COMPRESSION_LEVEL = 3
 _VERSION_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _DAGSTER_LAYER = {"assets", "pipelines"}
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def arrow_bytes(path: Path) -> int:

@@ -3,8 +3,9 @@
 
 The three article stages stream: each reads its input one part at a time (at most
 `batch_rows` articles, see akhbar.parts), writes one part of output and returns the list of
-parts. A part whose key (its input rows and the code version) is already on disk was made by
-an earlier run and is reused without being computed again, row-level gate included.
+parts. A part whose key (its input rows, the stage's own code and its gate's suite: see
+akhbar.code_version) is already on disk was made by an earlier run and is reused without being
+computed again, row-level gate included.
 
 Each asset is a short call of the stage runner (akhbar.runner), which owns the parts, reuse,
 the worker pool and progress; what stays here is the GX gate it is given (GX_GATE), the
@@ -27,15 +28,15 @@ from dagster import (
 )
 
 from akhbar import runner
-from akhbar.assets.gx_suites import gate_part
-from akhbar.assets.metadata import preview_markdown
+from akhbar.assets.gx_suites import SUITES_DIR, gate_part
+from akhbar.assets.metadata import DATA_ROOT_POOL, OWNERS, preview_markdown, stage_tags
 from akhbar.assets.resources import AkhbarSettings
+from akhbar.code_version import fingerprint
 from akhbar.dedup import decide_duplicates, signature_index
 from akhbar.parts import PartSet, release_free_memory
 from akhbar.quality import article_fields_frame, normalized_articles_frame, raw_articles_frame
 from akhbar.release import latest_release_file
 from akhbar.report import reason_kind
-from akhbar.runner import CODE_VERSION
 from akhbar.schema import ARTICLE_SCHEMA
 
 GROUP = "articles"
@@ -56,7 +57,37 @@ def _gx_check(table: pa.Table, stage: str, where: Path, prepared: Any = None) ->
     return kept, failed
 
 
-GX_GATE = runner.Gate(check=_gx_check, prepare={"normalize": normalized_articles_frame})
+def gate_version(stage: str) -> str:
+    """What the gate of `stage` runs: its suite's JSON and the code that evaluates it (this
+    package's gx_suites and the library modules it imports: the suite frames of akhbar.quality)."""
+    suite = SUITES_DIR / f"{_SUITES[stage][0]}.json"
+    return fingerprint(["akhbar.assets.gx_suites"], extra=[suite])[:16]
+
+
+GX_GATE = runner.Gate(
+    check=_gx_check,
+    prepare={"normalize": normalized_articles_frame},
+    versions={stage: gate_version(stage) for stage in _SUITES},
+)
+
+# Each stage asset's code_version is what its parts are keyed by (akhbar.runner.stage_key_version:
+# the stage's own code and its gate), so Dagster calls an asset stale exactly when its parts
+# would be made again: a change to the report, the card or another stage leaves it as it is.
+RAW_VERSION = runner.stage_key_version("raw", GX_GATE, "raw")
+NORMALIZE_VERSION = runner.stage_key_version("normalize", GX_GATE, "normalize")
+FIELDS_VERSION = runner.stage_key_version("fields", GX_GATE, "fields")
+DEDUP_VERSION = runner.stage_key_version("dedup", runner.NO_GATE)
+
+
+def _out(description: str, version: str, stage: str, role: str, kinds: set[str]) -> AssetOut:
+    return AssetOut(
+        description=description,
+        code_version=version,
+        group_name=GROUP,
+        owners=OWNERS,
+        tags=stage_tags(stage, role),
+        kinds=kinds,
+    )
 
 
 def quarantine_metadata(quarantine: pa.Table) -> dict:
@@ -85,19 +116,24 @@ def parts_metadata(parts: PartSet, preview_columns: list[str], **extra) -> dict:
 
 
 @multi_asset(
+    pool=DATA_ROOT_POOL,
     outs={
-        "raw_articles": AssetOut(
-            description="Every raw article of the configured sources, with id, origin, "
+        "raw_articles": _out(
+            "Every raw article of the configured sources, with id, origin, "
             "raw_sha256 and source; text as the source gave it. Parts of at most batch_rows "
             "articles, never spanning two input files of a JSON/JSONL source.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            RAW_VERSION,
+            "raw",
+            "articles",
+            {"python", "parquet", "great_expectations"},
         ),
-        "raw_quarantine": AssetOut(
-            description="Raw input that could not become an article (unreadable, undecodable, "
+        "raw_quarantine": _out(
+            "Raw input that could not become an article (unreadable, undecodable, "
             "empty, invalid JSON, no title or text, repeated id), with the reason.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            RAW_VERSION,
+            "raw",
+            "quarantine",
+            {"parquet"},
         ),
     },
 )
@@ -135,19 +171,24 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
 
 
 @multi_asset(
+    pool=DATA_ROOT_POOL,
     outs={
-        "normalized_articles": AssetOut(
-            description="Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
+        "normalized_articles": _out(
+            "Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
             "rule), text cut into paragraph and media blocks; stock paragraphs (repeated under "
             "many titles of one source, found over the whole corpus) removed.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            NORMALIZE_VERSION,
+            "normalize",
+            "articles",
+            {"polars", "parquet", "great_expectations"},
         ),
-        "normalized_quarantine": AssetOut(
-            description="Normalized articles that failed a row-level expectation of "
+        "normalized_quarantine": _out(
+            "Normalized articles that failed a row-level expectation of "
             "expectations/normalized_articles.json, with the expectation's name.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            NORMALIZE_VERSION,
+            "normalize",
+            "quarantine",
+            {"parquet"},
         ),
     },
 )
@@ -177,19 +218,24 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
 
 
 @multi_asset(
+    pool=DATA_ROOT_POOL,
     outs={
-        "article_fields": AssetOut(
-            description="Structured fields in the dataset schema: title, byline, lead, paragraphs, "
+        "article_fields": _out(
+            "Structured fields in the dataset schema: title, byline, lead, paragraphs, "
             "body, captions with credits, tags, quotes, dates, quantities, provenance.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            FIELDS_VERSION,
+            "fields",
+            "articles",
+            {"python", "parquet", "great_expectations"},
         ),
-        "fields_quarantine": AssetOut(
-            description="Articles whose extraction raised (the error, to report), that came out "
+        "fields_quarantine": _out(
+            "Articles whose extraction raised (the error, to report), that came out "
             "of extraction without any body text (pages of chrome only), or that failed a row-level "
             "expectation of expectations/article_fields.json, with the reason.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            FIELDS_VERSION,
+            "fields",
+            "quarantine",
+            {"parquet"},
         ),
     },
 )
@@ -224,21 +270,26 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
 
 
 @multi_asset(
+    pool=DATA_ROOT_POOL,
     outs={
-        "duplicate_marks": AssetOut(
-            description="For every article of article_fields: duplicate_of (the kept article's id, "
+        "duplicate_marks": _out(
+            "For every article of article_fields: duplicate_of (the kept article's id, "
             "or null) and duplicate_kind. Exact duplicates share their normalized text; near "
             "duplicates have MinHash LSH Jaccard >= 0.8 over 5-word shingles, within the corpus and "
             "against every earlier release; the kept article is chosen deterministically (earlier "
             "release, then earliest published_at, longest body, smallest id).",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            DEDUP_VERSION,
+            "dedup",
+            "articles",
+            {"python", "parquet"},
         ),
-        "dedup_index": AssetOut(
-            description="Cumulative MinHash signature index (ids, exact keys, signatures, decisions); "
+        "dedup_index": _out(
+            "Cumulative MinHash signature index (ids, exact keys, signatures, decisions); "
             "saved with each release and read back as the prior of the next one.",
-            code_version=CODE_VERSION,
-            group_name=GROUP,
+            DEDUP_VERSION,
+            "dedup",
+            "index",
+            {"parquet"},
         ),
     },
 )

@@ -1,8 +1,6 @@
 """Stores stage outputs under the data root: Arrow tables as Parquet, summaries as JSON, and
 the parts of a large stage (akhbar.parts.PartSet) as a small JSON list of its part files."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import Any
@@ -11,13 +9,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, OutputContext
 
+from akhbar.assets.resources import AkhbarSettings
 from akhbar.parts import PartSet, write_table_atomic, write_text_atomic
 
 
 class ArrowParquetIOManager(ConfigurableIOManager):
-    """One file per asset in `base_dir`; written to a temporary name, then renamed."""
+    """One file per asset in the run's `<data_root>/stages/`; written to a temporary name, then
+    renamed. The data root is the `akhbar` resource's: a run configured with another data_root
+    keeps its stage outputs there too, beside its parts and releases."""
 
-    base_dir: str
+    akhbar: AkhbarSettings
+
+    @property
+    def base_dir(self) -> Path:
+        return self.akhbar.stages_dir
 
     def _path(self, context: InputContext | OutputContext, suffix: str) -> Path:
         return Path(self.base_dir, *context.asset_key.path).with_suffix(suffix)

@@ -1,9 +1,21 @@
 """The hub_publication asset: one Hub commit and one tag per release."""
 
-from dagster import AssetExecutionContext, Config, Failure, MetadataValue, Output, asset
+from dagster import (
+    AssetExecutionContext,
+    Backoff,
+    Config,
+    Failure,
+    Jitter,
+    MetadataValue,
+    Output,
+    RetryPolicy,
+    asset,
+)
 
-from akhbar.assets.release import CODE_VERSION, dataset_release
+from akhbar.assets.metadata import OWNERS, stage_tags
+from akhbar.assets.release import dataset_release
 from akhbar.assets.resources import AkhbarSettings, HubSettings
+from akhbar.code_version import stage_version
 from akhbar.hub import HubTarget, PublicationError, publish_release
 from akhbar.release import list_releases
 
@@ -21,23 +33,42 @@ def skip_reason(hub: HubSettings, token: str | None) -> str | None:
     return None
 
 
+# huggingface_hub retries its uploads, but not the commit's POST nor create_tag: a Hub that
+# answers 5xx or drops the connection once fails the step, and Dagster runs it again, after
+# 10 s, then 20 s, 40 s (with up to 50% jitter). Publication is idempotent per version (a tag
+# that holds the same manifest is a no-op), so a retry after a commit that did land is safe.
+PUBLICATION_RETRY = RetryPolicy(
+    max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
+)
+
+
 @asset(
     deps=[dataset_release],
     description="Publishes a release (default: the latest) to the Hugging Face Hub dataset repo: one "
-    "commit with README.md, manifest.json and data/*.parquet, then the tag v<semver>. Skipped, with "
-    "the reason, when no repo or token is configured; idempotent per version.",
-    code_version=CODE_VERSION,
+    "commit with `README.md`, `manifest.json` and `data/*.parquet`, then the tag `v<semver>`. "
+    "Skipped, with the reason, when no repo or token is configured; idempotent per version; "
+    "retried with backoff when the Hub fails.",
+    code_version=stage_version("hub"),
     group_name="release",
+    owners=OWNERS,
+    tags=stage_tags("publication", "publication"),
+    kinds={"huggingface"},
+    retry_policy=PUBLICATION_RETRY,
 )
 def hub_publication(
     context: AssetExecutionContext, config: PublicationConfig, akhbar: AkhbarSettings, hub: HubSettings
 ):
     versions = list_releases(akhbar.data_root)
     if not versions:
-        raise Failure(f"no release under {akhbar.data_root}/releases: build one first (akhbar build)")
+        raise Failure(
+            f"no release under {akhbar.data_root}/releases: build one first (akhbar build)",
+            allow_retries=False,
+        )
     version = (config.version or versions[-1]).removeprefix("v")
     if version not in versions:
-        raise Failure(f"no release v{version} under {akhbar.data_root}/releases; have: {versions}")
+        raise Failure(
+            f"no release v{version} under {akhbar.data_root}/releases; have: {versions}", allow_retries=False
+        )
     from huggingface_hub import get_token
 
     token = get_token()  # HF_TOKEN or the stored login; held in memory only, never logged
@@ -54,7 +85,8 @@ def hub_publication(
     try:
         result = publish_release(release_dir, target, token=token)
     except PublicationError as exc:
-        raise Failure(str(exc)) from None
+        # retried (PUBLICATION_RETRY) only when the Hub may answer otherwise a little later
+        raise Failure(str(exc), allow_retries=exc.transient) from None
     context.log.info(result.describe())
     return Output(
         {

@@ -30,18 +30,26 @@ from akhbar.assets.checks import (
     raw_articles_suite,
     suite_check_result,
 )
-from akhbar.assets.gx_suites import validate_frame
-from akhbar.assets.metadata import preview_markdown
+from akhbar.assets.gx_suites import SUITES_DIR, validate_frame
+from akhbar.assets.metadata import DATA_ROOT_POOL, OWNERS, preview_markdown, stage_tags
 from akhbar.assets.resources import AkhbarSettings, HubSettings
+from akhbar.card import template_path
+from akhbar.code_version import STAGE_MODULES, fingerprint
 from akhbar.data_root import built_from_sample_only, compare_with_previous, record_sources
 from akhbar.ingest import RAW_SCHEMA
 from akhbar.parts import PartSet, release_free_memory
 from akhbar.quality import account, release_frame
 from akhbar.release import MarkedParts, build_release, list_releases, load_manifest
 from akhbar.report import QualityReport, plot_data_uris
-from akhbar.runner import CODE_VERSION
 
 STAGE_CHECKS = (raw_articles_suite, normalized_articles_suite, article_fields_suite)
+# The release's code: merge, manifest, card (with its template), quality report, changelog,
+# and the suite its check runs. No part depends on it: a change here writes a release again
+# from the parts on disk.
+RELEASE_VERSION = fingerprint(
+    [*STAGE_MODULES["release"], "akhbar.assets.gx_suites"],
+    extra=[template_path(), SUITES_DIR / "dataset_release.json"],
+)[:16]
 
 
 def _checks_of_this_run(context: AssetExecutionContext) -> list[dict]:
@@ -75,11 +83,15 @@ def _checks_of_this_run(context: AssetExecutionContext) -> list[dict]:
 
 
 @asset(
-    description="Deterministic Parquet release under <data_root>/releases/v<semver>/ with "
-    "manifest.json, the rendered dataset card, quarantine.parquet and the quality report "
-    "(report/); unchanged inputs reuse the latest version.",
-    code_version=CODE_VERSION,
+    description="Deterministic Parquet release under `<data_root>/releases/v<semver>/` with "
+    "`manifest.json`, the rendered dataset card, `quarantine.parquet` and the quality report "
+    "(`report/`); unchanged inputs reuse the latest version.",
+    code_version=RELEASE_VERSION,
     group_name="release",
+    owners=OWNERS,
+    tags=stage_tags("release", "release"),
+    kinds={"parquet", "great_expectations", "huggingface"},
+    pool=DATA_ROOT_POOL,
     # The dedup index (signatures: ~600 MB at 1M articles) is copied into the release as a
     # file, never loaded.
     ins={"dedup_index": AssetIn(metadata={"as_file": True})},

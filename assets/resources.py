@@ -15,6 +15,7 @@ from akhbar.data_root import (
     recorded_sources,
     removed_message,
 )
+from akhbar.hub_rules import check_dataset_name
 from akhbar.ingest import SourceConfig, load_sources_file, sources_for_inputs
 from akhbar.release import remove_stale_temporaries
 
@@ -52,6 +53,14 @@ class AkhbarSettings(ConfigurableResource):
 
     _lock: DataRootLock | None = PrivateAttr(default=None)
 
+    def check_dataset_name(self) -> str:
+        """The dataset name, if the card and the Hub accept it (akhbar.hub_rules): checked when
+        a run starts, once an AKHBAR_DATASET_NAME EnvVar is resolved."""
+        try:
+            return check_dataset_name(self.dataset_name)
+        except ValueError as exc:
+            raise ValueError(f"dataset_name (AKHBAR_DATASET_NAME): {exc}") from None
+
     def sources(self) -> list[SourceConfig]:
         return self.source_set()[0]
 
@@ -70,6 +79,7 @@ class AkhbarSettings(ConfigurableResource):
         return [SourceConfig(name="samples", path=str(SAMPLES_DIR), format="text", license="other")], None
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        self.check_dataset_name()
         run = context.dagster_run
         if run is None or not _writes_data_root(run):
             return  # a sensor's evaluation, or publication alone: nothing written to the root

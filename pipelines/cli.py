@@ -242,7 +242,7 @@ def _instance(data_root: Path):
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(INSTANCE_SETTINGS.read_text(encoding="utf-8"))  # the run queue and pool
     return DagsterInstance.from_config(str(home))
 
 
@@ -532,6 +532,7 @@ def bench(args: argparse.Namespace) -> int:
 
 
 WORKSPACE = Path(__file__).resolve().parent / "workspace.yaml"
+INSTANCE_SETTINGS = Path(__file__).resolve().parent / "dagster.yaml"
 
 
 def dev(args: argparse.Namespace) -> int:

@@ -18,12 +18,11 @@ in-memory table: `normalize_articles`, `extract_fields` (tables.py).
 """
 
 from akhbar.runner.articles import FieldsRun, NormalizeRun, extract, normalize, signatures
-from akhbar.runner.core import CODE_VERSION, NO_GATE, Gate
+from akhbar.runner.core import NO_GATE, Gate, stage_key_version
 from akhbar.runner.raw import RawRun, read_raw
 from akhbar.runner.tables import extract_fields, normalize_articles
 
 __all__ = [
-    "CODE_VERSION",
     "NO_GATE",
     "FieldsRun",
     "Gate",
@@ -35,4 +34,5 @@ __all__ = [
     "normalize_articles",
     "read_raw",
     "signatures",
+    "stage_key_version",
 ]

@@ -30,6 +30,7 @@ from akhbar.runner.core import (
     finish_stage,
     gated_part,
     run_parts,
+    stage_key_version,
 )
 from akhbar.runner.pool import PARALLEL_MIN_ROWS, map_ahead, worker_pool
 from akhbar.stages.extract_fields import FIELDS_INPUT, extract_fields_chunk, split_empty_bodies, split_failed
@@ -84,6 +85,7 @@ def normalize(
         writer = PartWriter(parts_dir("segmented_articles"))
         candidates = run_parts(
             raw,
+            stage_key_version("normalize", gate),
             writer,
             CANDIDATES_SIDECAR,
             segment_articles,
@@ -95,10 +97,12 @@ def normalize(
         stock = find_stock(candidates)
         log(f"stock paragraphs: {sum(len(v) for v in stock.values())} in {len(stock)} sources")
         writer = PartWriter(parts_dir("normalized_articles"))
-        # A part's content follows from the segmented part and the stock paragraphs among its
-        # candidates: known from the candidates alone, so an unchanged part is not even read.
+        # A part's content follows from the segmented part (its key holds the stage's code), the
+        # gate and the stock paragraphs among its candidates: known from the candidates alone,
+        # so an unchanged part is not even read.
+        gate_version = gate.versions.get("normalize", "")
         parts_keys = [
-            (part, part_key(part.key, *stock_among(part_candidates, stock)))
+            (part, part_key(part.key, gate_version, *stock_among(part_candidates, stock)))
             for part, part_candidates in zip(segmented.parts, candidates, strict=True)
         ]
         todo = [p for p, k in parts_keys if not writer.has(k, QUARANTINE_SIDECAR)]
@@ -168,9 +172,11 @@ def extract(
     its failed, empty and gated (stage "fields") rows quarantined, sorted by id."""
     writer = PartWriter(folder)
     with worker_pool(workers) as pool:
-        # A normalized part's key fixes its content, and so the fields extracted from it.
+        # A normalized part's key fixes its content, and with the stage's code and gate, the
+        # fields extracted from it.
         quarantine = run_parts(
             normalized,
+            stage_key_version("fields", gate, "fields"),
             writer,
             QUARANTINE_SIDECAR,
             extract_fields_chunk,
@@ -196,10 +202,12 @@ def extract(
 
 
 def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log: Log = _quiet) -> PartSet:
-    """The MinHash signatures of every fields part (reused like the parts they come from), a
-    part per worker."""
+    """The MinHash signatures of every fields part (reused like the parts they come from while
+    the dedup code is unchanged), a part per worker."""
     writer = PartWriter(folder)
-    todo = [p for p in fields.parts if not writer.has(p.key)]
+    version = stage_key_version("dedup", NO_GATE)
+    keys = {p.key: part_key(version, p.key) for p in fields.parts}
+    todo = [p for p in fields.parts if not writer.has(keys[p.key])]
     parallel = len(todo) > 1 and sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS
     progress = Progress("dedup signatures", log, total=fields.num_rows)
     with worker_pool(workers if parallel else 1) as pool:
@@ -212,8 +220,8 @@ def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log
         fresh = {p.key for p in todo}
         for part in fields.parts:
             if part.key in fresh:
-                writer.write(part.key, next(computed))
+                writer.write(keys[part.key], next(computed))
             else:
-                writer.add_existing(part.key)
+                writer.add_existing(keys[part.key])
             progress.advance(part.rows)
     return finish_stage(writer)

@@ -1,6 +1,6 @@
-"""What every stage run shares: the code version in part keys, sidecars, the gate hook, reuse of
-parts made by an earlier run, and the look-ahead that keeps the workers busy while this process
-gates and writes."""
+"""What every stage run shares: the code versions in part keys, sidecars, the gate hook, reuse
+of parts made by an earlier run, and the look-ahead that keeps the workers busy while this
+process gates and writes."""
 
 from __future__ import annotations
 
@@ -12,15 +12,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from akhbar.code_version import stage_version
 from akhbar.ingest import QUARANTINE_SCHEMA
-from akhbar.parts import Part, PartSet, PartWriter, collect_garbage
+from akhbar.parts import Part, PartSet, PartWriter, collect_garbage, part_key
 from akhbar.progress import Progress
-from akhbar.release import code_fingerprint
 from akhbar.runner.pool import PARALLEL_MIN_ROWS, POLL_SECONDS, PartQueue
 
-# In every part key and in the Dagster assets' code_version: a change to the library's code
-# makes every part again.
-CODE_VERSION = code_fingerprint()[:16]
 QUARANTINE_SIDECAR = ".quarantine.parquet"  # beside each part: the rows its gate quarantined
 CANDIDATES_SIDECAR = ".candidates.parquet"  # beside each segmented part: its stock candidates
 # Small row groups in article_fields parts: the release's k-way merge holds one per part.
@@ -40,10 +37,21 @@ class Gate:
     prepared)` returns (kept rows, quarantine rows) of a part that will be written at `where`;
     `stage` is "raw", "normalize" or "fields". `prepare[stage]`, when given, is a picklable
     function of the stage's output table run on the worker that made it (the suite's frame);
-    its result is `prepared`."""
+    its result is `prepared`. `versions[stage]` is the fingerprint of what the gate runs for a
+    stage (its suite and the code that evaluates it): part keys include it, so a changed
+    suite gates every part again."""
 
     check: Callable[..., tuple[pa.Table, pa.Table]] = _no_check
     prepare: Mapping[str, Callable[[pa.Table], Any]] = field(default_factory=dict)
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+
+def stage_key_version(stage: str, gate: Gate, gate_stage: str | None = None) -> str:
+    """What the parts of `stage` (akhbar.code_version.STAGE_MODULES) are keyed by besides their
+    input: the stage's own code and the gate's version for it (`gate_stage`, when gated). A
+    change anywhere else in the library (the report, the card, another stage) leaves it as it
+    is, so those parts are reused."""
+    return part_key(stage_version(stage), gate.versions.get(gate_stage, "") if gate_stage else "")
 
 
 NO_GATE = Gate()  # every row kept
@@ -68,6 +76,7 @@ def gated_part(
 
 def run_parts(
     parts: PartSet,
+    version: str,
     writer: PartWriter,
     sidecar: str,
     fn: Callable[[pa.Table], pa.Table],
@@ -77,13 +86,15 @@ def run_parts(
     columns: list[str] | None = None,
     **options,
 ) -> list[pa.Table]:
-    """Each input part, in order, to the output part of the same key and its sidecar table:
-    from disk when an earlier run made both; else `fn` over the input part on the pool
+    """Each input part, in order, to the output part keyed by the input part's key and `version`
+    (the stage's code: stage_key_version), and its sidecar table: from disk when an earlier
+    run made both; else `fn` over the input part on the pool
     (submitted LOOKAHEAD parts ahead, so the workers never wait for the gate; every part,
     the last small one too, once the work is worth shipping), then `finish` (output rows,
     sidecar rows; given the path the output part will have) on this process. Only `columns` of
     the input are read (default: all). Returns every part's sidecar table."""
-    todo = [p for p in parts.parts if not writer.has(p.key, sidecar)]
+    keys = {p.key: part_key(version, p.key) for p in parts.parts}
+    todo = [p for p in parts.parts if not writer.has(keys[p.key], sidecar)]
     fresh = {p.key for p in todo}
     queue = PartQueue(
         fn, pool if sum(p.rows for p in todo) >= PARALLEL_MIN_ROWS else None, working=progress.working
@@ -106,16 +117,17 @@ def run_parts(
     # thousands of rows) leaves no silence in the run log, whose calls stay on this thread.
     with ThreadPoolExecutor(1, thread_name_prefix="akhbar-gate") as gating:
         for part in parts.parts:
+            key = keys[part.key]
             if part.key in fresh:
                 result = queue.take()
                 top_up()
-                task = gating.submit(finish_and_write, result, part.key)
+                task = gating.submit(finish_and_write, result, key)
                 while wait([task], timeout=POLL_SECONDS).not_done:
                     queue.poll()
                 extra = task.result()
             else:
-                writer.add_existing(part.key)
-                extra = writer.read_sidecar(part.key, sidecar)
+                writer.add_existing(key)
+                extra = writer.read_sidecar(key, sidecar)
             sidecars.append(extra)
             progress.advance(part.rows)
     return sidecars

@@ -15,13 +15,13 @@ from akhbar.ingest import QUARANTINE_SCHEMA, KnownFile, SkippedFile, iter_raw_ba
 from akhbar.parts import PartSet, PartWriter, part_key, rows_key, write_text_atomic
 from akhbar.progress import Progress
 from akhbar.runner.core import (
-    CODE_VERSION,
     NO_GATE,
     QUARANTINE_SIDECAR,
     Gate,
     concat_quarantine,
     finish_stage,
     gated_part,
+    stage_key_version,
 )
 from akhbar.runner.pool import start_worker_server
 
@@ -29,12 +29,13 @@ from akhbar.runner.pool import start_worker_server
 class FileRecords:
     """What each JSON/JSONL input file gave (its parts, the ids it registered, its read-level
     quarantine), kept as `<file key>.file.json` beside the raw parts. The file key is its
-    source's declaration, path, size and modification time and the code version: while they
-    hold, the next run takes the file's parts without reading it."""
+    source's declaration, path, size and modification time and the raw stage's version (its
+    code and gate): while they hold, the next run takes the file's parts without reading it."""
 
-    def __init__(self, writer: PartWriter, configs: dict[str, str]) -> None:
+    def __init__(self, writer: PartWriter, configs: dict[str, str], version: str) -> None:
         self.writer = writer
         self.configs = configs
+        self.version = version
         self.keys: list[str] = []
         self.skipped = 0
         self._open: tuple[Path, dict] | None = None
@@ -42,7 +43,7 @@ class FileRecords:
     def _key(self, source_name: str, path: Path) -> str:
         stat = path.stat()
         return part_key(
-            CODE_VERSION, self.configs[source_name], str(path), str(stat.st_size), str(stat.st_mtime_ns)
+            self.version, self.configs[source_name], str(path), str(stat.st_size), str(stat.st_mtime_ns)
         )
 
     def _path(self, key: str) -> Path:
@@ -125,7 +126,8 @@ def read_raw(
     # on the core this step's reading leaves idle.
     start_worker_server(workers)
     writer = PartWriter(folder)
-    files = FileRecords(writer, configs)
+    version = stage_key_version("raw", gate, "raw")
+    files = FileRecords(writer, configs, version)
     quarantine: list[pa.Table] = []
     raw_bytes = 0
     progress = Progress("read", log)
@@ -146,7 +148,7 @@ def read_raw(
         if articles.num_rows:
             # The parsed rows follow from the raw bytes, the source's declaration and the code.
             key = part_key(
-                CODE_VERSION,
+                version,
                 configs[articles["source"][0].as_py()],
                 rows_key(articles, ["id", "raw_sha256", "origin"]),
             )

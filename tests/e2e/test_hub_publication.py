@@ -206,7 +206,7 @@ def test_tag_with_other_content_is_never_overwritten(
     assert _api(hub.url).list_repo_refs(REPO, repo_type="dataset").branches[0].target_commit == head
 
 
-def test_concurrent_publisher_detected_then_rerun_succeeds(
+def test_concurrent_publisher_detected_then_retry_succeeds(
     hub, articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from huggingface_hub import HfApi
@@ -225,13 +225,15 @@ def test_concurrent_publisher_detected_then_rerun_succeeds(
     _api(hub.url).create_repo(REPO, repo_type="dataset", exist_ok=True)
     monkeypatch.setattr(HfApi, "create_commit", racing_commit)
     capsys.readouterr()
-    assert _publish(root, hub.url) == 1
-    err = capsys.readouterr().err
-    assert "412" in err and "moved while publishing" in err
+    # the Hub refuses the commit (412: main moved); hub_publication's retry reads main again and
+    # commits on top of the other publisher's commit
+    assert _publish(root, hub.url) == 0
+    commits = [r.status for r in hub.requests if r.method == "POST" and "/commit/" in r.path]
+    assert commits == [412, 200]
     refs = _api(hub.url).list_repo_refs(REPO, repo_type="dataset")
-    assert refs.tags == [] and refs.branches[0].target_commit == moved[0]
+    history = _api(hub.url).list_repo_commits(REPO, repo_type="dataset", revision="v1.0.0")
+    assert moved[0] in {c.commit_id for c in history} and refs.tags[0].target_commit != moved[0]
     assert _digests(root / "releases" / "v1.0.0") == before
-    assert _publish(root, hub.url) == 0  # rerun: commits on top of the other publisher's commit
     files = _api(hub.url).list_repo_files(REPO, repo_type="dataset", revision="v1.0.0")
     assert "NOTES.md" in files and "manifest.json" in files
 
@@ -274,6 +276,35 @@ def test_failures_name_their_cause_and_next_run_publishes(
     finally:
         if failure == "down":
             hub.stop()
+
+
+@pytest.mark.parametrize("fails", [1, 2])
+def test_a_commit_the_hub_fails_is_retried_with_backoff(
+    fails: int, hub, articles: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """huggingface_hub does not retry the commit POST; hub_publication's RetryPolicy does: the
+    Hub fails the first `fails` commits with a 500, the run still publishes, and the release
+    on the Hub is the local one."""
+    root = tmp_path / "data"
+    _build(articles, root)
+    hub.fail_next(500, path_contains="/commit/", times=fails, method="POST")
+    capsys.readouterr()
+    assert _publish(root, hub.url) == 0
+    assert "published v1.0.0" in capsys.readouterr().out
+    commits = [r.status for r in hub.requests if r.method == "POST" and "/commit/" in r.path]
+    assert commits == [500] * fails + [200]
+    files = _api(hub.url).list_repo_files(REPO, repo_type="dataset", revision="v1.0.0")
+    assert "manifest.json" in files
+
+
+def test_a_refused_token_is_not_retried(
+    hub, articles: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "data"
+    _build(articles, root)
+    monkeypatch.setenv("HF_TOKEN", "hf_wrong_token_not_accepted")
+    assert _publish(root, hub.url) == 1
+    assert len([r for r in hub.requests if r.path.startswith("/api/repos/create")]) == 1
 
 
 def test_token_never_reaches_logs_card_manifest_or_metadata(

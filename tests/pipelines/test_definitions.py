@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,19 @@ EXPECTED_DEPS = {
     },
     "hub_publication": {"dataset_release"},
 }
+# asset -> (stage tag, kinds); every asset is owned by team:akhbar
+EXPECTED_SPECS = {
+    "raw_articles": ("raw", {"python", "parquet", "great_expectations"}),
+    "raw_quarantine": ("raw", {"parquet"}),
+    "normalized_articles": ("normalize", {"polars", "parquet", "great_expectations"}),
+    "normalized_quarantine": ("normalize", {"parquet"}),
+    "article_fields": ("fields", {"python", "parquet", "great_expectations"}),
+    "fields_quarantine": ("fields", {"parquet"}),
+    "duplicate_marks": ("dedup", {"python", "parquet"}),
+    "dedup_index": ("dedup", {"parquet"}),
+    "dataset_release": ("release", {"parquet", "great_expectations", "huggingface"}),
+    "hub_publication": ("publication", {"huggingface"}),
+}
 EXPECTED_CHECKS = {
     ("raw_articles", "raw_articles_suite"),
     ("normalized_articles", "normalized_articles_suite"),
@@ -54,6 +68,37 @@ def test_asset_graph_snapshot() -> None:
         assert {p.to_user_string() for p in node.parent_keys} == parents, name
         assert node.code_version, f"{name} has no code_version"
         assert node.description, f"{name} has no description"
+        stage, kinds = EXPECTED_SPECS[name]
+        assert node.owners == ["team:akhbar"], name
+        assert node.kinds == kinds, name
+        assert node.tags["akhbar/stage"] == stage, name
+
+
+def test_each_stage_has_its_own_code_version() -> None:
+    """The outputs of one step share a version; the stages' versions all differ (a change to one
+    stage's code marks it and what follows stale, not every asset)."""
+    graph = defs.resolve_asset_graph()
+    by_stage: dict[str, set[str]] = {}
+    for name, (stage, _kinds) in EXPECTED_SPECS.items():
+        by_stage.setdefault(stage, set()).add(graph.get(AssetKey(name)).code_version)
+    assert all(len(versions) == 1 for versions in by_stage.values()), by_stage
+    assert len({v for versions in by_stage.values() for v in versions}) == len(by_stage)
+
+
+def _renders(text: str | None) -> bool:
+    """Markdown the UI renders as written: no `<` outside code spans (a `<semver>` would be taken
+    for an HTML tag and vanish)."""
+    return "<" not in re.sub(r"`[^`]*`", "", text or "")
+
+
+def test_every_description_renders() -> None:
+    graph = defs.resolve_asset_graph()
+    described = [(k.to_user_string(), graph.get(k).description) for k in graph.get_all_asset_keys()]
+    described += [(k.name, graph.get_check_spec(k).description) for k in graph.asset_check_keys]
+    described += [(job.name, job.description) for job in defs.jobs]
+    described += [(s.name, s.description) for s in [*defs.schedules, *defs.sensors]]
+    assert [name for name, text in described if not _renders(text)] == []
+    assert "/releases/v<semver>/`" in graph.get(AssetKey("dataset_release")).description
 
 
 def test_every_stage_has_a_blocking_check() -> None:
