@@ -27,10 +27,15 @@ import pyarrow.compute as pc
 import yaml
 
 from akhbar.escape import Markdown, md_code, md_text, py_literal
-from akhbar.extract.quotes import MIN_QUOTE_WORDS
 from akhbar.field_figures import card_figures
 from akhbar.hub_rules import check_dataset_name, check_repo_id, parse_license
-from akhbar.schema import ARTICLE_SCHEMA, DATASETS_REQUIREMENT, FIELD_DESCRIPTIONS, hf_yaml_features
+from akhbar.schema import (
+    ARTICLE_SCHEMA,
+    DATASETS_REQUIREMENT,
+    FIELD_DESCRIPTIONS,
+    MIN_QUOTE_WORDS,
+    hf_yaml_features,
+)
 
 _REPO_TEMPLATE = Path(__file__).resolve().parent.parent / "dataset_card.md"
 _PACKAGED_TEMPLATE = Path(__file__).resolve().parent / "resources" / "dataset_card.md"

@@ -21,6 +21,10 @@ SCHEMA_VERSION = "1.4"
 # (`_feature` below); datasets 3 refuses them ("Feature type 'List' not found").
 DATASETS_REQUIREMENT = "datasets>=4"
 
+# A quote is four words or more: the rule `quotes` rows follow (akhbar.extract.quotes) and the
+# card states; here, so that the card reads it without importing the extractor.
+MIN_QUOTE_WORDS = 4
+
 CAPTION = pa.struct([("text", pa.string()), ("credit", pa.string())])
 QUOTE = pa.struct(
     [("text", pa.string()), ("speaker", pa.string()), ("verb", pa.string()), ("paragraph", pa.int32())]

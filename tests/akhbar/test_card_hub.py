@@ -25,11 +25,10 @@ import yaml
 
 import akhbar.card
 from akhbar.card import TASKS, card_data, render_card, yaml_header
-from akhbar.extract.quotes import MIN_QUOTE_WORDS
 from akhbar.ingest import SourceConfig, read_sources
 from akhbar.release import build_release, load_manifest
 from akhbar.runner import extract_fields, normalize_articles
-from akhbar.schema import DATASETS_REQUIREMENT
+from akhbar.schema import DATASETS_REQUIREMENT, MIN_QUOTE_WORDS
 from tests.support import REPO
 from tests.support.hub_server import HubServer, patch_huggingface_hub
 from tests.support.hub_server.card_rules import hub_lists

@@ -23,9 +23,10 @@ import re
 from akhbar.extract.entities import Entity, find_entities
 from akhbar.extract.quotes.cues import _COMPLEMENT, _caption, _cue_after, _cue_before, _cues
 from akhbar.extract.quotes.marks import _QUOTE, _quoted_subject, _sentence_end, _sentence_start, quotations
-from akhbar.extract.quotes.patterns import _HARAKAT, _PARTICIPLE, _REJECT, MIN_QUOTE_WORDS, Quote, _Spans
+from akhbar.extract.quotes.patterns import _HARAKAT, _PARTICIPLE, _REJECT, Quote, _Spans
 from akhbar.extract.quotes.resolve import resolve_speakers, same_person, speaker_head
 from akhbar.extract.quotes.speakers import _PREPOSITION
+from akhbar.schema import MIN_QUOTE_WORDS
 
 __all__ = [
     "MIN_QUOTE_WORDS",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from akhbar.extract.quotes.patterns import _MASK, _WORD_START, MIN_QUOTE_WORDS, _either, _verb_pattern
+from akhbar.extract.quotes.patterns import _MASK, _WORD_START, _either, _verb_pattern
+from akhbar.schema import MIN_QUOTE_WORDS
 
 _QUOTE = re.compile(r"\"(?P<a>[^\"\n]+)\"|«(?P<b>[^«»\n]+)»|“(?P<c>[^“”\n]+)”")
 

@@ -87,8 +87,6 @@ _VERB = re.compile(rf"{_WORD_START}(?P<pre>[وف]?)(?P<verb>{_verb_pattern()}){_
 
 _PARTICIPLE = re.compile(rf"{_WORD_START}(?P<pre>[و]?)(?P<verb>{_participle_pattern()}){_WORD_END}")
 
-MIN_QUOTE_WORDS = 4
-
 
 @dataclass(frozen=True)
 class Quote:
