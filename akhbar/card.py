@@ -307,6 +307,7 @@ def render_card(
         m=manifest,
         title=data.pretty_name,
         checks=manifest.get("checks") or [],
+        release_checks=manifest.get("release_checks") or [],
         people={name: stats.coverage.get(name, 0) for name in ("byline", "quotes", "entities")},
         quote_min_words=MIN_QUOTE_WORDS,
         datasets_requirement=DATASETS_REQUIREMENT,

@@ -391,6 +391,7 @@ def build_release(
     repo_id: str | None = None,
     accounting: dict[str, Any] | None = None,
     checks: list[dict[str, Any]] | None = None,
+    release_checks: list[str] | None = None,
     dedup_index: pa.Table | Path | None = None,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
@@ -403,10 +404,11 @@ def build_release(
     release go to `changes.parquet` (akhbar.changes), published with the data. `accounting`
     (akhbar.quality.Accounting.as_dict()) gives the raw count and goes into the manifest and
     card; without it raw is released + quarantined. `checks` (name, passed, evaluated, failed)
-    go into the quality report written to `report/`. `dedup_index` (akhbar.dedup; a table, or a
-    Parquet file of it, copied as it is: 600 MB of signatures at 1M articles need not pass
-    through memory) is saved as `dedup_index.parquet`, the prior of the next release's duplicate
-    detection. `repo_id`, when known, goes into the card's usage snippet.
+    go into the quality report written to `report/`; `release_checks` names the checks that
+    run on the written release before it is published (the card states them). `dedup_index`
+    (akhbar.dedup; a table, or a Parquet file of it, copied as it is: 600 MB of signatures at
+    1M articles need not pass through memory) is saved as `dedup_index.parquet`, the prior of
+    the next release's duplicate detection. `repo_id`, when known, goes into the card's usage snippet.
     """
     from akhbar.report import ReportAccumulator, write_report
 
@@ -525,6 +527,7 @@ def build_release(
             ),
             "validation": validation,
             "checks": checks or [],
+            "release_checks": sorted(release_checks or []),
             "report_files": report_files,
             "changelog": changelog,
         }

@@ -12,6 +12,7 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetIn,
@@ -50,6 +51,18 @@ RELEASE_VERSION = fingerprint(
     [*STAGE_MODULES["release"], "akhbar.assets.gx_suites"],
     extra=[template_path(), SUITES_DIR / "dataset_release.json"],
 )[:16]
+
+
+def checks_on_the_release() -> list[str]:
+    """The names of this module's checks on `dataset_release` (the card states them): read from
+    the check definitions, so a check added here is stated without another edit."""
+    return sorted(
+        key.name
+        for value in globals().values()
+        if isinstance(value, AssetChecksDefinition)
+        for key in value.check_keys
+        if key.asset_key == AssetKey("dataset_release")
+    )
 
 
 def _checks_of_this_run(context: AssetExecutionContext) -> list[dict]:
@@ -134,6 +147,7 @@ def dataset_release(
         repo_id=hub.repo_id,
         accounting=accounting.as_dict(),
         checks=[{k: v for k, v in c.items() if k != "summary"} for c in checks],
+        release_checks=checks_on_the_release(),
         dedup_index=dedup_index,
     )
     verb = "wrote new release" if result.created else "inputs unchanged, kept release"

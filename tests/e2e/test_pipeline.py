@@ -281,6 +281,11 @@ def test_sample_build_keeps_year_less_dates(tmp_path: Path) -> None:
     (dates,) = [f for f in header["dataset_info"]["features"] if f["name"] == "dates"]
     assert [f["name"] for f in dates["list"]][-4:] == ["month", "day", "start", "end"]
     assert "month and day are Hijri ones" in card
+    # every check of the run is named, those before the release and those on it
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["release_checks"] == ["dataset_release_suite", "release_accounting"]
+    for name in [c["name"] for c in manifest["checks"]] + manifest["release_checks"]:
+        assert f"`{name}`" in card
 
 
 def test_cli_runs_with_what_it_loaded_left_out_of_garbage_collection() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey
 
+from akhbar.assets.release import checks_on_the_release
 from akhbar.pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
 from tests.support import REPO
 
@@ -106,6 +107,13 @@ def test_every_stage_has_a_blocking_check() -> None:
     assert {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys} == EXPECTED_CHECKS
     for check_key in graph.asset_check_keys:
         assert graph.get_check_spec(check_key).blocking, check_key
+
+
+def test_the_card_names_every_check_on_the_written_release() -> None:
+    """The names `dataset_release` hands the card are the Definitions' checks on that asset."""
+    graph = defs.resolve_asset_graph()
+    on_release = sorted(k.name for k in graph.asset_check_keys if k.asset_key == AssetKey("dataset_release"))
+    assert on_release and checks_on_the_release() == on_release
 
 
 def test_build_job_selects_every_asset_and_check() -> None:
