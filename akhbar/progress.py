@@ -52,8 +52,10 @@ class Progress:
         total: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         every: float | None = None,
+        in_parts: bool = True,
     ) -> None:
         self.stage = stage
+        self.in_parts = in_parts  # False: a stage that is one pass (the release), no part numbers
         self.log = log
         self.total = total
         self.done = 0
@@ -96,8 +98,8 @@ class Progress:
     def line(self, *, working: bool = False) -> str:
         rate = self.rate()
         done = self.counted
-        where = f"in part {self.parts + 1}" if working else f"part {self.parts}"
-        text = f"{self.stage}: {where}, {done:,}"
+        where = f"in part {self.parts + 1}, " if working else f"part {self.parts}, "
+        text = f"{self.stage}: {where if self.in_parts else ''}{done:,}"
         if self.total:
             text += f" of {self.total:,} articles ({100 * done / self.total:.1f}%)"
         else:

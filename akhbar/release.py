@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +35,7 @@ from akhbar.changes import (
     write_changes,
 )
 from akhbar.parts import PartSet, merge_by_id, sha256_file, write_table_atomic
+from akhbar.progress import Progress
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
@@ -380,6 +381,10 @@ def write_data_files(
     return data_files.finish()
 
 
+def _quiet(_line: str) -> None:
+    pass
+
+
 def build_release(
     articles: pa.Table | ReleaseRows,
     quarantine: pa.Table,
@@ -393,6 +398,7 @@ def build_release(
     checks: list[dict[str, Any]] | None = None,
     release_checks: list[str] | None = None,
     dedup_index: pa.Table | Path | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
@@ -431,11 +437,13 @@ def build_release(
         report_parts = ReportAccumulator()
         keys = fingerprint_keys(quarantine)
         contents: list[pa.Table] = []
+        progress = Progress("release", log or _quiet, total=rows_in.num_rows, in_parts=False)
         for table in rows_in.ordered_tables(ROW_GROUP_SIZE):
             data_files.add(table)
             report_parts.add(table)
             keys += fingerprint_keys(table)
             contents.append(row_contents(table))
+            progress.working(progress.counted + table.num_rows)
         files = data_files.finish()
         input_fp = _fingerprint(keys)
         del keys

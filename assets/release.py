@@ -149,6 +149,7 @@ def dataset_release(
         checks=[{k: v for k, v in c.items() if k != "summary"} for c in checks],
         release_checks=checks_on_the_release(),
         dedup_index=dedup_index,
+        log=context.log.info,
     )
     verb = "wrote new release" if result.created else "inputs unchanged, kept release"
     context.log.info(f"{verb} v{result.version} at {result.path}")

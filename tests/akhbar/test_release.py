@@ -321,3 +321,22 @@ def test_row_groups_end_where_the_ids_say_so_an_insertion_moves_one(
     assert len(set(moved) - set(groups)) == 1 and len(set(groups) - set(moved)) == 1
     (grown,) = set(moved) - set(groups)
     assert grown[0] <= "01001" <= grown[1]
+
+
+def test_release_writing_logs_its_progress(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `log`, writing the data files says how far it is (here after every row group: the
+    interval is 0 s), without part numbers, counting up to every released row."""
+    monkeypatch.setenv("AKHBAR_PROGRESS_SECONDS", "0")
+    articles, quarantine = _articles(tmp_path / "in", TEXTS)
+    lines: list[str] = []
+    build_release(
+        articles,
+        quarantine,
+        tmp_path / "root",
+        dataset_name="test",
+        sources=[{"name": "t", "license": "cc-by-4.0"}],
+        validation=VALIDATION,
+        log=lines.append,
+    )
+    assert lines and all(line.startswith("release: ") and "part" not in line for line in lines)
+    assert lines[-1].startswith(f"release: {articles.num_rows} of {articles.num_rows} articles (100.0%)")
