@@ -283,7 +283,7 @@ def test_sample_build_keeps_year_less_dates(tmp_path: Path) -> None:
     assert "month and day are Hijri ones" in card
     # every check of the run is named, those before the release and those on it
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["release_checks"] == ["dataset_release_suite", "release_accounting"]
+    assert manifest["release_checks"] == ["dataset_release_suite", "release_accounting", "release_shrink"]
     for name in [c["name"] for c in manifest["checks"]] + manifest["release_checks"]:
         assert f"`{name}`" in card
 

@@ -110,10 +110,11 @@ def test_every_stage_has_a_blocking_check() -> None:
 
 
 def test_the_card_names_every_check_on_the_written_release() -> None:
-    """The names `dataset_release` hands the card are the Definitions' checks on that asset."""
+    """The card names every check of the Definitions: the stage suites (from the run) and the
+    release's own checks, which `dataset_release` reads from the check definitions."""
     graph = defs.resolve_asset_graph()
-    on_release = sorted(k.name for k in graph.asset_check_keys if k.asset_key == AssetKey("dataset_release"))
-    assert on_release and checks_on_the_release() == on_release
+    suites = {"raw_articles_suite", "normalized_articles_suite", "article_fields_suite"}
+    assert {k.name for k in graph.asset_check_keys} - suites == set(checks_on_the_release())
 
 
 def test_build_job_selects_every_asset_and_check() -> None:
