@@ -7,6 +7,7 @@ import re
 
 from akhbar.extract.quotes.marks import _SENTENCE_BREAK, _mask_utterances
 from akhbar.extract.quotes.patterns import (
+    _HARAKAT,
     _MASK,
     _PARTICIPLE,
     _REJECT,
@@ -21,9 +22,11 @@ from akhbar.extract.quotes.patterns import (
 from akhbar.extract.quotes.speakers import (
     _ENDS_SUBJECT,
     _PREPOSITION,
+    _ROLE_START,
     MAX_APPOSITION_WORDS,
     _clean_speaker,
     _role_and_name,
+    _role_lead,
 )
 
 _ATTRIBUTION = re.compile(
@@ -33,6 +36,8 @@ _ATTRIBUTION = re.compile(
     rf"(?:{_loose('ما')}\s+(?:{_verb_pattern()}|{_VERB_STEMS_RE}|{_either('أورد نشر نقل')})\S*\s+)?"
     rf"(?P<speaker>[^،,:؛\"«“(]+)"
 )
+
+_AGREEING = re.compile(rf"^{_loose('وفق')}[اً]*$")
 
 # "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
 _REPORTED = re.compile(
@@ -66,6 +71,13 @@ _FRONT = re.compile(rf"^\s*{_RECALL}?(?:[وف]?{_loose('كان')}(?:ت)?\s+)?")
 _BEFORE_VERB = re.compile(rf"\s+(?:{_either('قد فقد لقد')})\s*$")
 
 
+def _prepositional(speaker: str) -> bool:
+    """A prepositional phrase or an adverbial where the subject would stand: "بالحرف",
+    "للصحفيين", "في البيان"; never a speaker."""
+    first = re.sub(_HARAKAT, "", speaker.split()[0]).replace("ـ", "")
+    return first.startswith(("بال", "لل", "كال")) or bool(_PREPOSITION.match(first + " "))
+
+
 def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
     """The subject written before its verb at the start of the sentence: "وكان رئيس المكتب،
     فلان الفلاني، قد أكد …", "فلان أكد …". Only the whole stretch before the verb counts."""
@@ -83,6 +95,8 @@ def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
         return None
     speaker = _clean_speaker(clause, at + start, spans)
     whole = " ".join(re.sub(r"[\"«»“”]", " ", clause).split()).rstrip("،,")
+    if isinstance(speaker, str) and _ROLE_START.match(speaker) and _role_lead(whole):
+        return speaker  # "مندوب البلد في المجلس يقول …": a role with its place phrase
     if not isinstance(speaker, str) or speaker != whole:
         return None  # only a clause that is all subject
     begin, end = at + start, at + start + len(clause)
@@ -104,6 +118,8 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
             # "وأكد بينيتيز «…»": a short name runs into the quote; "أكدت عدم وجود «…»": an
             # object does, and nobody is named here.
             bare = _clean_speaker(after.rstrip(" ـ"), here, spans)
+            if isinstance(bare, str) and _prepositional(bare):
+                bare = None  # "فلان قال بالحرف «…»": an adverbial, the subject stands before
             if isinstance(bare, str) and (
                 _role_and_name(after)
                 or (
@@ -128,7 +144,11 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
         candidates.append((match.start(), match.group("verb"), subject, subject is None))
     for pattern in (_ATTRIBUTION, _REPORTED):
         for match in pattern.finditer(context):
-            speaker = _clean_speaker(match.group("speaker"), at + match.start("speaker"), spans)
+            raw, where = match.group("speaker"), match.start("speaker")
+            if _AGREEING.match(match.group("verb")) and raw.startswith("ل"):
+                # "وفقاً لوزارة الصحة", "وفقاً للبيان": ل joined to the name (ل + ال is "لل")
+                raw, where = ("ا" + raw[1:], where) if raw.startswith("لل") else (raw[1:], where + 1)
+            speaker = _clean_speaker(raw, at + where, spans)
             candidates.append((match.start(), match.group("verb").strip(), speaker, speaker is None))
     return candidates
 

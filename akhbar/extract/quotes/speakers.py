@@ -48,6 +48,13 @@ _OWN_SPEECH = re.compile(
     rf"(?:\s+(?:ب{_loose('القول')}|{_loose('قائلا')}\S?))?$"
 )
 
+# One word for the speaker's own speech with its pronoun ("بيانها", "كلمته", "حديثهم"): the
+# object of "ختم/تابع/اختتم", never part of the subject before it.
+_OWN_SPEECH_WORD = re.compile(
+    rf"^(?:{_either('كلام حديث بيان خطاب تصريح تصريحات')}|{_either('كلمت رسالت مداخلت تغريدت')})"
+    r"(?:ه|ها|هم|هما)$"
+)
+
 # Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
 _NOT_SPEAKER_WORDS = frozenset(
     "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
@@ -141,10 +148,15 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
     region_end = at + p + len(re.split(f"[،,:؛({_MASK}]", raw[p:], maxsplit=1)[0])
     if first[0] in "لب" and any(s == start + 1 for s, _, _, _ in spans):
         return None  # "قالوا لـX", "بX": a prepositional phrase, the name after the proclitic
+    here = [(s, e, text) for s, e, _, text in spans if start <= s < end]
+    if len(here) >= 2 and here[0][0] == start and raw[here[0][1] - at : here[1][0] - at] == " ":
+        return here[0][2]  # "وصفت كوريا الشمالية كوريا الجنوبية": the subject, then its object
     if not any(s < region_end and e > start and label == "PER" for s, e, label, _ in spans):
         # "قال كبير الباحثين في المنظمة، فلان الفلاني": the name set off after the role
         for s, _e, label, text in spans:
             if s >= region_end and label == "PER":
+                if s - at > len(raw):
+                    break  # a name beyond the cue's clause (after the quote) is not set off in it
                 gap = raw[region_end - at : s - at]
                 if re.fullmatch(r"\s*[،,]\s*(?:ال\S+\s+)?", gap) and not _PREPOSITION.match(speaker + " "):
                     return text
@@ -187,6 +199,7 @@ def _role_and_name(raw: str) -> str | None:
             and not _NOT_NAME.match(name)
             and not _PREPOSITION.match(name + " ")
             and not re.match(r"^(?:لل|لـ|بال|بـ|و)", name)
+            and not any(_ENDS_SUBJECT.match(w) for w in name.split())  # "معتبراً ذلك": a participle
         ):
             return name
     return None
@@ -339,7 +352,9 @@ def _subject(raw: str):
     text = _SUBJECT_CLAUSE.sub("", text).strip()
     words = text.split()
     for i, word in enumerate(words[1:], start=1):
-        if _ENDS_SUBJECT.match(word):  # "وختم X قائلاً", "X ويضيف": a verb ends the subject
+        # "وختم X قائلاً", "X ويضيف": a verb ends the subject; "وختمت X بيانها": so does the
+        # speaker's own speech, the verb's object
+        if _ENDS_SUBJECT.match(word) or _OWN_SPEECH_WORD.match(word):
             text = " ".join(words[:i])
             break
     words = text.split()
