@@ -37,11 +37,15 @@ _ATTRIBUTION = re.compile(
     rf"(?P<speaker>[^،,:؛\"«“(]+)"
 )
 
+# A definite noun in the dual nominative: "الجانبان", "البلدان", "الوزيران".
+_DUAL = re.compile(r"^ال[\u0621-\u064a]{3,}ان$")
+
 _AGREEING = re.compile(rf"^{_loose('وفق')}[اً]*$")
 
 # "نقل التلفزيون عن الوزير قوله": the speaker sits between "عن" and "قوله".
 _REPORTED = re.compile(
-    rf"{_WORD_START}[وف]?(?P<verb>نقل[ت]?)\s+(?:[^،,:؛\"«“]+?\s+)?عن\s+(?P<speaker>[^،,:؛\"«“]+?)\s+{_loose('قول')}\S*"
+    # (the outlet between may carry its quoted name: "نقلت شبكة «…» عن مصدر قوله")
+    rf"{_WORD_START}[وف]?(?P<verb>نقل[ت]?)\s+(?:[^،,:؛]+?\s+)?عن\s+(?P<speaker>[^،,:؛\"«“]+?)\s+{_loose('قول')}\S*"
 )
 
 # What separates a verb's subject from the reported content.
@@ -105,6 +109,27 @@ def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
     return speaker
 
 
+# What may open a clause before its verb: "من جهتها،", "بدوره،", "و".
+_CLAUSE_OPENING = re.compile(rf"^\s*(?:(?:{_loose('من جهت')}|{_loose('بدور')})\S*\s*[،,]?\s*)?")
+
+
+def _clause_subject(pre: str, at: int, spans: _Spans) -> str | None:
+    """The subject of a sentence that opens with a verb of any kind, named right after it:
+    "رفضت مصر، بشدّة، التصريحات، مشددة على أن «…»" → "مصر" (verb, subject, object: the
+    participle that follows shares the subject)."""
+    opening = _CLAUSE_OPENING.match(pre)
+    start = opening.end() if opening else 0
+    verb = re.match(r"[\u0621-\u064a\u064b-\u0652]+ ", pre[start:])
+    if not verb or verb.group().startswith("ال") or _PREPOSITION.match(verb.group()):
+        return None
+    begin = at + start + verb.end()
+    for s, e, label, text in spans:
+        if s == begin and label in ("PER", "ORG", "LOC") and e - at <= len(pre):
+            after = pre[e - at : e - at + 1]
+            return text if after in ("", " ", "،", ",") else None
+    return None
+
+
 def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str, object, bool]]:
     """(position, verb, speaker, is_continuation) of every cue in `context`. Earlier
     utterances in it are masked: their verbs and words are not cues."""
@@ -120,6 +145,11 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
             bare = _clean_speaker(after.rstrip(" ـ"), here, spans)
             if isinstance(bare, str) and _prepositional(bare):
                 bare = None  # "فلان قال بالحرف «…»": an adverbial, the subject stands before
+            if isinstance(bare, str) and _DUAL.match(bare.split()[0]):
+                # "وشدّد الجانبان على ضرورة «…»": a dual in the nominative is the subject (its
+                # object would be in -ين), whatever follows it
+                candidates.append((match.start(), match.group("verb"), bare.split()[0], False))
+                continue
             if isinstance(bare, str) and (
                 _role_and_name(after)
                 or (
@@ -141,6 +171,8 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
         # "أكد X أن …، مشيراً إلى أن «…»": the participle's subject is the sentence's speaker
         named = [c for c in candidates if c[0] < match.start() and isinstance(c[2], str)]
         subject = max(named, key=lambda c: c[0])[2] if named else None
+        if subject is None and not named:
+            subject = _clause_subject(context[: match.start()], at, spans)
         candidates.append((match.start(), match.group("verb"), subject, subject is None))
     for pattern in (_ATTRIBUTION, _REPORTED):
         for match in pattern.finditer(context):

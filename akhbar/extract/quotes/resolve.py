@@ -3,11 +3,13 @@ named for them, then to the fullest and most complete name used for the same per
 
 from __future__ import annotations
 
+import itertools
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from akhbar.extract.quotes.cues import _cues
+from akhbar.extract.quotes.cues import _DUAL, _cues
+from akhbar.extract.quotes.marks import _QUOTE
 from akhbar.extract.quotes.patterns import (
     _HARAKAT,
     _VERB_STEMS_RE,
@@ -241,6 +243,24 @@ def _named_for(description: str, text: str, spans: _Spans, position: int) -> str
     return None
 
 
+def _pair_for(description: str, text: str, spans: _Spans, position: int) -> str | None:
+    """The two the article names for a dual ("الجانبان", "البلدان"): the last pair of names of
+    one kind joined by و ("تركيا ومصر") before the quote, outside quotation marks."""
+    if not _DUAL.match(description):
+        return None
+    quoted = [m.span() for m in _QUOTE.finditer(text, 0, position)]
+    pairs = [
+        f"{a[3]} و{b[3]}"
+        for a, b in itertools.pairwise(sorted(spans))
+        if a[2] == b[2]
+        and a[2] in ("PER", "LOC", "ORG")
+        and b[1] <= position
+        and text[a[1] : b[0]] == " و"
+        and not any(s <= a[0] < e for s, e in quoted)
+    ]
+    return pairs[-1] if pairs else None
+
+
 def _same_role_earlier(role: str, earlier: list[str | None]) -> str | None:
     """ "وزير الصحة السويدي" after "وزير الصحة العامة فلان الفلاني" spoke: the last earlier
     speaker given with the same role word and a name after it."""
@@ -348,7 +368,8 @@ def resolve_speakers(
                 speaker = _issuer(text, position, speaker_head(quote.speaker or ""), spans)
         if speaker and _is_description(speaker, text, spans):
             speaker = (
-                _named_for(speaker, text, spans, position)
+                _pair_for(speaker, text, spans, position)
+                or _named_for(speaker, text, spans, position)
                 or _same_role_earlier(speaker, [q.speaker for q in named])
                 or _antecedent(text, speaker, spans, position)
                 or speaker

@@ -115,6 +115,10 @@ _NOT_APPOSITION = re.compile(
     rf"|{_either('أمس اليوم إن أن الذي التي')}|لـ\S*)$"
 )
 
+# "مندوب البلد لدى مجلس الأمن", "سفيرها لدى الأمم المتحدة": the body a role is accredited
+# to, part of the role; "لدى وصوله", "لدى لقائه" (a time, a noun with its pronoun) is not.
+_ACCREDITED_TO = re.compile(r"^لدى\s+(?![\u0621-\u064a]+(?:ه|ها|هم|هما)$)[\u0621-\u064a]+$")
+
 # A preposition attached to a noun ("بتأكيد", "لدعم"), not a name's next word ("بن", "بو").
 _PROCLITIC_NOUN = re.compile(r"^[بل](?!ن$|و$|نت$)[\u0621-\u064a]{3,}$")
 
@@ -130,7 +134,11 @@ def _role_lead(lead: str) -> bool:
     lead_word = _ROLE_START.match(words[0]) or _PERSON_LEAD.match(words[0])  # "أستاذ العلوم …"
     if not (lead_word or _TITLE.match(words[0]) or words[0].startswith("ال")):
         return False
-    return not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words)
+    return not any(
+        (_NOT_APPOSITION.match(w) and not _ACCREDITED_TO.match(" ".join(words[i : i + 2])))
+        or _ENDS_SUBJECT.match(w)
+        for i, w in enumerate(words)
+    )
 
 
 def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
