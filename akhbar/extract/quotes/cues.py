@@ -153,7 +153,7 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
             if isinstance(bare, str) and (
                 _role_and_name(after)
                 or (
-                    len(bare.split()) <= MAX_BARE_SPEAKER_WORDS
+                    len(bare.split(" في ")[0].split()) <= MAX_BARE_SPEAKER_WORDS  # a body's place kept
                     and not _OBJECT_START.match(bare)
                     and not bare.startswith("ال")
                 )

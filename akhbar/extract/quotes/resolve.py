@@ -395,8 +395,16 @@ def resolve_speakers(
             speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
             speaker = _completed(speaker, spans)
             speaker = _fuller_body(speaker, text, spans) or speaker
+            speaker = _placed_body(speaker, names)
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     return resolved
+
+
+def _placed_body(speaker: str, names: list[str]) -> str:
+    """A body's name given once with its place ("وزارة الخارجية في حكومة البلد") and then
+    without it ("وزارة الخارجية"): the fuller form, when it is the only one."""
+    fuller = {n for n in names if n.startswith(f"{speaker} في ")}
+    return fuller.pop() if len(fuller) == 1 else speaker
 
 
 def _fuller_body(speaker: str, text: str, spans: _Spans) -> str | None:

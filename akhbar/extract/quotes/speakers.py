@@ -253,7 +253,30 @@ def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
         if not any(label == "PER" and at <= s < at + len(clause) for s, _, label, _ in spans):
             if _role_only(speaker):
                 return _name_after_place(clause) or speaker
+            return _body_with_place(speaker, clause, at, spans)
     return speaker
+
+
+MAX_PLACE_WORDS = 3
+
+
+def _body_with_place(speaker: str, clause: str, at: int, spans: _Spans) -> str:
+    """A body's name with the place or government it belongs to, when its clause ends with
+    them: "وزارة الخارجية في حكومة البلد،" → all of it ("في" + a named place or body, the
+    last word tagged LOC or ORG). A person's role keeps its name alone."""
+    words = speaker.split()
+    if not words or _PERSON_LEAD.match(words[0]) or _TITLE.match(words[0]):
+        return speaker
+    match = re.match(rf"\s*{re.escape(speaker)}\s+في\s+(?P<place>[^\s].*?)\s*$", clause)
+    if not match or len(match.group("place").split()) > MAX_PLACE_WORDS:
+        return speaker
+    end = at + match.end("place")
+    if not any(label in ("LOC", "ORG") and s < end <= e for s, e, label, _ in spans):
+        return speaker
+    place = match.group("place")
+    if any(_ENDS_SUBJECT.match(w) or _NOT_APPOSITION.match(w) for w in place.split()):
+        return speaker
+    return f"{speaker} في {place}"
 
 
 def _name_after_role(speaker: str) -> str | None:
