@@ -113,6 +113,26 @@ def _fronted_subject(pre: str, at: int, spans: _Spans) -> str | None:
 _CLAUSE_OPENING = re.compile(rf"^\s*(?:(?:{_loose('من جهت')}|{_loose('بدور')})\S*\s*[،,]?\s*)?")
 
 
+_RELATIVE_END = re.compile(rf"(?:^|\s)(?:{_either('الذي التي الذين')})\s*$")
+
+
+def _antecedent(pre: str, at: int, spans: _Spans) -> str | None:
+    """The subject of a verb in a relative clause: the name the relative pronoun follows,
+    directly or after a role set off by commas ("… فلان، عضو الكتابة الجهوية، الذي اعتبر أن")."""
+    relative = _RELATIVE_END.search(pre)
+    if not relative:
+        return None
+    end = at + relative.start()
+    named = [(s, e, text) for s, e, label, text in spans if label in ("PER", "ORG") and e <= end]
+    if not named:
+        return None
+    _s, e, text = named[-1]
+    gap = pre[e - at : relative.start()]
+    if not gap.strip() or (re.fullmatch(r"\s*[،,][^،,]+[،,]\s*", gap) and _role_lead(gap.strip(" ،,"))):
+        return text
+    return None
+
+
 def _clause_subject(pre: str, at: int, spans: _Spans) -> str | None:
     """The subject of a sentence that opens with a verb of any kind, named right after it:
     "رفضت مصر، بشدّة، التصريحات، مشددة على أن «…»" → "مصر" (verb, subject, object: the
@@ -165,7 +185,9 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
             continue
         speaker = _clean_speaker(after[: complement.start()], here, spans)
         if speaker is None:
-            speaker = _fronted_subject(context[: match.start()], at, spans)
+            speaker = _fronted_subject(context[: match.start()], at, spans) or _antecedent(
+                context[: match.start()], at, spans
+            )
         candidates.append((match.start(), match.group("verb"), speaker, speaker is None))
     for match in _PARTICIPLE.finditer(context):
         # "أكد X أن …، مشيراً إلى أن «…»": the participle's subject is the sentence's speaker

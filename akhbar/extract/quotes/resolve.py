@@ -393,7 +393,7 @@ def resolve_speakers(
             speaker = _name_after_role(speaker) or speaker  # a role the tagger left on a name
             same = [n for n in names if same_person(n, speaker)] or [speaker]
             speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
-            speaker = _completed(speaker, spans)
+            speaker = _completed(speaker, spans, text)
             speaker = _fuller_body(speaker, text, spans) or speaker
             speaker = _placed_body(speaker, names)
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
@@ -421,7 +421,18 @@ def _fuller_body(speaker: str, text: str, spans: _Spans) -> str | None:
     return longest if all(longest.startswith(n) for n in longer) else None
 
 
-def _completed(speaker: str, spans: _Spans) -> str:
+def _spoke(name: str, text: str, spans: _Spans) -> bool:
+    """Whether the article gives `name` as the subject of a reporting verb somewhere."""
+    for at in _word_starts(text, name):
+        start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
+        stops = [i for i in (text.find(".", at), text.find("\n", at)) if i >= 0]
+        end = min(stops) if stops else len(text)
+        if any(c[2] == name for c in _cues(text[start:end], start, spans)):
+            return True
+    return False
+
+
+def _completed(speaker: str, spans: _Spans, text: str = "") -> str:
     """The article's complete name for a speaker given in part: a PER or ORG mention of the
     article whose words begin with the speaker's ("عبدالله بن مساعد" → "عبدالله بن مساعد بن
     عبدالعزيز", "كيم" → "كيم يو جونغ"). Only when the longer mentions are one name, each
@@ -439,4 +450,6 @@ def _completed(speaker: str, spans: _Spans) -> str:
     longest = max(longer, key=lambda m: (len(m.split()), m))
     if all(longest.split()[: len(m.split())] == m.split() for m in longer):
         return longest
-    return speaker
+    # two people the short name may be ("كيم"): the one the article has speaking
+    speaking = [m for m in sorted(longer) if text and _spoke(m, text, spans)]
+    return speaking[0] if len(speaking) == 1 else speaker

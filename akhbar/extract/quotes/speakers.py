@@ -245,6 +245,8 @@ def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
     offset `at`). None when there is no subject (a continuation), `_REJECT` when what
     follows the verb is not a speaker at all ("كتب على اللافتات")."""
     speaker = _subject(raw)
+    if speaker is _REJECT:
+        speaker = _name_after_long_role(raw, at, spans) or speaker
     if isinstance(speaker, str):
         speaker = _by_entities(speaker, raw, at, spans)
     if isinstance(speaker, str) and not re.match(r"^\s*[\"«“]", raw):  # a quoted name is whole
@@ -277,6 +279,17 @@ def _body_with_place(speaker: str, clause: str, at: int, spans: _Spans) -> str:
     if any(_ENDS_SUBJECT.match(w) or _NOT_APPOSITION.match(w) for w in place.split()):
         return speaker
     return f"{speaker} في {place}"
+
+
+def _name_after_long_role(raw: str, at: int, spans: _Spans) -> str | None:
+    """A tagged person named after a role too long to be a speaker itself: "عضو اللجنة
+    المركزية لحزب … فلان الفلاني، …" → the name."""
+    clause = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0]
+    for s, e, label, text in spans:
+        if label == "PER" and at <= s and e <= at + len(clause):
+            lead = clause[: s - at].strip()
+            return text if lead and _role_lead(lead) else None
+    return None
 
 
 def _name_after_role(speaker: str) -> str | None:
