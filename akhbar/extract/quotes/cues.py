@@ -31,7 +31,9 @@ from akhbar.extract.quotes.speakers import (
 
 _ATTRIBUTION = re.compile(
     rf"{_WORD_START}[وف]?(?P<verb>{_either('بحسب حسب')}|{_loose('وفق')}[اًا]*(?:\s+ل[ـ]?)?"
-    rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')})\s+"
+    rf"|{_loose('نقلا')}[ً]?\s+عن|نقل[تت]?\s+عن|{_loose('على لسان')}"
+    # "وجاء في بيان الوزارة: «…»": what a statement says, its issuer the speaker
+    rf"|{_loose('جاء')}\s+في(?=\s+(?:{_loose('ال')})?(?:{_either('بيان تقرير رسالة مذكرة')})))\s+"
     # "بحسب ما ذكرته X"
     rf"(?:{_loose('ما')}\s+(?:{_verb_pattern()}|{_VERB_STEMS_RE}|{_either('أورد نشر نقل')})\S*\s+)?"
     rf"(?P<speaker>[^،,:؛\"«“(]+)"

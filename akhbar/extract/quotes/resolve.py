@@ -195,7 +195,9 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
 # Statements speak for whoever issued them: "وتابع البيان", "وقال تقرير أصدرته المنظمة".
 _STATEMENT = re.compile(
     rf"^(?:{_loose('ال')})?(?:{_either('بيان رسالة تغريدة منشور تقرير إعلان مذكرة')})\S*"
-    rf"(?:\s+(?:(?:[^\s،,.:؛]+\s+){{0,2}}?{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
+    rf"(?:\s+(?:(?:[^\s،,.:؛]+\s+){{0,2}}?{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+)"
+    # "بيان الوزارتين": the issuer named by a description, found where the statement was first told
+    rf"|\s+{_loose('ال')}[^\s،,.:؛]+)?$"
 )
 
 
