@@ -201,7 +201,7 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
     for pattern in (_ATTRIBUTION, _REPORTED):
         for match in pattern.finditer(context):
             raw, where = match.group("speaker"), match.start("speaker")
-            if _AGREEING.match(match.group("verb")) and raw.startswith("ل"):
+            if _AGREEING.match(match.group("verb")) and re.match(r"ل[\u0621-\u064a]{3,}", raw):
                 # "وفقاً لوزارة الصحة", "وفقاً للبيان": ل joined to the name (ل + ال is "لل")
                 raw, where = ("ا" + raw[1:], where) if raw.startswith("لل") else (raw[1:], where + 1)
             speaker = _clean_speaker(raw, at + where, spans)

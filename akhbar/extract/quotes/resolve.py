@@ -385,8 +385,10 @@ def resolve_speakers(
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     names = [_name_after_role(q.speaker) or q.speaker for q in named if q.speaker]
+    people = {t for _, _, label, t in spans if label == "PER"}
+    places = {t for _, _, label, t in spans if label == "LOC"} - people
     for name in list(dict.fromkeys(names)):
-        if len(name.split()) == 1:
+        if len(name.split()) == 1 and name not in places:  # "مصر" is whole, "رفضت مصر" no name
             names += _fuller_names(text, name)
     resolved = []
     for quote in named:
