@@ -21,6 +21,7 @@ from akhbar.extract.quotes.patterns import (
 )
 from akhbar.extract.quotes.speakers import (
     _ENDS_SUBJECT,
+    _OWN_SPEECH_WORD,
     _PREPOSITION,
     _ROLE_START,
     MAX_APPOSITION_WORDS,
@@ -206,7 +207,25 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
                 raw, where = ("ا" + raw[1:], where) if raw.startswith("لل") else (raw[1:], where + 1)
             speaker = _clean_speaker(raw, at + where, spans)
             candidates.append((match.start(), match.group("verb").strip(), speaker, speaker is None))
+    if not candidates and re.search(r"[:：]\s*$", context):
+        # "وواصل فلان في سرد معاناته: «…»": a colon sets off what the clause's subject said
+        subject = _clause_subject(context, at, spans)
+        if subject:
+            candidates.append((0, context.split()[0], subject, False))
+    own = _SPEECH_OF.search(context)
+    if own and not any(c[0] >= own.start() for c in candidates):
+        # "… الرئيس فلان إلى تهديد حماس من خلال تصريحه: «…»": the one whose statement it is,
+        # the last person named before it in the sentence (else the last body)
+        before = [(label, t) for s, e, label, t in spans if at <= s and e <= at + own.start()]
+        named = [t for label, t in before if label == "PER"] or [t for label, t in before if label == "ORG"]
+        candidates.append((own.start(), own.group("verb"), named[-1] if named else None, not named))
     return candidates
+
+
+# A statement of someone's introducing a quote: "تصريحه:", "في كلمتها:", "بيانهم:".
+_SPEECH_OF = re.compile(
+    rf"{_WORD_START}(?:[وفبل]|ب?ال)?(?P<verb>{_OWN_SPEECH_WORD.pattern[1:-1]})\s*[:：]\s*$"
+)
 
 
 def _cue_before(context: str, at: int = 0, spans: _Spans = ()) -> tuple[str, str | None, bool] | None:

@@ -574,6 +574,18 @@ def test_speaker_boundaries_from_entity_spans(
             [("كمال يوسف", "PER")],
             ["كمال يوسف"],
         ),
+        # a statement of someone's before a colon: the person named before it, not the object
+        (
+            ['وهذا ما دفع الرئيس نادر سليم إلى تهديد الحركة من خلال تصريحه: "سوف نحاسبهم على فعلتهم هذه".'],
+            [("نادر سليم", "PER"), ("الحركة", "ORG")],
+            ["نادر سليم"],
+        ),
+        # a colon sets off what the subject of a clause opened by any verb said
+        (
+            ['وواصل سعيد ناصر في سرد معاناة شقيقه: "تقدمنا بشكوى للمديرية ولكن دون جدوى".'],
+            [("سعيد ناصر", "PER")],
+            ["سعيد ناصر"],
+        ),
         # a dual subject: the pair the article names before
         (
             [
