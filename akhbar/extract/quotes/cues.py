@@ -212,6 +212,14 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
         subject = _clause_subject(context, at, spans)
         if subject:
             candidates.append((0, context.split()[0], subject, False))
+    saying = _SAYING_OF.search(context)
+    framed = saying and re.search(rf"(?:{_either('في خلال عبر')})\s+$", context[: saying.start()])
+    if saying and not framed and not any(c[0] >= saying.start() for c in candidates):
+        # ("وقال فلان في تصريحات نقلتها …": a frame of the speech, the verb's subject speaks)
+        # "وفي ردّ على قول رئيس الحكومة، فلان، «…»": the one whose words they are
+        speaker = _clean_speaker(saying.group("speaker"), at + saying.start("speaker"), spans)
+        if isinstance(speaker, str) and not _prepositional(speaker):
+            candidates.append((saying.start(), saying.group("verb"), speaker, False))
     own = _SPEECH_OF.search(context)
     if own and not any(c[0] >= own.start() for c in candidates):
         # "… الرئيس فلان إلى تهديد حماس من خلال تصريحه: «…»": the one whose statement it is,
@@ -221,6 +229,13 @@ def _cues(context: str, at: int = 0, spans: _Spans = ()) -> list[tuple[int, str,
         candidates.append((own.start(), own.group("verb"), named[-1] if named else None, not named))
     return candidates
 
+
+# A noun of saying with its subject in the genitive right before the quote: "قول رئيس
+# الحكومة، فلان،", "تصريح الوزير".
+_SAYING_OF = re.compile(
+    rf"{_WORD_START}(?:[وفبلك])?(?P<verb>{_loose('قول')}|{_loose('تصريح')}(?:ات)?)\s+"
+    rf"(?P<speaker>[^\s\"«“،,:][^\"«“:]*?)\s*[،,]?\s*$"
+)
 
 # A statement of someone's introducing a quote: "تصريحه:", "في كلمتها:", "بيانهم:".
 _SPEECH_OF = re.compile(

@@ -580,6 +580,17 @@ def test_speaker_boundaries_from_entity_spans(
             [("نادر سليم", "PER"), ("الحركة", "ORG")],
             ["نادر سليم"],
         ),
+        # a noun of saying with its subject in the genitive; framed by في it is the verb's subject's
+        (
+            ['وفي ردّ على قول رئيس الحكومة، نادر سليم، "لو خيروني بين الأمرين سأختار الأول".'],
+            [("نادر سليم", "PER")],
+            ["نادر سليم"],
+        ),
+        (
+            ['وقال سعيد ناصر في تصريحات نقلتها وسائل الإعلام "لا نعلم بعد إذا كان هناك أي رابط".'],
+            [("سعيد ناصر", "PER")],
+            ["سعيد ناصر"],
+        ),
         # a colon sets off what the subject of a clause opened by any verb said
         (
             ['وواصل سعيد ناصر في سرد معاناة شقيقه: "تقدمنا بشكوى للمديرية ولكن دون جدوى".'],
