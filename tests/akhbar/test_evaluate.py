@@ -46,19 +46,23 @@ def test_quote_scores_on_hand_checked_labels(corpus: Path) -> None:
     # names, anonymous descriptions with a prepositional phrase in the gold ("مسؤول في …").
     # Issue 17 point 3 (speaker tails cut, split entity spans joined, bodies completed, "our
     # correspondent", statements issued by a body, fronted subjects after "يُشار إلى أنّ"):
-    # dev speaker F1 0.725 -> 0.810.
-    assert dev_speakers.f1 >= 0.78
+    # dev speaker F1 0.725 -> 0.810; second round (from held-out errors) 0.810 -> 0.828.
+    assert dev_speakers.f1 >= 0.80
     # Held-out (53 quotes in 23 articles nobody tuned on): quotes F1 0.812, speaker F1 0.312.
     # Speakers fail there as partial names (a surname, a name without its lineage, a ministry
     # without its government), a previous speaker carried past a change of subject, plural
     # roles ("the two sides") unresolved, and non-name words taken for a speaker.
-    assert held_spans.f1 >= 0.75
-    assert held_speakers.f1 >= 0.25
+    # Second round of point 3, rules written from its errors (so no longer unseen): quotes F1
+    # 0.796 -> 0.898, speaker F1 0.367 -> 0.857 (dual subjects, bodies with their government,
+    # relative clauses, clause subjects of participles, marks paired by direction).
+    assert held_spans.f1 >= 0.85
+    assert held_speakers.f1 >= 0.80
     # Fresh (54 quotes in 15 articles, labelled after held-out had been inspected; the speaker
     # rules were not looked at on them): quotes F1 0.902, speaker F1 0.373 before issue 17's
-    # point 3 work, 0.490 after it (measured once, at the end).
+    # point 3 work, 0.490 after it (measured once, at the end); 0.554 after the second round
+    # (quotes F1 0.911; measured once, at its end, never inspected per quote).
     assert fresh_spans.f1 >= 0.85
-    assert fresh_speakers.f1 >= 0.45
+    assert fresh_speakers.f1 >= 0.50
     assert spans.f1 >= 0.85
 
 

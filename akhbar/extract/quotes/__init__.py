@@ -21,7 +21,7 @@ import itertools
 import re
 
 from akhbar.extract.entities import Entity, find_entities
-from akhbar.extract.quotes.cues import _COMPLEMENT, _caption, _cue_after, _cue_before, _cues
+from akhbar.extract.quotes.cues import _ATTRIBUTION, _COMPLEMENT, _caption, _cue_after, _cue_before, _cues
 from akhbar.extract.quotes.marks import _QUOTE, _quoted_subject, _sentence_end, _sentence_start, quotations
 from akhbar.extract.quotes.patterns import _HARAKAT, _PARTICIPLE, _REJECT, Quote, _Spans
 from akhbar.extract.quotes.resolve import resolve_speakers, same_person, speaker_head
@@ -42,11 +42,17 @@ __all__ = [
 def _joined(entities: list[Entity], body: str) -> list[Entity]:
     """Entity mentions with a name the tagger cut in two put back together: two mentions of one
     label with only a space between them ("محمد" + "إسماعيل خالد", "وول" + "ستريت جورنال") are
-    one name."""
+    one name when one of them is a single word; two names of several words each are two
+    ("وصفت كوريا الشمالية كوريا الجنوبية": a subject and its object)."""
     out: list[Entity] = []
     for entity in sorted(entities, key=lambda e: e.start):
         last = out[-1] if out else None
-        if last and last.label == entity.label and body[last.end : entity.start] == " ":
+        if (
+            last
+            and last.label == entity.label
+            and body[last.end : entity.start] == " "
+            and min(len(last.text.split()), len(entity.text.split())) == 1
+        ):
             out[-1] = Entity(body[last.start : entity.end], last.label, last.start, entity.end)
         else:
             out.append(entity)
@@ -84,9 +90,12 @@ def _last_subject(body: str, lo: int, hi: int, spans: _Spans) -> str | None:
             c
             for c in _cues(sentence, lo + a, spans)
             if isinstance(c[2], str)
+            and not _not_a_subject(c[2])
             and (
                 any(t in c[2] for _, _, label, t in spans if label in ("PER", "ORG"))
-                or _COMPLEMENT.search(sentence, c[0])  # "قال فلان، إن …": set off from what follows
+                # "قال فلان، إن …": set off from what follows (an attribution inside reported
+                # content, "… وفقاً لمتوسط الترتيب", names nobody who spoke)
+                or (_COMPLEMENT.search(sentence, c[0]) and not _ATTRIBUTION.match(sentence, c[0]))
             )
         ]
         if named:

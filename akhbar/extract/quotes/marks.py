@@ -22,6 +22,13 @@ def _quoted_subject(text: str, start: int, end: int) -> bool:
     return bool(_VERB_LAST.search(text, 0, start) and _THAT.match(text, end))
 
 
+def _closes_word(text: str, i: int) -> bool:
+    """Whether the straight quote at `i` can only close: right after a word's last letter and
+    before a space, punctuation or the end ("لهم"،")."""
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return i > 0 and "\u0621" <= text[i - 1] <= "\u064a" and (after.isspace() or after in "،,.:؛!?؟)")
+
+
 _PAIRS = {"»": "«", "”": "“"}
 
 
@@ -59,10 +66,33 @@ def quotations(text: str) -> list[tuple[int, int]]:
             start = stack.pop()[1]
             if not stack:
                 found.append((start, i + 1))
+        elif not stack and _closes_word(text, i):
+            continue  # a closing mark with nothing open ("…لهم"، موضحة"): a stray, it opens nothing
         else:
             stack.append(('"', i))
     if any(ch == '"' for ch, _ in stack) or "\n" in text:
-        return [m.span() for m in _QUOTE.finditer(text)]  # unbalanced: the old pairing
+        return _by_direction(text)  # unbalanced
+    return found
+
+
+def _by_direction(text: str) -> list[tuple[int, int]]:
+    """Quotations of a text whose marks do not pair up, line by line: each closing mark
+    closes the outermost mark still open on its line (an inner quote left open inside is
+    part of the utterance); a closing mark with none open is a stray, skipped. A straight
+    quote opens or closes as `_opens` says."""
+    found: list[tuple[int, int]] = []
+    line_start = 0
+    for line in text.split("\n"):
+        opened: int | None = None
+        for mark in re.finditer(r"[\"«»“”]", line):
+            ch, i = mark.group(), mark.start()
+            closing = ch in "»”" or (ch == '"' and not (_opens(line, i) and i + 1 < len(line)))
+            if not closing:
+                opened = i if opened is None else opened
+            elif opened is not None:
+                found.append((line_start + opened, line_start + i + 1))
+                opened = None
+        line_start += len(line) + 1
     return found
 
 

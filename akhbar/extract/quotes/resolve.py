@@ -3,11 +3,13 @@ named for them, then to the fullest and most complete name used for the same per
 
 from __future__ import annotations
 
+import itertools
 import re
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from akhbar.extract.quotes.cues import _cues
+from akhbar.extract.quotes.cues import _DUAL, _cues
+from akhbar.extract.quotes.marks import _QUOTE
 from akhbar.extract.quotes.patterns import (
     _HARAKAT,
     _VERB_STEMS_RE,
@@ -193,7 +195,9 @@ def _antecedent(text: str, speaker: str, spans: _Spans = (), position: int | Non
 # Statements speak for whoever issued them: "وتابع البيان", "وقال تقرير أصدرته المنظمة".
 _STATEMENT = re.compile(
     rf"^(?:{_loose('ال')})?(?:{_either('بيان رسالة تغريدة منشور تقرير إعلان مذكرة')})\S*"
-    rf"(?:\s+(?:(?:[^\s،,.:؛]+\s+){{0,2}}?{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+))?$"
+    rf"(?:\s+(?:(?:[^\s،,.:؛]+\s+){{0,2}}?{_loose('أصدر')}\S*|{_loose('الصادر')}\s+عن|صادر\s+عن|لـ?)\s*(?P<by>.+)"
+    # "بيان الوزارتين": the issuer named by a description, found where the statement was first told
+    rf"|\s+{_loose('ال')}[^\s،,.:؛]+)?$"
 )
 
 
@@ -239,6 +243,24 @@ def _named_for(description: str, text: str, spans: _Spans, position: int) -> str
         if bound:
             return max(bound)[1]
     return None
+
+
+def _pair_for(description: str, text: str, spans: _Spans, position: int) -> str | None:
+    """The two the article names for a dual ("الجانبان", "البلدان"): the last pair of names of
+    one kind joined by و ("تركيا ومصر") before the quote, outside quotation marks."""
+    if not _DUAL.match(description):
+        return None
+    quoted = [m.span() for m in _QUOTE.finditer(text, 0, position)]
+    pairs = [
+        f"{a[3]} و{b[3]}"
+        for a, b in itertools.pairwise(sorted(spans))
+        if a[2] == b[2]
+        and a[2] in ("PER", "LOC", "ORG")
+        and b[1] <= position
+        and text[a[1] : b[0]] == " و"
+        and not any(s <= a[0] < e for s, e in quoted)
+    ]
+    return pairs[-1] if pairs else None
 
 
 def _same_role_earlier(role: str, earlier: list[str | None]) -> str | None:
@@ -348,7 +370,8 @@ def resolve_speakers(
                 speaker = _issuer(text, position, speaker_head(quote.speaker or ""), spans)
         if speaker and _is_description(speaker, text, spans):
             speaker = (
-                _named_for(speaker, text, spans, position)
+                _pair_for(speaker, text, spans, position)
+                or _named_for(speaker, text, spans, position)
                 or _same_role_earlier(speaker, [q.speaker for q in named])
                 or _antecedent(text, speaker, spans, position)
                 or speaker
@@ -362,8 +385,10 @@ def resolve_speakers(
         issuer = speaker or issuer
         named.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     names = [_name_after_role(q.speaker) or q.speaker for q in named if q.speaker]
+    people = {t for _, _, label, t in spans if label == "PER"}
+    places = {t for _, _, label, t in spans if label == "LOC"} - people
     for name in list(dict.fromkeys(names)):
-        if len(name.split()) == 1:
+        if len(name.split()) == 1 and name not in places:  # "مصر" is whole, "رفضت مصر" no name
             names += _fuller_names(text, name)
     resolved = []
     for quote in named:
@@ -372,10 +397,18 @@ def resolve_speakers(
             speaker = _name_after_role(speaker) or speaker  # a role the tagger left on a name
             same = [n for n in names if same_person(n, speaker)] or [speaker]
             speaker = max(same, key=lambda n: (len(n.split()), -names.index(n) if n in names else 0))
-            speaker = _completed(speaker, spans)
+            speaker = _completed(speaker, spans, text)
             speaker = _fuller_body(speaker, text, spans) or speaker
+            speaker = _placed_body(speaker, names)
         resolved.append(Quote(quote.text, speaker, quote.verb, quote.paragraph))
     return resolved
+
+
+def _placed_body(speaker: str, names: list[str]) -> str:
+    """A body's name given once with its place ("وزارة الخارجية في حكومة البلد") and then
+    without it ("وزارة الخارجية"): the fuller form, when it is the only one."""
+    fuller = {n for n in names if n.startswith(f"{speaker} في ")}
+    return fuller.pop() if len(fuller) == 1 else speaker
 
 
 def _fuller_body(speaker: str, text: str, spans: _Spans) -> str | None:
@@ -392,7 +425,18 @@ def _fuller_body(speaker: str, text: str, spans: _Spans) -> str | None:
     return longest if all(longest.startswith(n) for n in longer) else None
 
 
-def _completed(speaker: str, spans: _Spans) -> str:
+def _spoke(name: str, text: str, spans: _Spans) -> bool:
+    """Whether the article gives `name` as the subject of a reporting verb somewhere."""
+    for at in _word_starts(text, name):
+        start = max(text.rfind(".", 0, at), text.rfind("\n", 0, at)) + 1
+        stops = [i for i in (text.find(".", at), text.find("\n", at)) if i >= 0]
+        end = min(stops) if stops else len(text)
+        if any(c[2] == name for c in _cues(text[start:end], start, spans)):
+            return True
+    return False
+
+
+def _completed(speaker: str, spans: _Spans, text: str = "") -> str:
     """The article's complete name for a speaker given in part: a PER or ORG mention of the
     article whose words begin with the speaker's ("عبدالله بن مساعد" → "عبدالله بن مساعد بن
     عبدالعزيز", "كيم" → "كيم يو جونغ"). Only when the longer mentions are one name, each
@@ -410,4 +454,6 @@ def _completed(speaker: str, spans: _Spans) -> str:
     longest = max(longer, key=lambda m: (len(m.split()), m))
     if all(longest.split()[: len(m.split())] == m.split() for m in longer):
         return longest
-    return speaker
+    # two people the short name may be ("كيم"): the one the article has speaking
+    speaking = [m for m in sorted(longer) if text and _spoke(m, text, spans)]
+    return speaking[0] if len(speaking) == 1 else speaker

@@ -48,6 +48,13 @@ _OWN_SPEECH = re.compile(
     rf"(?:\s+(?:ب{_loose('القول')}|{_loose('قائلا')}\S?))?$"
 )
 
+# One word for the speaker's own speech with its pronoun ("بيانها", "كلمته", "حديثهم"): the
+# object of "ختم/تابع/اختتم", never part of the subject before it.
+_OWN_SPEECH_WORD = re.compile(
+    rf"^(?:{_either('كلام حديث بيان خطاب تصريح تصريحات')}|{_either('كلمت رسالت مداخلت تغريدت')})"
+    r"(?:ه|ها|هم|هما)$"
+)
+
 # Words that are never a speaker on their own ("قال فيه", "أضاف قائلاً", "بالقول", "وفقاً له").
 _NOT_SPEAKER_WORDS = frozenset(
     "القول بالقول قائلا قائلاً قائلة مضيفا مضيفاً فيه فيها له لها لهم عنه عنها ذلك هذا هذه "
@@ -108,6 +115,10 @@ _NOT_APPOSITION = re.compile(
     rf"|{_either('أمس اليوم إن أن الذي التي')}|لـ\S*)$"
 )
 
+# "مندوب البلد لدى مجلس الأمن", "سفيرها لدى الأمم المتحدة": the body a role is accredited
+# to, part of the role; "لدى وصوله", "لدى لقائه" (a time, a noun with its pronoun) is not.
+_ACCREDITED_TO = re.compile(r"^لدى\s+(?![\u0621-\u064a]+(?:ه|ها|هم|هما)$)[\u0621-\u064a]+$")
+
 # A preposition attached to a noun ("بتأكيد", "لدعم"), not a name's next word ("بن", "بو").
 _PROCLITIC_NOUN = re.compile(r"^[بل](?!ن$|و$|نت$)[\u0621-\u064a]{3,}$")
 
@@ -123,7 +134,11 @@ def _role_lead(lead: str) -> bool:
     lead_word = _ROLE_START.match(words[0]) or _PERSON_LEAD.match(words[0])  # "أستاذ العلوم …"
     if not (lead_word or _TITLE.match(words[0]) or words[0].startswith("ال")):
         return False
-    return not any(_NOT_APPOSITION.match(w) or _ENDS_SUBJECT.match(w) for w in words)
+    return not any(
+        (_NOT_APPOSITION.match(w) and not _ACCREDITED_TO.match(" ".join(words[i : i + 2])))
+        or _ENDS_SUBJECT.match(w)
+        for i, w in enumerate(words)
+    )
 
 
 def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
@@ -141,10 +156,15 @@ def _by_entities(speaker: str, raw: str, at: int, spans: _Spans) -> str:
     region_end = at + p + len(re.split(f"[،,:؛({_MASK}]", raw[p:], maxsplit=1)[0])
     if first[0] in "لب" and any(s == start + 1 for s, _, _, _ in spans):
         return None  # "قالوا لـX", "بX": a prepositional phrase, the name after the proclitic
+    here = [(s, e, text) for s, e, _, text in spans if start <= s < end]
+    if len(here) >= 2 and here[0][0] == start and raw[here[0][1] - at : here[1][0] - at] == " ":
+        return here[0][2]  # "وصفت كوريا الشمالية كوريا الجنوبية": the subject, then its object
     if not any(s < region_end and e > start and label == "PER" for s, e, label, _ in spans):
         # "قال كبير الباحثين في المنظمة، فلان الفلاني": the name set off after the role
         for s, _e, label, text in spans:
             if s >= region_end and label == "PER":
+                if s - at > len(raw):
+                    break  # a name beyond the cue's clause (after the quote) is not set off in it
                 gap = raw[region_end - at : s - at]
                 if re.fullmatch(r"\s*[،,]\s*(?:ال\S+\s+)?", gap) and not _PREPOSITION.match(speaker + " "):
                     return text
@@ -187,6 +207,7 @@ def _role_and_name(raw: str) -> str | None:
             and not _NOT_NAME.match(name)
             and not _PREPOSITION.match(name + " ")
             and not re.match(r"^(?:لل|لـ|بال|بـ|و)", name)
+            and not any(_ENDS_SUBJECT.match(w) for w in name.split())  # "معتبراً ذلك": a participle
         ):
             return name
     return None
@@ -224,6 +245,8 @@ def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
     offset `at`). None when there is no subject (a continuation), `_REJECT` when what
     follows the verb is not a speaker at all ("كتب على اللافتات")."""
     speaker = _subject(raw)
+    if speaker is _REJECT:
+        speaker = _name_after_long_role(raw, at, spans) or speaker
     if isinstance(speaker, str):
         speaker = _by_entities(speaker, raw, at, spans)
     if isinstance(speaker, str) and not re.match(r"^\s*[\"«“]", raw):  # a quoted name is whole
@@ -232,7 +255,41 @@ def _clean_speaker(raw: str, at: int = 0, spans: _Spans = ()):
         if not any(label == "PER" and at <= s < at + len(clause) for s, _, label, _ in spans):
             if _role_only(speaker):
                 return _name_after_place(clause) or speaker
+            return _body_with_place(speaker, clause, at, spans)
     return speaker
+
+
+MAX_PLACE_WORDS = 3
+
+
+def _body_with_place(speaker: str, clause: str, at: int, spans: _Spans) -> str:
+    """A body's name with the place or government it belongs to, when its clause ends with
+    them: "وزارة الخارجية في حكومة البلد،" → all of it ("في" + a named place or body, the
+    last word tagged LOC or ORG). A person's role keeps its name alone."""
+    words = speaker.split()
+    if not words or _PERSON_LEAD.match(words[0]) or _TITLE.match(words[0]):
+        return speaker
+    match = re.match(rf"\s*{re.escape(speaker)}\s+في\s+(?P<place>[^\s].*?)\s*$", clause)
+    if not match or len(match.group("place").split()) > MAX_PLACE_WORDS:
+        return speaker
+    end = at + match.end("place")
+    if not any(label in ("LOC", "ORG") and s < end <= e for s, e, label, _ in spans):
+        return speaker
+    place = match.group("place")
+    if any(_ENDS_SUBJECT.match(w) or _NOT_APPOSITION.match(w) for w in place.split()):
+        return speaker
+    return f"{speaker} في {place}"
+
+
+def _name_after_long_role(raw: str, at: int, spans: _Spans) -> str | None:
+    """A tagged person named after a role too long to be a speaker itself: "عضو اللجنة
+    المركزية لحزب … فلان الفلاني، …" → the name."""
+    clause = re.split(f"[،,:؛({_MASK}]", raw, maxsplit=1)[0]
+    for s, e, label, text in spans:
+        if label == "PER" and at <= s and e <= at + len(clause):
+            lead = clause[: s - at].strip()
+            return text if lead and _role_lead(lead) else None
+    return None
 
 
 def _name_after_role(speaker: str) -> str | None:
@@ -339,7 +396,9 @@ def _subject(raw: str):
     text = _SUBJECT_CLAUSE.sub("", text).strip()
     words = text.split()
     for i, word in enumerate(words[1:], start=1):
-        if _ENDS_SUBJECT.match(word):  # "وختم X قائلاً", "X ويضيف": a verb ends the subject
+        # "وختم X قائلاً", "X ويضيف": a verb ends the subject; "وختمت X بيانها": so does the
+        # speaker's own speech, the verb's object
+        if _ENDS_SUBJECT.match(word) or _OWN_SPEECH_WORD.match(word):
             text = " ".join(words[:i])
             break
     words = text.split()

@@ -6,7 +6,7 @@ import pytest
 
 from akhbar.boilerplate import segment
 from akhbar.extract.entities import Entity
-from akhbar.extract.quotes import Quote, _joined, _not_a_subject, find_quotes
+from akhbar.extract.quotes import Quote, _joined, _not_a_subject, find_quotes, quotations
 from akhbar.extract.structure import extract_structure
 from akhbar.ingest.text_files import split_headline
 from akhbar.normalize import clean_text
@@ -456,6 +456,26 @@ def test_a_name_the_tagger_cut_in_two_is_joined(words: list[tuple[str, str, int]
     assert [e.text for e in _joined(entities, body)] == joined
 
 
+@pytest.mark.parametrize(
+    ("body", "pieces", "joined"),
+    [
+        # a subject and its object, two names of several words each: two
+        (
+            "كوريا الشمالية كوريا الجنوبية",
+            [("كوريا الشمالية", 0), ("كوريا الجنوبية", 16)],
+            ["كوريا الشمالية", "كوريا الجنوبية"],
+        ),
+        # a one-word piece: one name cut in two
+        ("كوريا الشمالية", [("كوريا", 0), ("الشمالية", 6)], ["كوريا الشمالية"]),
+    ],
+)
+def test_two_names_of_several_words_are_not_joined(
+    body: str, pieces: list[tuple[str, int]], joined: list[str]
+) -> None:
+    entities = [Entity(t, "LOC", s, s + len(t)) for t, s in pieces]
+    assert [e.text for e in _joined(entities, body)] == joined
+
+
 @pytest.mark.parametrize("speaker", ["في البيان", "عن الوكالة", "للصحفيين", "بالحرف"])
 def test_a_prepositional_phrase_is_never_a_subject(speaker: str) -> None:
     assert _not_a_subject(speaker)
@@ -470,3 +490,207 @@ def test_a_prepositional_phrase_is_never_a_subject(speaker: str) -> None:
 )
 def test_a_fronted_subject_after_a_recalling_formula_is_the_speaker(paragraph: str) -> None:
     assert [q.speaker for q in find_quotes([paragraph])] == ["سامر خليل"]
+
+
+def _tagged(paragraphs: list[str], names: list[tuple[str, str]]) -> list[Entity]:
+    """Entity mentions of the body at every place each (text, label) occurs: the tests set
+    the entity spans the speaker rules read, instead of depending on the tagger's guesses."""
+    body = "\n".join(paragraphs)
+    found = []
+    for text, label in names:
+        at = body.find(text)
+        while at >= 0:
+            found.append(Entity(text, label, at, at + len(text)))
+            at = body.find(text, at + len(text))
+    return sorted(found, key=lambda e: e.start)
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "names", "speakers"),
+    [
+        # run-on: a subject and its object, two names of several words each
+        (
+            ['وصفت كوريا الشمالية كوريا الجنوبية بأنها "عدوها الرئيسي في المنطقة كلها".'],
+            [("كوريا الشمالية", "LOC"), ("كوريا الجنوبية", "LOC")],
+            ["كوريا الشمالية"],
+        ),
+        # run-on: the speaker's own statement is the verb's object
+        (
+            ['وختمت وزارة الزراعة بيانها بالقول: "ننتظر من الجميع الالتزام بالقرار".'],
+            [],
+            ["وزارة الزراعة"],
+        ),
+        # cut short: a body keeps the government or place its clause names
+        (
+            [
+                'وصفت وزارة الخارجية في حكومة عدن، "القرار الأخير بالتصرف غير الودي".',
+                'وأشارت الوزارة، في بيان، إلى أن "المنع محاولة للتصعيد غير المبرر".',
+            ],
+            [("عدن", "LOC")],
+            ["وزارة الخارجية في حكومة عدن", "وزارة الخارجية في حكومة عدن"],
+        ),
+        # a person named after the place phrase of a long role
+        (
+            [
+                "صرّحت عضو اللجنة المركزية للحزب الحاكم في البلاد سون لي هوا، شقيقة الرئيس سون تشي مين، "
+                "أمس، بأن البلاد مستعدة.",
+                'وقالت سون إن "المناورات الأخيرة تهدد السلام في المنطقة".',
+            ],
+            [("سون لي هوا", "PER"), ("سون تشي مين", "PER"), ("سون", "PER")],
+            ["سون لي هوا"],
+        ),
+    ],
+)
+def test_speaker_boundaries_from_entity_spans(
+    paragraphs: list[str], names: list[tuple[str, str]], speakers: list[str]
+) -> None:
+    assert [q.speaker for q in find_quotes(paragraphs, _tagged(paragraphs, names))] == speakers
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "names", "speakers"),
+    [
+        # a fronted subject; the word after the verb is an adverbial
+        (
+            ['سامر خليل قال بالحرف عن تجربته "لقد تعلمت الكثير في هذه السنوات".'],
+            [("سامر خليل", "PER")],
+            ["سامر خليل"],
+        ),
+        # a role and a name, then the object: a participle shares the verb's subject
+        (
+            ['واستنكر مدير المستشفى سعيد ناصر القرار، معتبراً ذلك "اعتداء صريحا على حق المرضى".'],
+            [("سعيد ناصر", "PER")],
+            ["سعيد ناصر"],
+        ),
+        # a clause opened by a verb that is no verb of saying, then a participle
+        (
+            ['من جهتها، رفضت تونس، بشدة، الاتهامات، مشددة على أنها "محاولة لتشويه صورتها أمام العالم".'],
+            [("تونس", "LOC")],
+            ["تونس"],
+        ),
+        # a verb in a relative clause: the name the relative pronoun follows, after its role
+        (
+            ['وهو الرأي الذي ذهب إليه كمال يوسف، عضو المكتب السياسي، الذي اعتبر أن "القرار جاء متأخرا جدا".'],
+            [("كمال يوسف", "PER")],
+            ["كمال يوسف"],
+        ),
+        # a statement of someone's before a colon: the person named before it, not the object
+        (
+            ['وهذا ما دفع الرئيس نادر سليم إلى تهديد الحركة من خلال تصريحه: "سوف نحاسبهم على فعلتهم هذه".'],
+            [("نادر سليم", "PER"), ("الحركة", "ORG")],
+            ["نادر سليم"],
+        ),
+        # a noun of saying with its subject in the genitive; framed by في it is the verb's subject's
+        (
+            ['وفي ردّ على قول رئيس الحكومة، نادر سليم، "لو خيروني بين الأمرين سأختار الأول".'],
+            [("نادر سليم", "PER")],
+            ["نادر سليم"],
+        ),
+        (
+            ['وقال سعيد ناصر في تصريحات نقلتها وسائل الإعلام "لا نعلم بعد إذا كان هناك أي رابط".'],
+            [("سعيد ناصر", "PER")],
+            ["سعيد ناصر"],
+        ),
+        # a colon sets off what the subject of a clause opened by any verb said
+        (
+            ['وواصل سعيد ناصر في سرد معاناة شقيقه: "تقدمنا بشكوى للمديرية ولكن دون جدوى".'],
+            [("سعيد ناصر", "PER")],
+            ["سعيد ناصر"],
+        ),
+        # a dual subject: the pair the article names before
+        (
+            [
+                "واجتمع وزيرا خارجية فرنسا وإسبانيا أمس في مدريد.",
+                'وشدد الجانبان على ضرورة "وقف القتال فورا في كل المناطق".',
+                'ودعا البلدان المجتمع الدولي إلى "تعزيز المساعدات الإنسانية للمدنيين".',
+            ],
+            [("فرنسا", "LOC"), ("إسبانيا", "LOC"), ("مدريد", "LOC")],
+            ["فرنسا وإسبانيا", "فرنسا وإسبانيا"],
+        ),
+    ],
+)
+def test_the_sentence_subject_is_found(
+    paragraphs: list[str], names: list[tuple[str, str]], speakers: list[str]
+) -> None:
+    assert [q.speaker for q in find_quotes(paragraphs, _tagged(paragraphs, names))] == speakers
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "names", "speakers"),
+    [
+        # a fronted role with its place phrase, named later with the body it is accredited to
+        (
+            [
+                'سفير المغرب في الأمم المتحدة يقول إن الوضع خطير، لافتاً إلى أنه "لا يحتمل مزيدا من التأخير".',
+                "قال سفير المغرب لدى الأمم المتحدة، سمير العلوي، إن الوضع خطير.",
+                'ومضى السفير يقول، مضيفاً أن "المجلس مطالب بالتحرك العاجل الآن".',
+            ],
+            [("المغرب", "LOC"), ("الأمم المتحدة", "ORG"), ("سمير العلوي", "PER")],
+            ["سمير العلوي", "سمير العلوي"],
+        ),
+        # "جاء في بيان X": the statement's issuer, told where the statement was first named
+        (
+            [
+                "قالت وزارتا المالية والتجارة في بيان مشترك، اليوم، إن الحكومة ستدعم المصدرين.",
+                'وجاء في بيان الوزارتين: "سنواصل دعم القطاع الخاص في كل الأحوال".',
+            ],
+            [],
+            ["وزارتا المالية والتجارة"],
+        ),
+    ],
+)
+def test_roles_and_statements_resolve(
+    paragraphs: list[str], names: list[tuple[str, str]], speakers: list[str]
+) -> None:
+    assert [q.speaker for q in find_quotes(paragraphs, _tagged(paragraphs, names))] == speakers
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "names", "speakers"),
+    [
+        # the reporting sentence names its outlet with a quoted name, and the source after عن
+        (
+            [
+                'ونقلت قناة "الأخبار اليومية" عن مصدر رفيع المستوى قوله إن المفاوضات متعثرة. '
+                'وأوضح أن "الطرف الآخر لا يريد أي اتفاق الآن".'
+            ],
+            [],
+            ["مصدر رفيع المستوى"],
+        ),
+        # an attribution inside reported content ("وفقاً لمتوسط …") names nobody who spoke
+        (
+            [
+                'وقال وزير الرياضة خالد الفهد: "الاجتماع كان مثمرا جدا مع الجميع".',
+                "وأضاف: تم الاتفاق على منع الأندية وفقا لمتوسط الترتيب من التسجيل، على أن يطبق لاحقا.",
+                'وحول الملعب قال: "سيكون جاهزا بعد يناير المقبل بإذن الله".',
+            ],
+            [("خالد الفهد", "PER")],
+            ["خالد الفهد", "خالد الفهد"],
+        ),
+    ],
+)
+def test_continuations_find_the_reporting_sentence(
+    paragraphs: list[str], names: list[tuple[str, str]], speakers: list[str]
+) -> None:
+    assert [q.speaker for q in find_quotes(paragraphs, _tagged(paragraphs, names))] == speakers
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "quoted"),
+    [
+        # unbalanced: a closing mark closes the outermost open one, the inner one left open
+        (
+            'وأوضح أن "ترويج الشائعات أكذوبة أخرى لتبرير "فشل الحكومة في السيطرة". وأشار المصدر '
+            'إلى أن الوزير يمهد بـ"نقل السلاح من البلد إلى الخارج"، لإعلان فشله.',
+            ['ترويج الشائعات أكذوبة أخرى لتبرير "فشل الحكومة في السيطرة', "نقل السلاح من البلد إلى الخارج"],
+        ),
+        # a stray closing mark with nothing open opens nothing
+        (
+            'كتب معرض "من هنا ننهض معا" قصته، مع برامج داعمة لهم"، موضحة أنها استوحت الفكرة من '
+            '"تطلعها لمشاركة الأبناء في البرامج".',
+            ["من هنا ننهض معا", "تطلعها لمشاركة الأبناء في البرامج"],
+        ),
+    ],
+)
+def test_quote_marks_pair_by_direction(paragraph: str, quoted: list[str]) -> None:
+    assert [paragraph[s + 1 : e - 1] for s, e in quotations(paragraph)] == quoted
