@@ -35,11 +35,10 @@ def skip_reason(hub: HubSettings, token: str | None) -> str | None:
 
 # huggingface_hub retries its uploads, but not the commit's POST nor create_tag: a Hub that
 # answers 5xx or drops the connection once fails the step, and Dagster runs it again, after
-# 10 s, then 20 s, 40 s (with up to 50% jitter). Publication is idempotent per version (a tag
-# that holds the same manifest is a no-op), so a retry after a commit that did land is safe.
-PUBLICATION_RETRY = RetryPolicy(
-    max_retries=3, delay=10, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS
-)
+# 2 s, then 4 s, 8 s (with up to 50% jitter): enough for a blip; a longer outage is the next
+# scheduled run's (the release waits, ready to publish). Publication is idempotent per version
+# (a tag that holds the same manifest is a no-op), so a retry after a commit that did land is safe.
+PUBLICATION_RETRY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 
 
 @asset(
