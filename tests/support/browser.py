@@ -144,10 +144,19 @@ def dagster_webserver(env: Mapping[str, str], log_path: Path):
     its base URL once it serves the `akhbar` code location (a load error fails the test with it).
     The webserver and its code server are killed on exit, whatever happened."""
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
     executable = Path(sys.executable).parent / "dagster-webserver"
-    command = [str(executable), "-h", "127.0.0.1", "-p", str(port), "-w", str(WORKSPACE)]
-    command += ["--read-only"]
+    command = [str(executable), "-h", "127.0.0.1", "-p", str(port), "-w", str(WORKSPACE), "--read-only"]
+    with serving_akhbar(command, port, env, log_path) as base_url:
+        yield base_url
+
+
+@contextlib.contextmanager
+def serving_akhbar(command: list[str], port: int, env: Mapping[str, str], log_path: Path):
+    """Runs `command` (a Dagster UI server listening on 127.0.0.1:`port`) in the checkout with
+    `env`; yields its base URL once it serves the `akhbar` code location (a load error or an
+    early exit fails the test, with the server's log). Killed, with its children, on exit."""
+    base_url = f"http://127.0.0.1:{port}"
+    name = Path(command[0]).name
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             command,
@@ -163,20 +172,20 @@ def dagster_webserver(env: Mapping[str, str], log_path: Path):
         while (state := _code_location_state(base_url)) is None or state == "loading":
             if proc.poll() is not None:
                 pytest.fail(
-                    f"dagster-webserver exited with code {proc.returncode} before answering; "
+                    f"{name} exited with code {proc.returncode} before answering; "
                     f"its log ({log_path}):\n{_tail(log_path)}",
                     pytrace=False,
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
-                    f"dagster-webserver did not serve the akhbar code location at {base_url} within "
+                    f"{name} did not serve the akhbar code location at {base_url} within "
                     f"{SERVER_START_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}",
                     pytrace=False,
                 )
             time.sleep(1)
         if state != "loaded":
             pytest.fail(
-                f"dagster-webserver could not load the akhbar code location: {state}\nits log ({log_path}):\n"
+                f"{name} could not load the akhbar code location: {state}\nits log ({log_path}):\n"
                 f"{_tail(log_path)}",
                 pytrace=False,
             )
