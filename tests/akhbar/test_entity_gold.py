@@ -129,3 +129,11 @@ def test_shipped_tagger_on_the_news_gold(corpus: Path) -> None:
     assert micro.tp + micro.fn == sum(len(a["entities"]) for a in ARTICLES)
     # measured 2026-12: PER 0.766, LOC 0.857, ORG 0.402, micro 0.737 (ORG recall 0.27)
     assert micro.f1 >= 0.70 and loc.f1 >= 0.80 and per.f1 >= 0.72 and org.f1 >= 0.35
+
+
+def test_the_dev_and_test_halves_split_the_news_gold(corpus: Path) -> None:
+    every = evaluate_entities_news(corpus)[-1]
+    dev = evaluate_entities_news(corpus, half="dev")[-1]
+    test = evaluate_entities_news(corpus, half="test")[-1]
+    assert (dev.tp + test.tp, dev.fp + test.fp, dev.fn + test.fn) == (every.tp, every.fp, every.fn)
+    assert "dev half" in dev.gold and "test half" in test.gold and dev.tp + dev.fn > 0 < test.tp + test.fn
