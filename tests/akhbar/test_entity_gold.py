@@ -127,5 +127,14 @@ def test_a_changed_corpus_text_is_refused(tmp_path: Path) -> None:
 def test_shipped_tagger_on_the_news_gold(corpus: Path) -> None:
     per, loc, org, micro = evaluate_entities_news(corpus)
     assert micro.tp + micro.fn == sum(len(a["entities"]) for a in ARTICLES)
-    # measured 2026-12: PER 0.766, LOC 0.857, ORG 0.402, micro 0.737 (ORG recall 0.27)
-    assert micro.f1 >= 0.70 and loc.f1 >= 0.80 and per.f1 >= 0.72 and org.f1 >= 0.35
+    # measured 2026-12 with the organisation-phrase rule: PER 0.795, LOC 0.870, ORG 0.788,
+    # micro 0.831 (ORG recall 0.71; 0.29 and micro 0.751 without the rule)
+    assert micro.f1 >= 0.80 and loc.f1 >= 0.84 and per.f1 >= 0.76 and org.f1 >= 0.74
+
+
+def test_the_dev_and_test_halves_split_the_news_gold(corpus: Path) -> None:
+    every = evaluate_entities_news(corpus)[-1]
+    dev = evaluate_entities_news(corpus, half="dev")[-1]
+    test = evaluate_entities_news(corpus, half="test")[-1]
+    assert (dev.tp + test.tp, dev.fp + test.fp, dev.fn + test.fn) == (every.tp, every.fp, every.fn)
+    assert "dev half" in dev.gold and "test half" in test.gold and dev.tp + dev.fn > 0 < test.tp + test.fn

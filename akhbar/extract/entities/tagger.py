@@ -20,6 +20,7 @@ from akhbar.extract.entities.features import (
     gazetteer,
     read_word_counts,
 )
+from akhbar.extract.entities.org_phrases import ARMS, HEADS, STARTS, OrgPhrases, org_spans
 from akhbar.extract.entities.tables import _TAG_BEGINS, _TAG_LABEL, _FormTable, _sentence_edges, _StackTables
 from akhbar.extract.entities.tokens import _SPLIT, CONJUNCTIONS, PREPOSITIONS, Entity, normalize
 
@@ -42,9 +43,12 @@ class EntityTagger:
         model_path: Path = MODEL_PATH,
         stage2_path: Path | None = STAGE2_PATH,
         clusters: dict[str, tuple[str, ...]] | None = None,
+        org_phrases: bool = True,
     ) -> None:
         """`clusters`: the word-cluster table the models were trained with (default: the
-        shipped `word_clusters.tsv`; training passes another one when it tries one)."""
+        shipped `word_clusters.tsv`; training passes another one when it tries one).
+        `org_phrases`: retag organisation phrases after the second pass (`org_phrases.py`;
+        never after the first pass alone, whose labels train the second)."""
         models = [CRFWeights.read(model_path)]
         if stage2_path is not None:
             models.append(CRFWeights.read(stage2_path))
@@ -58,9 +62,11 @@ class EntityTagger:
         gaz, name_classes = gazetteer(), {"LOC", "PERF", "PERL", "ORG"}
         names = [f for f, classes in gaz.words.items() if name_classes.intersection(classes)]
         names += [f for f, phrases in gaz.phrases.items() if any(c in name_classes for _, c in phrases)]
-        for form in names:
+        # so are the head words of organisation phrases ("لوزارة" → "وزارة", "فرقة" stays)
+        for form in [*names, *HEADS, *ARMS]:
             name_weight[form] = GAZETTEER_WEIGHT
         self.name_weight = name_weight
+        self._org = OrgPhrases() if org_phrases and self._stage2 is not None else None
 
     def tag_document(self, sents: Sequence[Sequence[str]]) -> list[list[str]]:
         """BIO labels of each sentence of one document (an article, or a block of corpus)."""
@@ -164,15 +170,42 @@ class EntityTagger:
         bounds = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1], out=bounds[1:])
         needed = np.logical_or.reduceat((tags != 0) | (found != 0), bounds)
-        if not needed.any():
-            return tags
-        select = np.repeat(needed, lengths)
-        second = forms.models[1]
-        scores = batch.scores(1) + self._stage2.scores(tags, found, batch.first, batch.last)
-        picked = viterbi(scores[select], lengths[needed], second.weights.transitions)
         tags = tags.copy()
-        tags[select] = second.canonical[picked]
+        if needed.any():
+            select = np.repeat(needed, lengths)
+            second = forms.models[1]
+            scores = batch.scores(1) + self._stage2.scores(tags, found, batch.first, batch.last)
+            picked = viterbi(scores[select], lengths[needed], second.weights.transitions)
+            tags[select] = second.canonical[picked]
+        if self._org is not None:
+            self._org_phrases(rows, lengths, tags)
         return tags
+
+    def _org_phrases(self, rows: np.ndarray, lengths: np.ndarray, tags: np.ndarray) -> None:
+        """Retag, in place, the organisation phrases `org_phrases.org_spans` finds (tried only
+        from head words, a few in a hundred tokens)."""
+        assert self._org is not None
+        forms = self._forms.forms
+        unique, inverse = np.unique(rows, return_inverse=True)
+        kinds = np.asarray(self._org.kinds([forms[r] for r in unique.tolist()]), dtype=np.int64)[inverse]
+        starts = np.flatnonzero(np.isin(kinds, _ORG_STARTS))
+        if not len(starts):
+            return
+        sentence_end = np.repeat(np.cumsum(lengths), lengths)
+        labels = _TAG_LABEL[tags]
+        inside = (labels != 0) & ~_TAG_BEGINS[tags]
+        spans = org_spans(
+            kinds.tolist(), labels.tolist(), inside.tolist(), starts.tolist(), sentence_end[starts].tolist()
+        )
+        for a, b in spans:
+            if b < sentence_end[a] and inside[b]:
+                tags[b] -= 1  # an entity cut by the phrase's edge begins again after it (I- → B-)
+            tags[a] = _B_ORG
+            tags[a + 1 : b] = _B_ORG + 1
+
+
+_B_ORG = _BIO.index("B-ORG")
+_ORG_STARTS = np.asarray(sorted(STARTS), dtype=np.int64)
 
 
 def _tag_spans(tags: np.ndarray, lengths: np.ndarray) -> list[tuple[int, int, str]]:
