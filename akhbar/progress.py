@@ -25,6 +25,13 @@ def _duration(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
+Log = Callable[[str], None]  # where progress lines go: Dagster's run log, a list in tests
+
+
+def quiet(_line: str) -> None:
+    """A Log that keeps nothing: the default of steps run without a log."""
+
+
 # Seconds between the lines `Progress.working` logs while the workers are inside a part
 # (AKHBAR_PROGRESS_SECONDS overrides it: tests make a small build talk as a large one does).
 EVERY_SECONDS = 2.0

@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +35,7 @@ from akhbar.changes import (
     write_changes,
 )
 from akhbar.parts import PartSet, merge_by_id, sha256_file, write_table_atomic
-from akhbar.progress import Progress
+from akhbar.progress import Log, Progress, quiet
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
@@ -381,10 +381,6 @@ def write_data_files(
     return data_files.finish()
 
 
-def _quiet(_line: str) -> None:
-    pass
-
-
 def build_release(
     articles: pa.Table | ReleaseRows,
     quarantine: pa.Table,
@@ -398,7 +394,7 @@ def build_release(
     checks: list[dict[str, Any]] | None = None,
     release_checks: list[str] | None = None,
     dedup_index: pa.Table | Path | None = None,
-    log: Callable[[str], None] | None = None,
+    log: Log = quiet,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
 
@@ -437,7 +433,7 @@ def build_release(
         report_parts = ReportAccumulator()
         keys = fingerprint_keys(quarantine)
         contents: list[pa.Table] = []
-        progress = Progress("release", log or _quiet, total=rows_in.num_rows, in_parts=False)
+        progress = Progress("release", log, total=rows_in.num_rows, in_parts=False)
         for table in rows_in.ordered_tables(ROW_GROUP_SIZE):
             data_files.add(table)
             report_parts.add(table)

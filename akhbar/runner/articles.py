@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from akhbar.dedup import signature_index_of_file
 from akhbar.parts import PartSet, PartWriter, part_key
-from akhbar.progress import Progress
+from akhbar.progress import Log, Progress, quiet
 from akhbar.runner.core import (
     CANDIDATES_SIDECAR,
     LOOKAHEAD,
@@ -42,12 +42,6 @@ from akhbar.stages.normalize_articles import (
     stock_candidates_of,
 )
 from akhbar.stock_paragraphs import find_stock, stock_among
-
-Log = Callable[[str], None]
-
-
-def _quiet(_line: str) -> None:
-    pass
 
 
 def stock_removed_part(
@@ -75,7 +69,7 @@ def normalize(
     *,
     workers: int | None = None,
     gate: Gate = NO_GATE,
-    log: Log = _quiet,
+    log: Log = quiet,
 ) -> NormalizeRun:
     """Normalized parts of `raw`: the first pass (segment_articles) part by part on every core,
     keyed like the raw part, with each part's stock-paragraph candidates beside it; the reduce
@@ -166,7 +160,7 @@ def extract(
     *,
     workers: int | None = None,
     gate: Gate = NO_GATE,
-    log: Log = _quiet,
+    log: Log = quiet,
 ) -> FieldsRun:
     """Fields parts of `normalized` in `folder` (extract_fields_chunk on every core), each with
     its failed, empty and gated (stage "fields") rows quarantined, sorted by id."""
@@ -201,7 +195,7 @@ def extract(
     return FieldsRun(parts, quarantine_table, writer.written, writer.reused, coverage)
 
 
-def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log: Log = _quiet) -> PartSet:
+def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log: Log = quiet) -> PartSet:
     """The MinHash signatures of every fields part (reused like the parts they come from while
     the dedup code is unchanged), a part per worker."""
     writer = PartWriter(folder)
