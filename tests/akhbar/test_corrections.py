@@ -17,30 +17,9 @@ from akhbar.assets.gx_suites import validate_frame
 from akhbar.pipelines.cli import main
 from akhbar.quality import release_frame
 from akhbar.release import list_releases, load_manifest
+from tests.support.corpus_articles import CORRECTION, correct_one_word, write_corpus_articles
 
 MISSING = "dataset_release.expect_column_values_to_be_in_set(duplicate_of_missing)"
-CORRECTION = "وأضاف"  # the word put in place of another in the corrected article
-
-
-def _write_articles(corpus: Path, folder: Path, n: int) -> list[str]:
-    """The first `n` distinct articles of a corpus month as `.txt` files (title, blank line,
-    text), made here from the shared corpus; their file names."""
-    folder.mkdir(parents=True, exist_ok=True)
-    names: list[str] = []
-    seen: set[str] = set()
-    with (corpus / "almayadeen" / "almayadeen_2024-04.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            title, text = (record.get("title") or "").strip(), (record.get("text") or "").strip()
-            if not title or len(text.split()) < 80 or text in seen:
-                continue
-            seen.add(text)
-            name = f"article_{len(names):02d}.txt"
-            (folder / name).write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-            names.append(name)
-            if len(names) == n:
-                return names
-    raise AssertionError(f"fewer than {n} articles in the corpus month")
 
 
 def _build(source: Path, out: Path, *flags: str) -> int:
@@ -60,29 +39,20 @@ def _by_origin(rows: pa.Table) -> dict[str, dict]:
     return {r["origin"]: r for r in rows.select(["id", "origin", "body", "duplicate_of"]).to_pylist()}
 
 
-def _correct_one_word(path: Path) -> str:
-    """Replace the tenth word of the article's text (not its title) and return the word taken out."""
-    title, text = path.read_text(encoding="utf-8").split("\n\n", 1)
-    words = text.split(" ")
-    old = words[9]
-    assert old != CORRECTION and CORRECTION not in text
-    words[9] = CORRECTION
-    path.write_text(f"{title}\n\n{' '.join(words)}", encoding="utf-8")
-    return old
-
-
 @pytest.mark.slow
 def test_a_corrected_article_keeps_its_id_and_its_new_text_replaces_the_old(
     corpus: Path, tmp_path: Path
 ) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
-    names = _write_articles(corpus, source, 10)
+    names = write_corpus_articles(corpus, source, 10)
     assert _build(source, out) == 0
     _, first = _latest(out)
     before = _by_origin(first)
     assert sorted(before) == names
 
-    _correct_one_word(source / names[4])
+    # the corrected text is told from the old one by CORRECTION, which the old text lacks
+    assert CORRECTION not in (source / names[4]).read_text(encoding="utf-8").split("\n\n", 1)[1]
+    correct_one_word(source / names[4])
     assert _build(source, out) == 0
     manifest, second = _latest(out)
     after = _by_origin(second)
@@ -102,7 +72,7 @@ def test_a_corrected_article_keeps_its_id_and_its_new_text_replaces_the_old(
 @pytest.mark.slow
 def test_a_byte_copy_under_another_name_is_a_duplicate_by_content(corpus: Path, tmp_path: Path) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
-    names = _write_articles(corpus, source, 3)
+    names = write_corpus_articles(corpus, source, 3)
     (source / "copy.txt").write_bytes((source / names[0]).read_bytes())
     assert _build(source, out) == 0
     manifest, rows = _latest(out)
@@ -117,7 +87,7 @@ def test_a_byte_copy_under_another_name_is_a_duplicate_by_content(corpus: Path, 
 @pytest.mark.slow
 def test_when_the_kept_article_leaves_its_duplicate_is_decided_again(corpus: Path, tmp_path: Path) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
-    names = _write_articles(corpus, source, 2)
+    names = write_corpus_articles(corpus, source, 2)
     (source / "copy.txt").write_bytes((source / names[0]).read_bytes())
     assert _build(source, out) == 0
     _, rows = _latest(out)

@@ -5,7 +5,6 @@ same input built twice gives the same bytes."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import datasets
@@ -17,30 +16,9 @@ from akhbar.changes import CHANGES_FILE
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, load_manifest, sha256_file
 from akhbar.schema import hf_features
+from tests.support.corpus_articles import correct_one_word, write_corpus_articles
 
 pytestmark = pytest.mark.slow  # whole builds: see docs/testing.md
-
-CORRECTION = "وأضاف"  # the word put in place of another in the corrected article
-
-
-def _write_articles(corpus: Path, folder: Path, n: int) -> list[str]:
-    """`n` distinct articles of a corpus month as `.txt` files (title, blank line, text), made
-    here from the shared corpus; their file names."""
-    folder.mkdir(parents=True, exist_ok=True)
-    names: list[str] = []
-    seen: set[str] = set()
-    with (corpus / "almayadeen" / "almayadeen_2024-04.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            title, text = (record.get("title") or "").strip(), (record.get("text") or "").strip()
-            if not title or len(text.split()) < 80 or text in seen:
-                continue
-            seen.add(text)
-            names.append(f"article_{len(names):02d}.txt")
-            (folder / names[-1]).write_text(f"{title}\n\n{text}\n", encoding="utf-8")
-            if len(names) == n:
-                return names
-    raise AssertionError(f"fewer than {n} articles in the corpus month")
 
 
 def _build(source: Path, out: Path) -> None:
@@ -58,17 +36,9 @@ def _release(out: Path) -> tuple[Path, dict, dict[str, str]]:
     return folder, manifest, dict(zip(rows["origin"].to_pylist(), rows["id"].to_pylist(), strict=True))
 
 
-def _correct_one_word(path: Path) -> None:
-    title, text = path.read_text(encoding="utf-8").split("\n\n", 1)
-    words = text.split(" ")
-    assert words[9] != CORRECTION
-    words[9] = CORRECTION
-    path.write_text(f"{title}\n\n{' '.join(words)}", encoding="utf-8")
-
-
 def test_changes_parquet_lists_what_moved_between_two_builds(corpus: Path, tmp_path: Path) -> None:
     source, out = tmp_path / "in", tmp_path / "out"
-    names = _write_articles(corpus, source, 11)
+    names = write_corpus_articles(corpus, source, 11)
     spare = source.parent / names[10]
     (source / names[10]).rename(spare)  # held back: added by the second build
     _build(source, out)
@@ -85,7 +55,7 @@ def test_changes_parquet_lists_what_moved_between_two_builds(corpus: Path, tmp_p
 
     (source / names[3]).unlink()
     spare.rename(source / names[10])
-    _correct_one_word(source / names[5])
+    correct_one_word(source / names[5])
     _build(source, out)
     second, manifest, after = _release(out)
     assert manifest["version"] == "1.1.0"
