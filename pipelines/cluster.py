@@ -4,15 +4,18 @@ with dagster-celery's executor, one Celery task per step, picked up by whichever
 
 Load it instead of `akhbar.pipelines.definitions` (`dagster dev -m akhbar.pipelines.cluster`, `dagster job
 execute -m akhbar.pipelines.cluster -j build_release_celery`); it needs the `celery` extra
-(dagster-celery, redis). AKHBAR_CELERY_BROKER (default `redis://127.0.0.1:6379/0`) is the broker,
-AKHBAR_CELERY_BACKEND (default: the broker) the result backend; workers must be started with the
-same two. Nothing connects at import: loading the Definitions needs no broker.
+(dagster-celery, redis). The executor's settings are those of `celery_worker.yaml` beside this
+file, the file every worker starts with (`dagster-celery worker start -y`): the broker, also the
+result backend, is `{env: AKHBAR_CELERY_BROKER}`, read when a run starts (a run fails with a
+config error when it is unset), and the Celery settings with which a step whose worker dies is
+given to another worker. Nothing connects at import: loading the Definitions needs no broker.
 """
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
+import yaml
 from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_celery import celery_executor
 
@@ -20,13 +23,14 @@ from akhbar.pipelines import definitions
 from akhbar.pipelines.jobs import ALL_ASSETS
 
 BUILD_CELERY_JOB = "build_release_celery"
-CELERY_BROKER = os.environ.get("AKHBAR_CELERY_BROKER") or "redis://127.0.0.1:6379/0"
-CELERY_BACKEND = os.environ.get("AKHBAR_CELERY_BACKEND") or CELERY_BROKER
+CELERY_WORKER_YAML = Path(__file__).with_name("celery_worker.yaml")
+# execution.config of the worker file: the executor's config, its {env: ...} read at run start
+CELERY_CONFIG = yaml.safe_load(CELERY_WORKER_YAML.read_text(encoding="utf-8"))["execution"]["config"]
 
 build_release_celery_job = define_asset_job(
     BUILD_CELERY_JOB,
     selection=AssetSelection.assets(*ALL_ASSETS),
-    executor_def=celery_executor.configured({"broker": CELERY_BROKER, "backend": CELERY_BACKEND}),
+    executor_def=celery_executor.configured(CELERY_CONFIG),
     description="build_release with each step sent to a Celery worker through the broker; the data "
     "root and DAGSTER_HOME must be storage every worker sees.",
 )
@@ -34,4 +38,4 @@ build_release_celery_job = define_asset_job(
 # `definitions.defs`, not an imported name: Dagster refuses two Definitions at module scope.
 defs = Definitions.merge(definitions.defs, Definitions(jobs=[build_release_celery_job]))
 
-__all__ = ["BUILD_CELERY_JOB", "CELERY_BACKEND", "CELERY_BROKER", "build_release_celery_job", "defs"]
+__all__ = ["BUILD_CELERY_JOB", "CELERY_CONFIG", "CELERY_WORKER_YAML", "build_release_celery_job", "defs"]

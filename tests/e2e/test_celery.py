@@ -1,82 +1,41 @@
-"""Beyond one machine: `build_release_celery` (pipelines/cluster.py) runs every step on a Celery
-worker fed through Redis, and writes the same release as the in-process build.
+"""Beyond one machine: `build_release_celery` (pipelines/cluster.py) runs every step on Celery
+workers fed through Redis, and writes the same release as the in-process build, also when a worker
+dies mid-step.
 
-Locally, as on a cluster: a `redis-server` on a free port of 127.0.0.1 (no persistence), one
-`dagster-celery worker start` process, and `dagster job execute -m akhbar.pipelines.cluster`; the worker
+Locally, as on a cluster (tests/support/celery_cluster.py): a `redis-server` on a free port of
+127.0.0.1 (no persistence), named `dagster-celery worker start` processes (solo pool) started with
+pipelines/celery_worker.yaml, and `dagster job execute -m akhbar.pipelines.cluster`; the workers
 and the run share the environment, the data root and a persistent DAGSTER_HOME under tmp_path.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
-import redis
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatus
+from dagster._core.events.log import EventLogEntry
 
 from akhbar.pipelines.cli import main
+from tests.support import head_lines
+from tests.support.celery_cluster import Cluster, Worker, celery_cluster, tail
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
-BIN = Path(sys.executable).parent
-WORKER_NAME = "akhbar-test"
-# The worker config docs/beyond-one-machine.md shows: the broker, also the result backend (the job's default).
-WORKER_YAML = """\
-execution:
-  config:
-    broker: {env: AKHBAR_CELERY_BROKER}
-    backend: {env: AKHBAR_CELERY_BROKER}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _tail(path: Path, n: int = 4000) -> str:
-    return path.read_text(errors="replace")[-n:] if path.exists() else f"({path} not written)"
-
-
-def _wait_for(predicate, timeout: float, what: str, log: Path, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if proc.poll() is not None:
-            pytest.fail(f"{what}: process exited with {proc.returncode}\n{_tail(log)}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not ready after {timeout:.0f} s\n{_tail(log)}")
-        time.sleep(0.2)
-
-
-def _stop_group(proc: subprocess.Popen, timeout: float = 30) -> None:
-    """SIGTERM the process group `proc` leads (it was started in a new session), SIGKILL what
-    is left after `timeout`; returns once no process of the group remains."""
-    pgid = proc.pid
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(pgid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                try:
-                    os.killpg(pgid, 0)
-                except ProcessLookupError:
-                    return  # leader reaped, no member left
-            time.sleep(0.2)
-    proc.wait(timeout=10)
+JOB = "build_release_celery"
+N_ARTICLES = 600
+BATCH_ROWS = 120  # five parts per stage
+SAMPLE_ENV = {"AKHBAR_BATCH_ROWS": str(BATCH_ROWS), "AKHBAR_WORKERS": "1"}
+# Long enough for any step of these small runs, short enough that a dead worker's step is
+# redelivered within seconds (the shipped file says 3600).
+VISIBILITY_TIMEOUT = 15
+# The per-part steps: a worker is killed in one of them.
+PART_STEP = re.compile(r"article_fields")
+STEP_START_LINE = re.compile(r" - (\d+) - (\S+) - STEP_START - ")
 
 
 def _release_bytes(folder: Path) -> dict[str, bytes]:
@@ -90,128 +49,147 @@ def _release_bytes(folder: Path) -> dict[str, bytes]:
     }
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = shutil.which("redis-server", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/bin")
-    if server is None:
-        pytest.fail(
-            "redis-server not found; `./run.sh system-deps` installs it (Debian package redis-server)"
-        )
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    log = folder / "redis.log"
-    port = _free_port()
-    argv = [server, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]
-    argv += ["--save", "", "--appendonly", "no", "--daemonize", "no"]  # no persistence
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            argv,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-
-        def pong() -> bool:
-            try:
-                return bool(client.ping())
-            except redis.exceptions.ConnectionError:
-                return False
-
-        _wait_for(pong, 30, "redis-server", log, proc)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        _stop_group(proc)
-
-
-@pytest.fixture
-def celery_worker(redis_url: str, tmp_path: Path) -> Iterator[dict]:
-    """One `dagster-celery worker start` (solo pool), with the environment the run gets."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AKHBAR_", "CELERY_"))}
-    env.update(
-        DAGSTER_HOME=str(home),
-        AKHBAR_DATA_ROOT=str(tmp_path / "data"),
-        AKHBAR_CELERY_BROKER=redis_url,
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",  # dagster-celery starts `celery` from PATH
-    )
-    config = tmp_path / "celery.yaml"
-    config.write_text(WORKER_YAML)
-    log = tmp_path / "worker.log"
-    work = tmp_path / "work"  # the cwd of the worker and of the run: no ./sources.yaml there
-    work.mkdir()
-    argv = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app", "-y", str(config)]
-    # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process itself,
-    # which may start the stages' process pools (a prefork pool's daemonic children may not)
-    argv += ["-n", WORKER_NAME, "--loglevel", "INFO", "--", "--pool", "solo"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            argv,
-            cwd=work,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_for(lambda: " ready." in _tail(log, 100_000), 120, "celery worker", log, proc)
-        yield {"env": env, "home": home, "data": tmp_path / "data", "log": log, "cwd": work}
-    finally:
-        _stop_group(proc)
-
-
-def test_build_release_celery_runs_every_step_on_the_worker(celery_worker: dict, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            str(BIN / "dagster"),
-            "job",
-            "execute",
-            "-m",
-            "akhbar.pipelines.cluster",
-            "-j",
-            "build_release_celery",
-        ],
-        cwd=celery_worker["cwd"],
-        env=celery_worker["env"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    worker_log = celery_worker["log"].read_text(errors="replace")
-    assert proc.returncode == 0, (
-        proc.stdout[-3000:] + proc.stderr[-3000:] + "\nworker:\n" + worker_log[-3000:]
-    )
-
-    # The release of the embedded sample (one article), byte for byte the in-process build's.
-    release = celery_worker["data"] / "releases" / "v1.0.0"
-    local = tmp_path / "local"
-    assert main(["build", "--out", str(local), "--log-level", "ERROR"]) == 0
-    assert _release_bytes(release) == _release_bytes(local / "releases" / "v1.0.0")
-    rows = json.loads((release / "manifest.json").read_text())["rows"]
-    assert (rows["raw"], rows["released"], rows["quarantined"]) == (1, 1, 0)
-
-    with DagsterInstance.from_config(str(celery_worker["home"])) as instance:
+def _events(cluster: Cluster, kind: DagsterEventType) -> list[EventLogEntry]:
+    """The `kind` events of the cluster's one run, which must have succeeded."""
+    with DagsterInstance.from_config(str(cluster.home)) as instance:
         (run,) = instance.get_runs()
-        assert run.job_name == "build_release_celery"
+        assert run.job_name == JOB
         assert run.status == DagsterRunStatus.SUCCESS
-        succeeded = {
-            e.dagster_event.step_key
-            for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS)
-        }
-        # dagster-celery's task reports one engine event per step it runs, naming the worker.
-        on_worker = {}
-        for e in instance.all_logs(run.run_id, of_type=DagsterEventType.ENGINE_EVENT):
-            message = e.dagster_event.message or ""
-            if message.endswith(" in celery worker"):
-                metadata = e.dagster_event.engine_event_data.metadata
-                on_worker[e.dagster_event.step_key] = metadata["Celery worker"].value
         assert instance.get_latest_materialization_event(AssetKey("dataset_release")) is not None
-    assert {"raw_articles", "dataset_release", "hub_publication"} <= succeeded
-    assert set(on_worker) == succeeded
-    assert all(name.startswith(f"{WORKER_NAME}@") for name in on_worker.values()), on_worker
-    # and the worker's own log shows it ran them
-    assert len(re.findall(r"Task execute_plan\[[^\]]+\] succeeded", worker_log)) == len(succeeded)
+        return list(instance.all_logs(run.run_id, of_type=kind))
+
+
+def _on_worker(cluster: Cluster) -> dict[str, list[str]]:
+    """Step key -> the Celery nodes that took its task, in order (dagster-celery's task reports
+    one engine event per task it runs, naming the worker)."""
+    nodes = defaultdict(list)
+    for e in _events(cluster, DagsterEventType.ENGINE_EVENT):
+        if (e.dagster_event.message or "").endswith(" in celery worker"):
+            metadata = e.dagster_event.engine_event_data.metadata
+            nodes[e.dagster_event.step_key].append(metadata["Celery worker"].value)
+    return dict(nodes)
+
+
+def _pids(cluster: Cluster, kind: DagsterEventType) -> dict[str, list[int]]:
+    """Step key -> the pids of its `kind` events, in order."""
+    pids = defaultdict(list)
+    for e in _events(cluster, kind):
+        pids[e.dagster_event.step_key].append(e.dagster_event.pid)
+    return dict(pids)
+
+
+@pytest.fixture(scope="module")
+def sample(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """N_ARTICLES SaudiNewsNet articles in parts of BATCH_ROWS, and their release by `akhbar build`."""
+    base = tmp_path_factory.mktemp("celery_sample")
+    articles = head_lines(
+        corpus / "saudinewsnet" / "saudinewsnet_dev.jsonl.gz", base / "saudinewsnet.jsonl.gz", N_ARTICLES
+    )
+    sources = base / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - {{name: saudinewsnet, path: {articles}, license: cc-by-nc-sa-4.0}}\n",
+        encoding="utf-8",
+    )
+    env = {**SAMPLE_ENV, "AKHBAR_SOURCES": str(sources)}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        mp.setenv("DAGSTER_HOME", str(base / "home"))
+        (base / "home").mkdir()
+        assert main(["build", "--out", str(base / "local"), "--log-level", "ERROR"]) == 0
+    return {"env": env, "release": _release_bytes(base / "local" / "releases" / "v1.0.0")}
+
+
+def test_build_release_celery_runs_every_step_on_the_worker(tmp_path: Path) -> None:
+    with celery_cluster(tmp_path / "cluster") as cluster:
+        worker = cluster.start_worker("akhbar-test")
+        proc = cluster.execute(JOB)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + cluster.logs()
+
+        # The release of the embedded sample (one article), byte for byte the in-process build's.
+        release = cluster.data / "releases" / "v1.0.0"
+        local = tmp_path / "local"
+        assert main(["build", "--out", str(local), "--log-level", "ERROR"]) == 0
+        assert _release_bytes(release) == _release_bytes(local / "releases" / "v1.0.0")
+        rows = json.loads((release / "manifest.json").read_text())["rows"]
+        assert (rows["raw"], rows["released"], rows["quarantined"]) == (1, 1, 0)
+
+        succeeded = set(_pids(cluster, DagsterEventType.STEP_SUCCESS))
+        on_worker = _on_worker(cluster)
+        assert {"raw_articles", "dataset_release", "hub_publication"} <= succeeded
+        assert set(on_worker) == succeeded
+        assert all(node.startswith("akhbar-test@") for nodes in on_worker.values() for node in nodes)
+        # and the worker's own log shows it ran them
+        worker_log = worker.log.read_text(errors="replace")
+        assert len(re.findall(r"Task execute_plan\[[^\]]+\] succeeded", worker_log)) == len(succeeded)
+
+
+def test_two_workers_share_the_steps_and_write_the_same_release(sample: dict, tmp_path: Path) -> None:
+    with celery_cluster(tmp_path / "cluster", sample["env"]) as cluster:
+        workers = [cluster.start_worker("one"), cluster.start_worker("two")]
+        started = time.monotonic()
+        proc = cluster.execute(JOB)
+        elapsed = time.monotonic() - started
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + cluster.logs()
+        assert _release_bytes(cluster.data / "releases" / "v1.0.0") == sample["release"]
+
+        # Every step ran on one of the two, and each of them ran some: by the node names
+        # dagster-celery records and by the pids of the STEP_START events.
+        pids = {pid: w.name for w in workers for pid in w.pids}
+        starts = _pids(cluster, DagsterEventType.STEP_START)
+        ran_on = {step: {pids.get(pid) for pid in step_pids} for step, step_pids in starts.items()}
+        assert all(len(names) == 1 and None not in names for names in ran_on.values()), (ran_on, pids)
+        assert {name for names in ran_on.values() for name in names} == {"one", "two"}, ran_on
+        nodes = {node.split("@")[0] for ns in _on_worker(cluster).values() for node in ns}
+        assert nodes == {"one", "two"}
+        print(f"two workers: {len(starts)} steps in {elapsed:.1f} s")
+
+
+def _kill_in_step(cluster: Cluster, workers: list[Worker], pattern: re.Pattern, timeout: float) -> tuple:
+    """Wait until a worker's log shows a STEP_START of a step matching `pattern`, SIGKILL that
+    worker's process group and return (worker, step key, pid of the step)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for worker in workers:
+            log = tail(worker.log, 200_000)
+            for pid, step in STEP_START_LINE.findall(log):
+                running = f" - {step} - STEP_SUCCESS - " not in log
+                if running and pattern.search(step) and int(pid) in worker.pids:
+                    worker.kill()
+                    return worker, step, int(pid)
+        time.sleep(0.05)
+    pytest.fail(f"no step matching {pattern.pattern} started in {timeout:.0f} s\n{cluster.logs()}")
+
+
+def test_a_worker_killed_mid_step_loses_nothing(sample: dict, tmp_path: Path) -> None:
+    """SIGKILL the worker running a per-part step: the broker gives the step's message, never
+    acknowledged, to the other worker after the visibility timeout; the run succeeds and the release
+    is the same bytes."""
+    with celery_cluster(
+        tmp_path / "cluster", sample["env"], visibility_timeout=VISIBILITY_TIMEOUT, unacked_restore_interval=1
+    ) as cluster:
+        workers = [cluster.start_worker("one"), cluster.start_worker("two")]
+        run_log = tmp_path / "run.log"
+        started = time.monotonic()
+        run = cluster.launch(JOB, run_log)
+        killed, step, pid = _kill_in_step(cluster, workers, PART_STEP, timeout=300)
+        killed_at = time.monotonic()
+        (survivor,) = [w for w in workers if w is not killed]
+        assert not killed.alive() and not killed.pids
+        assert run.wait(timeout=600) == 0, tail(run_log) + cluster.logs()
+        elapsed = time.monotonic() - started
+        assert _release_bytes(cluster.data / "releases" / "v1.0.0") == sample["release"]
+
+        # Dagster's events: the step started twice, first in the killed worker, then in the
+        # survivor, which finished it; one success, no failure.
+        starts = _pids(cluster, DagsterEventType.STEP_START)
+        successes = _pids(cluster, DagsterEventType.STEP_SUCCESS)
+        assert starts[step][0] == pid
+        assert len(starts[step]) >= 2 and starts[step][-1] in survivor.pids, (starts[step], survivor.pids)
+        assert successes[step] == [starts[step][-1]]
+        assert not _pids(cluster, DagsterEventType.STEP_FAILURE)
+        nodes = [node.split("@")[0] for node in _on_worker(cluster)[step]]
+        assert nodes[0] == killed.name and nodes[-1] == survivor.name
+        print(
+            f"killed {killed.name} in {step}; run ended {time.monotonic() - killed_at:.1f} s later, {elapsed:.1f} s in all"
+        )
