@@ -177,27 +177,34 @@ class Cluster:
         """The cwd of the workers and runs: an empty folder (no ./sources.yaml there)."""
         return self.root / "work"
 
-    def start_worker(self, name: str, timeout: float = 120) -> Worker:
-        """Start `dagster-celery worker start -n NAME` (solo pool) and wait until it is ready."""
-        log = self.root / f"worker-{name}.log"
-        argv = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app"]
-        argv += ["-y", str(self.worker_yaml), "-n", name, "--loglevel", "INFO"]
-        # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process itself,
-        # which may start the stages' process pools (a prefork pool's daemonic children may not)
-        argv += ["--", "--pool", "solo"]
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                argv,
-                cwd=self.cwd,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+    def start_workers(self, *names: str, timeout: float = 120) -> list[Worker]:
+        """Start `dagster-celery worker start -n NAME` (solo pool) for each name, all at once,
+        and wait until every one is ready."""
+        started = []
+        for name in names:
+            log = self.root / f"worker-{name}.log"
+            argv = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app"]
+            argv += ["-y", str(self.worker_yaml), "-n", name, "--loglevel", "INFO"]
+            # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process
+            # itself, which may start the stages' process pools (a prefork pool's daemonic
+            # children may not)
+            argv += ["--", "--pool", "solo"]
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(
+                    argv,
+                    cwd=self.cwd,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            started.append(Worker(name, proc, log))
+        self.workers.extend(started)
+        for w in started:
+            wait_for(
+                lambda w=w: " ready." in tail(w.log, 100_000), timeout, f"worker {w.name}", w.log, w.proc
             )
-        worker = Worker(name, proc, log)
-        self.workers.append(worker)
-        wait_for(lambda: " ready." in tail(log, 100_000), timeout, f"celery worker {name}", log, proc)
-        return worker
+        return started
 
     def job_argv(self, job: str) -> list[str]:
         return [str(BIN / "dagster"), "job", "execute", "-m", "akhbar.pipelines.cluster", "-j", job]
@@ -244,7 +251,7 @@ def worker_yaml(dest: Path, **transport_options: float) -> Path:
 def celery_cluster(
     root: Path, env: dict[str, str] | None = None, **transport_options: float
 ) -> Iterator[Cluster]:
-    """Redis and an empty cluster under `root`: start workers with `Cluster.start_worker`; every
+    """Redis and an empty cluster under `root`: start workers with `Cluster.start_workers`; every
     worker and the server are stopped on exit. `env` adds settings (AKHBAR_SOURCES, ...) to the
     environment the workers and runs share."""
     root.mkdir(parents=True, exist_ok=True)
