@@ -24,6 +24,7 @@ from pathlib import Path
 
 import redis
 import yaml
+from dagster import DagsterInstance
 
 from tests.support import REPO
 
@@ -258,6 +259,9 @@ def celery_cluster(
     home = root / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # The instance's SQLite storage made here, once: workers started together would each
+    # create it and race on its schema (UNIQUE constraint failed: alembic_version).
+    DagsterInstance.from_config(str(home)).dispose()
     (root / "work").mkdir()
     with redis_server(root / "redis") as url:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("AKHBAR_", "CELERY_"))}
