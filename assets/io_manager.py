@@ -14,7 +14,8 @@ from akhbar.parts import PartSet, write_table_atomic, write_text_atomic
 
 
 class ArrowParquetIOManager(ConfigurableIOManager):
-    """One file per asset in the run's `<data_root>/stages/`; written to a temporary name, then
+    """One file per asset in the run's `<data_root>/stages/` (an op output that is no asset:
+    `stages/runs/<run id>/<step key>/<output name>`); written to a temporary name, then
     renamed. The data root is the `akhbar` resource's: a run configured with another data_root
     keeps its stage outputs there too, beside its parts and releases."""
 
@@ -25,7 +26,13 @@ class ArrowParquetIOManager(ConfigurableIOManager):
         return self.akhbar.stages_dir
 
     def _path(self, context: InputContext | OutputContext, suffix: str) -> Path:
-        return Path(self.base_dir, *context.asset_key.path).with_suffix(suffix)
+        if context.has_asset_key:
+            return Path(self.base_dir, *context.asset_key.path).with_suffix(suffix)
+        # An op's output that is no asset (the plans and groups of assets/fanout.py): one file
+        # per run, step (its mapping key included) and output (and the output's mapping key).
+        output = context if isinstance(context, OutputContext) else context.upstream_output
+        name = output.name if output.mapping_key is None else f"{output.name}[{output.mapping_key}]"
+        return Path(self.base_dir, "runs", output.run_id, output.step_key, f"{name}{suffix}")
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         if isinstance(obj, PartSet):
@@ -50,7 +57,8 @@ class ArrowParquetIOManager(ConfigurableIOManager):
         as_json = self._path(context, ".json")
         if as_json.is_file():
             return json.loads(as_json.read_text(encoding="utf-8"))
+        what = context.asset_key.to_user_string() if context.has_asset_key else str(parts.parent)
         raise FileNotFoundError(
-            f"{context.asset_key.to_user_string()} has not been materialized under "
+            f"{what} has not been materialized under "
             f"{self.base_dir}; materialize it first (or run the whole build_release job)"
         )

@@ -42,8 +42,11 @@ class AkhbarSettings(ConfigurableResource):
     dataset_name: str = "akhbar-arabic-news"
     # Articles per part: what one stage holds in memory at a time (a few hundred MB at 5,000).
     batch_rows: int = 5_000
-    # Processes for the per-article stages; 0: every core.
+    # Processes for the per-article stages; 0: every core (of the machine a step runs on).
     workers: int = 0
+    # Parts per step of the fanned-out article stages (assets/fanout.py, pipelines/cluster.py):
+    # each step makes this many parts with `workers` processes of its machine.
+    parts_per_step: int = 1
     # A release may lose at most max_shrink of the previous release's articles (per source;
     # check release_shrink) unless allow_shrink.
     allow_shrink: bool = False

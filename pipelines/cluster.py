@@ -1,6 +1,9 @@
-"""The same Definitions for a cluster: `build_release_celery` runs every asset of `build_release`
-with dagster-celery's executor, one Celery task per step, picked up by whichever
-`dagster-celery worker` listens on the broker.
+"""The Definitions for a cluster: the assets of `build_release` with the article stages fanned
+out (assets/fanout.py: a step per group of AKHBAR_PARTS_PER_STEP parts, same asset keys, same
+release bytes). `build_release_fanout` runs them with Dagster's default multiprocess executor
+(the steps spread over this machine's processes); `build_release_celery` with dagster-celery's
+executor, one Celery task per step, picked up by whichever `dagster-celery worker` listens on the
+broker.
 
 Load it instead of `akhbar.pipelines.definitions` (`dagster dev -m akhbar.pipelines.cluster`, `dagster job
 execute -m akhbar.pipelines.cluster -j build_release_celery`); it needs the `celery` extra
@@ -19,10 +22,17 @@ from dagster_celery import celery_executor
 from akhbar.pipelines import definitions
 from akhbar.pipelines.jobs import ALL_ASSETS
 
+BUILD_FANOUT_JOB = "build_release_fanout"
 BUILD_CELERY_JOB = "build_release_celery"
 CELERY_BROKER = os.environ.get("AKHBAR_CELERY_BROKER") or "redis://127.0.0.1:6379/0"
 CELERY_BACKEND = os.environ.get("AKHBAR_CELERY_BACKEND") or CELERY_BROKER
 
+build_release_fanout_job = define_asset_job(
+    BUILD_FANOUT_JOB,
+    selection=AssetSelection.assets(*ALL_ASSETS),
+    description="build_release with the article stages fanned out, a step per group of parts, on "
+    "Dagster's multiprocess executor (this machine).",
+)
 build_release_celery_job = define_asset_job(
     BUILD_CELERY_JOB,
     selection=AssetSelection.assets(*ALL_ASSETS),
@@ -31,7 +41,18 @@ build_release_celery_job = define_asset_job(
     "root and DAGSTER_HOME must be storage every worker sees.",
 )
 
-# `definitions.defs`, not an imported name: Dagster refuses two Definitions at module scope.
-defs = Definitions.merge(definitions.defs, Definitions(jobs=[build_release_celery_job]))
+# Built in the expression, not an imported name: Dagster refuses two Definitions at module scope.
+defs = Definitions.merge(
+    definitions.make_definitions(definitions.settings_from_env(), definitions.hub_from_env(), fan_out=True),
+    Definitions(jobs=[build_release_fanout_job, build_release_celery_job]),
+)
 
-__all__ = ["BUILD_CELERY_JOB", "CELERY_BACKEND", "CELERY_BROKER", "build_release_celery_job", "defs"]
+__all__ = [
+    "BUILD_CELERY_JOB",
+    "BUILD_FANOUT_JOB",
+    "CELERY_BACKEND",
+    "CELERY_BROKER",
+    "build_release_celery_job",
+    "build_release_fanout_job",
+    "defs",
+]

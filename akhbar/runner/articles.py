@@ -81,6 +81,13 @@ class StagePlan:
     def reused(self) -> int:
         return len(self.parts.parts) - len(self.todo)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"parts": self.parts.to_json(), "keys": list(self.keys), "todo": list(self.todo)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StagePlan:
+        return cls(PartSet.from_json(data["parts"]), tuple(data["keys"]), tuple(int(i) for i in data["todo"]))
+
     def groups(self, parts_per_group: int) -> list[tuple[int, ...]]:
         """The todo indices cut into groups of at most `parts_per_group`, in order."""
         size = max(int(parts_per_group), 1)
