@@ -33,9 +33,8 @@ def _write_source(folder: Path, name: str, numbers: range) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     records = []
     for i in numbers:
-        paragraphs = [
-            "أعلنت البلدية " + " ".join(_word(i * 100 + j * 17 + k) for k in range(14)) + "." for j in range(3)
-        ]
+        words = [" ".join(_word(i * 100 + j * 17 + k) for k in range(14)) for j in range(3)]
+        paragraphs = [f"أعلنت البلدية {w}." for w in words]
         records.append(
             {
                 "title": f"البلدية تعلن مشروعا رقم {i}",
