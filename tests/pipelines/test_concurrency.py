@@ -14,8 +14,8 @@ from dagster._core.op_concurrency_limits_counter import GlobalOpConcurrencyLimit
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilter
 
 from akhbar.assets.metadata import DATA_ROOT_POOL
-from akhbar.pipelines.cli import INSTANCE_SETTINGS
 from akhbar.pipelines import cluster
+from akhbar.pipelines.cli import INSTANCE_SETTINGS
 from akhbar.pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
 
 WRITERS = {
