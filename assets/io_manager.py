@@ -12,8 +12,6 @@ suffix is added here: `.parts.json`, `.parquet`, `.json`; loading finds whicheve
 Writes are atomic (akhbar.storage): a temporary name renamed, or one PUT.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 
