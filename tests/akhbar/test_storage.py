@@ -15,6 +15,7 @@ from akhbar.data_root import DataRootBusy, lock_data_root, lock_path, record_sou
 from akhbar.ingest import SourceConfig
 from akhbar.parts import PartSet, PartWriter, collect_garbage, sha256_file
 from akhbar.release import latest_release_file, list_releases, remove_stale_temporaries
+from akhbar.runner.pool import worker_pool
 from tests.support.s3_server import s3_bucket, s3_endpoint  # noqa: F401 (fixtures)
 
 TABLE = pa.table({"id": ["ب", "أ", "ج"], "n": pa.array([2, 1, 3], pa.int32())})
@@ -59,6 +60,15 @@ def test_table_text_and_listing(root, tmp_path: Path) -> None:
     assert not storage.exists(root / "a" / "note.json")
     assert storage.delete_tree(root / "a") > 0
     assert storage.listdir(root) == []
+
+
+def test_pool_workers_read_the_root_by_string(root) -> None:
+    """Pool workers (akhbar.runner.pool) get a part's path as a string and open it themselves."""
+    storage.write_table(TABLE, root / "p.parquet")
+    with worker_pool(2) as pool:
+        assert pool is not None
+        read = pool.submit(storage.read_table, storage.as_string(root / "p.parquet"), ["id"]).result()
+    assert read.equals(TABLE.select(["id"]))
 
 
 def test_failed_upload_leaves_nothing(root, tmp_path: Path) -> None:

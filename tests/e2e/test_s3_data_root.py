@@ -97,7 +97,11 @@ def test_build_on_s3_matches_local_and_publishes(
     hub: HubServer,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # every part on the pool's workers, however small: they open their parts on S3 themselves
+    monkeypatch.setattr("akhbar.runner.core.PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr("akhbar.runner.articles.PARALLEL_MIN_ROWS", 1)
     local = tmp_path / "local"
     with pytest.MonkeyPatch.context() as without_token:  # the same card (it names the repo), unpublished
         without_token.delenv("HF_TOKEN")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from multiprocessing import forkserver
 
 import pytest
 
@@ -52,13 +53,18 @@ def s3_bucket(
     s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Iterator[str]:
     """A fresh, empty bucket (named after the test) on the server; the AWS variables point at it
-    for this test only. Yields `s3://<bucket>`."""
+    for this test only. Yields `s3://<bucket>`.
+
+    The pool workers of akhbar.runner fork from a fork server that keeps the environment it
+    was started with: one an earlier test started is stopped, so the workers of this test see
+    the variables (in a deployment they are set before anything starts)."""
     import boto3
 
     for name, value in aws_env(s3_endpoint).items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
         monkeypatch.delenv(name, raising=False)
+    forkserver._forkserver._stop()
     bucket = f"{BUCKET}-{abs(hash(request.node.nodeid)) % 10**10}"
     client = boto3.client("s3", endpoint_url=s3_endpoint)
     client.create_bucket(Bucket=bucket)
@@ -70,3 +76,4 @@ def s3_bucket(
             client.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": o["Key"]} for o in objects]})
             objects = client.list_objects_v2(Bucket=bucket).get("Contents", [])
         client.delete_bucket(Bucket=bucket)
+        forkserver._forkserver._stop()  # its workers would keep this test's variables
