@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import shutil
 import tempfile
@@ -42,6 +41,10 @@ else:
 
 # The URL schemes handed to fsspec; anything else (no "://", or file://) is a local path.
 _LOCAL_SCHEMES = ("file://", "local://")
+# What a read of an object fetches beyond the bytes asked for (fsspec's read-ahead cache):
+# Parquet is read a column chunk at a time, so a few MB make one GET serve many reads, and a
+# file held open (the release's merge holds one per part) holds no more than this of it.
+READ_AHEAD = 4 << 20
 
 
 class StorageError(RuntimeError):
@@ -133,13 +136,17 @@ def _fs_path(path: StoragePath) -> tuple[Any, str]:
     return path.fs, path.path
 
 
+def _open_read(path: StoragePath) -> Any:
+    fs, inner = _fs_path(path)
+    return fs.open(inner, "rb", block_size=READ_AHEAD, cache_type="readahead")
+
+
 def read_table(path: str | StoragePath, columns: list[str] | None = None) -> pa.Table:
     """A Parquet file as a table (only `columns`, when given)."""
     path = location(path)
     if not is_remote(path):
         return pq.read_table(path, columns=columns)
-    fs, inner = _fs_path(path)
-    with fs.open(inner, "rb") as fh:
+    with _open_read(path) as fh:
         return pq.read_table(fh, columns=columns)
 
 
@@ -147,8 +154,7 @@ def read_metadata(path: str | StoragePath) -> pq.FileMetaData:
     path = location(path)
     if not is_remote(path):
         return pq.read_metadata(path)
-    fs, inner = _fs_path(path)
-    with fs.open(inner, "rb") as fh:
+    with _open_read(path) as fh:
         return pq.read_metadata(fh)
 
 
@@ -160,8 +166,7 @@ def parquet_file(path: str | StoragePath) -> Iterator[pq.ParquetFile]:
         with pq.ParquetFile(path) as reader:
             yield reader
         return
-    fs, inner = _fs_path(path)
-    with fs.open(inner, "rb") as fh, pq.ParquetFile(fh) as reader:
+    with _open_read(path) as fh, pq.ParquetFile(fh) as reader:
         yield reader
 
 
@@ -171,8 +176,7 @@ def open_parquet(path: str | StoragePath) -> pq.ParquetFile:
     path = location(path)
     if not is_remote(path):
         return pq.ParquetFile(path)
-    fs, inner = _fs_path(path)
-    return pq.ParquetFile(fs.open(inner, "rb"))
+    return pq.ParquetFile(_open_read(path))
 
 
 def read_bytes(path: str | StoragePath) -> bytes:
@@ -278,11 +282,9 @@ def write_table(table: pa.Table, path: str | StoragePath, **options: Any) -> Non
         finally:
             tmp.unlink(missing_ok=True)
         return
-    # Encoded in memory, then one PUT: pyarrow writes through many small calls, and a
-    # failure half-way leaves nothing behind.
-    buffer = io.BytesIO()
-    pq.write_table(table, buffer, **options)
-    _put(path, lambda fh: fh.write(buffer.getbuffer()))
+    # streamed: one PUT, or a multipart upload of large tables (the dedup index), completed only
+    # once the table is written whole
+    _put(path, lambda fh: pq.write_table(table, fh, **options))
 
 
 def write_bytes(path: str | StoragePath, data: bytes) -> None:

@@ -75,6 +75,9 @@ def test_failed_upload_leaves_nothing(root, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         storage.upload_file(tmp_path / "missing", root / "f.bin")
     assert not storage.exists(root / "f.bin")
+    with pytest.raises(pa.ArrowException):
+        storage.write_table(TABLE, root / "t.parquet", compression="no-such-codec")
+    assert not storage.exists(root / "t.parquet")
     assert storage.listdir(root) == []
 
 
