@@ -5,7 +5,10 @@ the same build on a local root."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +16,14 @@ import pytest
 from akhbar import storage
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, sha256_file
-from tests.support import SEED, head_lines
+from tests.support import REPO, SEED, head_lines
 from tests.support.hub_server import HubServer, client_env, run_python
 from tests.support.s3_server import s3_bucket, s3_endpoint  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
 TOKEN = "hf_akhbar_test_token_0123456789"
-REPO = "akhbar-org/arabic-news-s3"
+HUB_REPO = "akhbar-org/arabic-news-s3"
 BATCH_ROWS = "40"  # articles per part: the sample makes several parts per stage
 
 
@@ -105,10 +108,10 @@ def test_build_on_s3_matches_local_and_publishes(
     local = tmp_path / "local"
     with pytest.MonkeyPatch.context() as without_token:  # the same card (it names the repo), unpublished
         without_token.delenv("HF_TOKEN")
-        assert _build(sources, str(local), "--repo", REPO) == 0
+        assert _build(sources, str(local), "--repo", HUB_REPO) == 0
     url = f"{s3_bucket}/root"
-    assert _build(sources, url, "--repo", REPO, "--endpoint", hub.url) == 0
-    assert f"published v1.0.0 to {REPO}" in capsys.readouterr().out
+    assert _build(sources, url, "--repo", HUB_REPO, "--endpoint", hub.url) == 0
+    assert f"published v1.0.0 to {HUB_REPO}" in capsys.readouterr().out
 
     root = storage.location(url)
     assert list_releases(url) == ["1.0.0"]
@@ -127,14 +130,14 @@ def test_build_on_s3_matches_local_and_publishes(
 
     # the Hub release loads with datasets
     loaded = run_python(
-        LOAD.format(repo=REPO), client_env(hub, tmp_path / "hf_home", token=TOKEN), timeout=300
+        LOAD.format(repo=HUB_REPO), client_env(hub, tmp_path / "hf_home", token=TOKEN), timeout=300
     )
     manifest = json.loads(storage.read_text(root / "releases" / "v1.0.0" / "manifest.json"))
     assert len(json.loads(loaded.strip().splitlines()[-1])) == manifest["rows"]["released"]
 
     # a second build reuses every part: no object under parts/ is written again, no new version
     before = _objects(root / "parts")
-    assert _build(sources, url, "--repo", REPO, "--endpoint", hub.url) == 0
+    assert _build(sources, url, "--repo", HUB_REPO, "--endpoint", hub.url) == 0
     out = capsys.readouterr().out
     assert "already published" in out and "v1.0.0" in out
     assert _objects(root / "parts") == before
@@ -143,3 +146,33 @@ def test_build_on_s3_matches_local_and_publishes(
     assert main(["releases", "--data-root", url, "--json"]) == 0
     (listed,) = json.loads(capsys.readouterr().out)
     assert listed["version"] == "1.0.0" and listed["path"] == f"{url}/releases/v1.0.0"
+
+
+def test_multiprocess_executor_on_s3(sources: Path, s3_bucket: str, tmp_path: Path) -> None:  # noqa: F811
+    """`dagster job execute` (each step its own process, as `dagster dev` and Celery workers
+    run them) with AKHBAR_DATA_ROOT=s3://...: the steps hand their outputs over through the IO
+    manager on S3, and the release is the in-process build's."""
+    local = tmp_path / "local"
+    assert _build(sources, str(local)) == 0
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    url = f"{s3_bucket}/root"
+    env = {
+        **os.environ,  # with the AWS variables the fixture set: all a step process needs
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "AKHBAR_SOURCES": str(sources),
+        "AKHBAR_DATA_ROOT": url,
+        "AKHBAR_BATCH_ROWS": BATCH_ROWS,
+    }
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run(
+        [str(dagster), "job", "execute", "-m", "akhbar.pipelines.definitions", "-j", "build_release"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with storage.local_folder(storage.location(url) / "releases" / "v1.0.0") as downloaded:
+        assert _digests(downloaded) == _digests(local / "releases" / "v1.0.0")
