@@ -14,11 +14,23 @@ from akhbar import storage
 from akhbar.data_root import DataRootBusy, lock_data_root, lock_path, record_sources, recorded_sources
 from akhbar.ingest import SourceConfig
 from akhbar.parts import PartSet, PartWriter, collect_garbage, sha256_file
-from akhbar.release import latest_release_file, list_releases, remove_stale_temporaries
+from akhbar.release import (
+    ReleaseResult,
+    build_release,
+    latest_release_file,
+    list_releases,
+    remove_stale_temporaries,
+)
 from akhbar.runner.pool import worker_pool
+from tests.support.release_rows import article_row, article_table, quarantine_table
 from tests.support.s3_server import s3_bucket, s3_endpoint  # noqa: F401 (fixtures)
 
+VALIDATION = {"suite": "s", "success": True, "evaluated": 1, "successful": 1, "failed": 0, "results": []}
 TABLE = pa.table({"id": ["ب", "أ", "ج"], "n": pa.array([2, 1, 3], pa.int32())})
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -129,6 +141,48 @@ def test_releases_without_manifest_are_ignored_and_removed(root) -> None:
         assert (removed, remaining) == (2, ["v1.0.0"])
     else:  # a local folder without manifest is left to its owner; only temporaries go
         assert (removed, remaining) == (1, ["v1.0.0", "v1.1.0"])
+
+
+def test_releases_and_their_changes_on_the_root(root, tmp_path: Path) -> None:
+    """Two releases written to the root, the second diffed against the first read back from it;
+    the same bytes as on a local root."""
+    first = article_table(article_row("a"), article_row("b"))
+    second = article_table(article_row("a"), article_row("b"), article_row("c"))
+
+    def release(rows: pa.Table, where) -> ReleaseResult:
+        return build_release(
+            rows,
+            quarantine_table(("t", "empty")),
+            where,
+            dataset_name="test",
+            sources=[{"name": "alpha", "license": "cc-by-4.0"}],
+            validation={
+                "suite": "s",
+                "success": True,
+                "evaluated": 1,
+                "successful": 1,
+                "failed": 0,
+                "results": [],
+            },
+            dedup_index=TABLE,
+        )
+
+    assert release(first, str(root)).version == "1.0.0"
+    result = release(second, str(root))
+    assert (result.version, str(result.path)) == ("1.1.0", str(root / "releases" / "v1.1.0"))
+    assert release(second, str(root)).created is False
+    assert list_releases(root) == ["1.0.0", "1.1.0"]
+    changes = storage.read_table(result.path / "changes.parquet")
+    assert changes.to_pylist() == [{"id": "c", "change": "added", "raw_changed": None}]
+    reference = tmp_path / "reference"
+    release(first, reference)
+    release(second, reference)
+    with storage.local_folder(result.path) as local:
+        made = {p.relative_to(local).as_posix(): sha256_file(p) for p in local.rglob("*") if p.is_file()}
+    folder = reference / "releases" / "v1.1.0"
+    assert made == {
+        p.relative_to(folder).as_posix(): sha256_file(p) for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def test_sources_record_on_the_root(root, tmp_path: Path) -> None:
