@@ -345,6 +345,13 @@ def copy_file(source: str | StoragePath, target: str | StoragePath) -> None:
     if not is_remote(source):
         upload_file(source, target)
         return
+    if not is_remote(target):  # downloaded beside the target, then renamed
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            os.replace(download_file(source, tmp), target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return
     with tempfile.TemporaryDirectory(prefix="akhbar-copy-") as tmp:
         upload_file(download_file(source, Path(tmp) / "file"), target)
 

@@ -67,6 +67,11 @@ def test_table_text_and_listing(root, tmp_path: Path) -> None:
     assert sha256_file(root / "a" / "t.parquet") == sha256_file(
         storage.download_file(root / "a" / "t.parquet", tmp_path / "copy" / "t.parquet")
     )
+    storage.copy_file(root / "a" / "t.parquet", tmp_path / "copied" / "t.parquet")
+    storage.copy_file(tmp_path / "copied" / "t.parquet", root / "a" / "b" / "again.parquet")
+    storage.copy_file(root / "a" / "b" / "again.parquet", root / "a" / "b" / "third.parquet")
+    assert storage.read_table(root / "a" / "b" / "third.parquet").equals(TABLE)
+    assert sorted(p.name for p in (tmp_path / "copied").iterdir()) == ["t.parquet"]
     storage.delete(root / "a" / "note.json")
     storage.delete(root / "a" / "note.json")  # absent: nothing to do
     assert not storage.exists(root / "a" / "note.json")
