@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import (
     AssetExecutionContext,
     AssetOut,
@@ -27,7 +26,7 @@ from dagster import (
     multi_asset,
 )
 
-from akhbar import runner
+from akhbar import runner, storage
 from akhbar.assets.gx_suites import SUITES_DIR, gate_part
 from akhbar.assets.metadata import DATA_ROOT_POOL, OWNERS, preview_markdown, stage_tags
 from akhbar.assets.resources import AkhbarSettings
@@ -305,7 +304,7 @@ def dedup_outputs(log: Callable[[str], Any], data_root: str, signatures: PartSet
     """Duplicates decided over every signature part (and the latest release's index): the
     outputs of duplicate_marks (streaming or fanned out) with their metadata."""
     prior_path = latest_release_file(data_root, "dedup_index.parquet")
-    prior = pq.read_table(prior_path) if prior_path else None
+    prior = storage.read_table(prior_path) if prior_path else None
     schema = signature_index(ARTICLE_SCHEMA.empty_table()).schema
     ids = signatures.read(["id"], schema=schema)["id"]
     # not held here: decide_duplicates moves the signatures into one matrix and frees the rest

@@ -27,8 +27,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from akhbar import storage
 from akhbar.dedup import signature_index_of_file
 from akhbar.parts import PartSet, PartWriter, part_key
 from akhbar.progress import Log, Progress, quiet
@@ -183,7 +183,7 @@ def stock_removed_part(
 ) -> tuple[pa.Table, Any]:
     """The second pass over a segmented part file, where a pool worker reads it: the normalized
     part and what the gate prepares from it there (its suite frame), or None."""
-    table = remove_stock_paragraphs(pq.read_table(segmented_path), stock)
+    table = remove_stock_paragraphs(storage.read_table(segmented_path), stock)
     return table, prepare(table) if prepare is not None else None
 
 

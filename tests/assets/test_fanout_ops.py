@@ -12,7 +12,7 @@ import pytest
 from dagster import build_input_context, build_output_context
 
 from akhbar.assets.fanout import celery_nodename, emit_groups, made, where_running
-from akhbar.assets.io_manager import ArrowParquetIOManager
+from akhbar.assets.io_manager import StageIOManager
 from akhbar.assets.resources import AkhbarSettings
 from akhbar.parts import Part, PartSet
 from akhbar.runner import StagePlan
@@ -59,7 +59,7 @@ def test_outside_celery_the_worker_is_the_host() -> None:
 def test_op_outputs_go_through_the_io_manager_per_run_and_step(
     tmp_path: Path, value: object, mapping_key: str | None
 ) -> None:
-    manager = ArrowParquetIOManager(akhbar=AkhbarSettings(data_root=str(tmp_path)))
+    manager = StageIOManager(base_path=AkhbarSettings(data_root=str(tmp_path)).stages_dir)
     step = "normalized_articles.segment_parts[0123abcd]"
     out = build_output_context(step_key=step, name="result", run_id="run-1", mapping_key=mapping_key)
     manager.handle_output(out, value)
