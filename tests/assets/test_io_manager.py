@@ -141,7 +141,7 @@ def test_op_outputs_of_mapped_steps(data_root: str) -> None:
     result = fanned.execute_in_process(resources=_resources(data_root), instance=DagsterInstance.ephemeral())
     assert result.success
     assert result.output_for_node("gather") == {"rows": 3, "keys": ["k1", "k2", "k3"]}
-    run = storage.location(data_root) / "stages" / result.run_id
+    run = storage.location(data_root) / "stages" / "runs" / result.run_id
     assert storage.read_table(run / "fan_out" / "result" / "part_1.parquet").equals(TABLE.slice(1, 1))
     assert storage.exists(run / "per_part[part_2]" / "result.parts.json")  # the step key holds the mapping
     assert storage.exists(run / "gather" / "result.json")
