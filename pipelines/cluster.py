@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from dagster import AssetSelection, Definitions, define_asset_job, multiprocess_executor
 from dagster_celery import celery_executor
 
 from akhbar.pipelines import definitions
@@ -30,6 +30,9 @@ CELERY_BACKEND = os.environ.get("AKHBAR_CELERY_BACKEND") or CELERY_BROKER
 build_release_fanout_job = define_asset_job(
     BUILD_FANOUT_JOB,
     selection=AssetSelection.assets(*ALL_ASSETS),
+    executor_def=multiprocess_executor.configured(
+        {"start_method": {"forkserver": {"preload_modules": ["akhbar.pipelines.cluster"]}}}
+    ),
     description="build_release with the article stages fanned out, a step per group of parts, on "
     "Dagster's multiprocess executor (this machine).",
 )
