@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from akhbar import storage
 from akhbar.schema import ARTICLE_SCHEMA
 
 CHANGES_FILE = "changes.parquet"
@@ -78,10 +79,11 @@ def release_contents(release_dir: Path) -> pa.Table | None:
     """CONTENT_SCHEMA rows of a release folder's data files (read a row group at a time), or None
     when they cannot be read (a release whose files were removed or damaged)."""
     try:
-        manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+        release_dir = storage.location(release_dir)  # local, or on an object store
+        manifest = json.loads(storage.read_text(release_dir / "manifest.json"))
         parts = []
         for entry in manifest["files"]:
-            with pq.ParquetFile(release_dir / entry["path"]) as data:
+            with storage.parquet_file(release_dir / entry["path"]) as data:
                 parts += [row_contents(batch) for batch in data.iter_batches(batch_size=10_000)]
         return concat_contents(parts)
     except (OSError, KeyError, ValueError, pa.ArrowException):

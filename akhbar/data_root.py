@@ -5,6 +5,11 @@ that would lose a large share of the previous release's articles.
 - `<root>/.lock`: `fcntl.flock`ed by the build that writes the root, holding that build's pid,
   host, command and Dagster run id (JSON) for the message another build gives. The kernel
   releases a flock when its holder ends, however it ends, so a lock is never stale.
+  A data root on an object store (`s3://...`, akhbar.storage) cannot be flocked: its lock is
+  a local file named after the root's URL (`$XDG_RUNTIME_DIR/akhbar-locks/`, else the temporary
+  folder's), so one build per root on this machine. Across machines, runs launched through one
+  Dagster instance are serialized by its pool `akhbar_data_root` (assets/metadata.py); nothing
+  stops two instances, or two machines' `akhbar build`, from writing the same bucket at once.
 - `<root>/sources.json`: the sources (absolute paths) of the latest release, written by every
   build that made or kept a release from sources other than the embedded sample; read by any
   later run on the root that is not given sources explicitly.
@@ -19,6 +24,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -26,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from akhbar import storage
 from akhbar.ingest.sources import SourceConfig, SourceConfigError
 
 LOCK_FILE = ".lock"
@@ -41,7 +48,7 @@ _DEAD_HOLDER_GRACE_S = 5.0
 class DataRootBusy(RuntimeError):
     """Another live process holds the data root's lock; the message names it."""
 
-    def __init__(self, root: Path, holder: Mapping[str, Any] | None) -> None:
+    def __init__(self, root: Path | str, holder: Mapping[str, Any] | None) -> None:
         self.root = root
         self.holder = dict(holder or {})
         super().__init__(f"data root {root} is in use by {describe_holder(self.holder)}")
@@ -96,15 +103,30 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
 
 
-# Locks this process holds, by resolved root: a run executed in-process (`akhbar build`) finds
-# the CLI's lock here instead of waiting for itself.
-_HELD: dict[Path, DataRootLock] = {}
+# Locks this process holds, by resolved root (or URL): a run executed in-process (`akhbar
+# build`) finds the CLI's lock here instead of waiting for itself.
+_HELD: dict[Path | str, DataRootLock] = {}
+
+
+def _root_id(root: str | Path) -> Path | str:
+    """A local root resolved, or an object-store root's URL without a trailing slash."""
+    return str(root).rstrip("/") if storage.is_url(root) else Path(root).resolve()
+
+
+def lock_path(root: str | Path) -> Path:
+    """The file flocked for `root`: `<root>/.lock`, or for a URL root a local file named after
+    it (see the module's doc)."""
+    key = _root_id(root)
+    if isinstance(key, Path):
+        return key / LOCK_FILE
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()) / "akhbar-locks"
+    return base / f"{storage.url_key(key)}.lock"
 
 
 class DataRootLock:
     """An exclusive flock on `<root>/.lock`, released by `release()` or by the process's end."""
 
-    def __init__(self, root: Path, fd: int, owner: dict[str, Any]) -> None:
+    def __init__(self, root: Path | str, fd: int, owner: dict[str, Any]) -> None:
         self.root = root
         self.fd: int | None = fd
         self.owner = owner
@@ -180,11 +202,12 @@ def lock_data_root(
     owner: Mapping[str, Any] | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> DataRootLock:
-    """Take `<root>/.lock` (creating the root), or raise DataRootBusy naming the holder; with
-    `wait`, block until the holder ends (`on_wait` gets a line saying whom it waits for)."""
-    root = Path(root).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / LOCK_FILE
+    """Take `<root>/.lock` (creating the root; for a URL root, its local lock file: lock_path),
+    or raise DataRootBusy naming the holder; with `wait`, block until the holder ends (`on_wait`
+    gets a line saying whom it waits for)."""
+    path = lock_path(root)
+    root = _root_id(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:
@@ -224,7 +247,7 @@ def _holder_ending(fd: int, holder: Mapping[str, Any]) -> bool:
 
 def held_here(root: str | Path) -> DataRootLock | None:
     """The lock on `root` this process holds, if any."""
-    return _HELD.get(Path(root).resolve())
+    return _HELD.get(_root_id(root))
 
 
 def lock_for_run(
@@ -270,11 +293,11 @@ def absolute_sources(sources: list[SourceConfig]) -> list[SourceConfig]:
     return [replace(s, path=os.path.abspath(s.path)) for s in sources]
 
 
-def record_sources(root: str | Path, sources: list[SourceConfig], *, given_as: str) -> Path:
+def record_sources(root: str | Path, sources: list[SourceConfig], *, given_as: str) -> storage.StoragePath:
     """Write `<root>/sources.json`: the sources (absolute paths) and how they were given."""
     from akhbar.parts import write_text_atomic
 
-    path = Path(root) / SOURCES_FILE
+    path = storage.location(root) / SOURCES_FILE
     doc = {
         "about": "the sources this data root's latest release was built from; a build that is "
         "given no sources (--input, --sources, AKHBAR_SOURCES, run config) reads these",
@@ -282,18 +305,18 @@ def record_sources(root: str | Path, sources: list[SourceConfig], *, given_as: s
         "sources": [asdict(s) for s in absolute_sources(sources)],
     }
     text = json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+    if not storage.exists(path) or storage.read_text(path) != text:
         write_text_atomic(path, text)
     return path
 
 
 def recorded_sources(root: str | Path) -> list[SourceConfig] | None:
     """The sources recorded in `<root>/sources.json`, or None when there is no record."""
-    path = Path(root) / SOURCES_FILE
-    if not path.is_file():
+    path = storage.location(root) / SOURCES_FILE
+    if not storage.exists(path):
         return None
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(storage.read_text(path))
         return [
             SourceConfig(**{**entry, "fields": {k: tuple(v) for k, v in (entry.get("fields") or {}).items()}})
             for entry in doc["sources"]
@@ -342,7 +365,7 @@ def built_from_sample_only(root: Path, manifest: Mapping[str, Any]) -> bool:
     """Whether a release came from the embedded sample alone: its one source is `samples` and
     the root has no record of sources (a build given sources writes one)."""
     names = [s.get("name") for s in manifest.get("sources", [])]
-    return names == ["samples"] and not (Path(root) / SOURCES_FILE).is_file()
+    return names == ["samples"] and not storage.exists(storage.location(root) / SOURCES_FILE)
 
 
 def compare_with_previous(previous_manifest: Mapping[str, Any], counts: Mapping[str, int]) -> Shrink:

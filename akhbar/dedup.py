@@ -89,9 +89,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from datasketch import MinHash, MinHashLSH
 
+from akhbar import storage
 from akhbar.normalize import key_hash, search_key
 
 # Parameters a stored signature depends on; a prior index made with others is refused.
@@ -398,7 +398,7 @@ SIGNATURE_INPUT = ["id", "source", "published_at", "body"]
 def signature_index_of_file(path: str | Path) -> pa.Table:
     """`signature_index` of a Parquet file of articles, read here: on a pool worker, only the
     path and the index travel between processes, not the bodies."""
-    return signature_index(pq.read_table(path, columns=SIGNATURE_INPUT))
+    return signature_index(storage.read_table(path, columns=SIGNATURE_INPUT))
 
 
 def signature_index(table: pa.Table, *, num_perm: int = 128, shingle_words: int = 5) -> pa.Table:

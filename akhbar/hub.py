@@ -13,16 +13,20 @@ passed through configuration, logged, or written anywhere; error messages are sc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
+from akhbar import storage
 from akhbar.card import render_card
 from akhbar.changes import CHANGES_FILE
+from akhbar.storage import StoragePath
 
 BRANCH = "main"
 
@@ -121,11 +125,40 @@ def card_for_repo(release_dir: Path, manifest: dict[str, Any], repo_id: str) -> 
     return render_card(manifest, articles, repo_id=repo_id).encode("utf-8")
 
 
-def publish_release(release_dir: Path, target: HubTarget, *, token: str | None = None) -> PublicationResult:
-    """Publish one local release (a `releases/v<semver>/` folder) to `target`."""
+@contextlib.contextmanager
+def local_release(release_dir: str | StoragePath) -> Iterator[Path]:
+    """A release folder as a local folder holding what publication reads: itself when local;
+    for a release on an object store (akhbar.storage), a temporary folder (removed on leaving)
+    with its manifest, data files and changes file, downloaded (not its quarantine, report or
+    dedup index)."""
+    folder = storage.location(release_dir)
+    if not storage.is_remote(folder):
+        yield folder
+        return
+    if not storage.exists(folder / "manifest.json"):
+        raise PublicationError(f"{folder} is not a release: no manifest.json")
+    with tempfile.TemporaryDirectory(prefix="akhbar-publish-") as tmp:
+        local = Path(tmp) / folder.name
+        storage.download_file(folder / "manifest.json", local / "manifest.json")
+        manifest = json.loads((local / "manifest.json").read_text(encoding="utf-8"))
+        changes = manifest.get("changes_file")
+        for name in [*(f["path"] for f in manifest["files"]), *([changes["path"]] if changes else [])]:
+            storage.download_file(folder / name, local / name)
+        yield local
+
+
+def publish_release(
+    release_dir: str | StoragePath, target: HubTarget, *, token: str | None = None
+) -> PublicationResult:
+    """Publish one release (a `releases/v<semver>/` folder, local or on an object store) to
+    `target`."""
+    with local_release(release_dir) as local:
+        return _publish(local, target, token=token)
+
+
+def _publish(release_dir: Path, target: HubTarget, *, token: str | None) -> PublicationResult:
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-    release_dir = Path(release_dir)
     manifest = load_release(release_dir)
     version = manifest["version"]
     tag = f"v{version}"

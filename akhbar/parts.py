@@ -7,6 +7,9 @@ fixes its content (a hash of the input rows it came from and the code version), 
 already on disk from an earlier run is reused as it is: a rerun over an unchanged corpus plus
 one new file of articles makes only the new part. Once a stage has finished, `collect_garbage`
 removes the parts of its folder that the new PartSet no longer lists.
+
+The folder is under the data root, local or on an object store (akhbar.storage): every read
+and write here goes through akhbar.storage, and a PartSet keeps its folder as a path or URL.
 """
 
 from __future__ import annotations
@@ -14,16 +17,16 @@ from __future__ import annotations
 import ctypes
 import gc
 import hashlib
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+from akhbar import storage
+from akhbar.storage import StoragePath
 
 PART_SUFFIX = ".parquet"
 
@@ -48,9 +51,9 @@ def rows_key(table: pa.Table, columns: list[str]) -> str:
     return digest.hexdigest()[:32]
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: StoragePath) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    with storage.location(path).open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -61,13 +64,12 @@ def sha256_file(path: Path) -> str:
 TABLE_ROW_GROUP = 65_536
 
 
-def write_table_atomic(table: pa.Table, path: Path, **options: Any) -> None:
-    """Write Parquet to a temporary name, then rename: a part file is complete or absent."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def write_table_atomic(table: pa.Table, path: StoragePath, **options: Any) -> None:
+    """Write Parquet atomically (akhbar.storage: a temporary name renamed, or one PUT): a part
+    file is complete or absent."""
     options.setdefault("row_group_size", TABLE_ROW_GROUP)
-    pq.write_table(table, tmp, compression=options.pop("compression", "zstd"), **options)
-    os.replace(tmp, path)
+    options.setdefault("compression", "zstd")
+    storage.write_table(table, path, **options)
 
 
 def release_free_memory() -> None:
@@ -82,12 +84,9 @@ def release_free_memory() -> None:
         pass
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file to a temporary name, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def write_text_atomic(path: StoragePath, text: str) -> None:
+    """Write a text file atomically (akhbar.storage)."""
+    storage.write_text(path, text)
 
 
 @dataclass(frozen=True)
@@ -100,18 +99,18 @@ class Part:
 class PartSet:
     """The output of a stage: `folder` holds `<key>.parquet` for every part, in `parts` order."""
 
-    folder: Path
+    folder: StoragePath
     parts: tuple[Part, ...] = field(default_factory=tuple)
 
     @property
     def num_rows(self) -> int:
         return sum(p.rows for p in self.parts)
 
-    def path(self, part: Part | str) -> Path:
+    def path(self, part: Part | str) -> StoragePath:
         return self.folder / f"{part if isinstance(part, str) else part.key}{PART_SUFFIX}"
 
     def read_part(self, part: Part | str, columns: list[str] | None = None) -> pa.Table:
-        return pq.read_table(self.path(part), columns=columns)
+        return storage.read_table(self.path(part), columns=columns)
 
     def tables(self, columns: list[str] | None = None) -> Iterator[pa.Table]:
         """Each part as a table, one at a time, in order."""
@@ -134,38 +133,43 @@ class PartSet:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PartSet:
-        return cls(Path(data["folder"]), tuple(Part(p["key"], int(p["rows"])) for p in data["parts"]))
+        return cls(
+            storage.location(data["folder"]), tuple(Part(p["key"], int(p["rows"])) for p in data["parts"])
+        )
 
 
 class PartWriter:
     """Collects a stage's parts in order; `write` skips a part whose file already exists."""
 
-    def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, folder: str | StoragePath) -> None:
+        self.folder = storage.location(folder)
+        if not storage.is_remote(self.folder):  # an object store has no folders to make
+            self.folder.mkdir(parents=True, exist_ok=True)
         self._parts: list[Part] = []
         self.reused = 0
         self.written = 0
 
     def has(self, key: str, sidecar: str | None = None) -> bool:
         """The part is on disk (and, given a sidecar suffix, the table kept beside it)."""
-        return self.path(key).is_file() and (sidecar is None or self.sidecar_path(key, sidecar).is_file())
+        return storage.exists(self.path(key)) and (
+            sidecar is None or storage.exists(self.sidecar_path(key, sidecar))
+        )
 
-    def path(self, key: str) -> Path:
+    def path(self, key: str) -> StoragePath:
         return self.folder / f"{key}{PART_SUFFIX}"
 
-    def sidecar_path(self, key: str, sidecar: str) -> Path:
+    def sidecar_path(self, key: str, sidecar: str) -> StoragePath:
         return self.folder / f"{key}{sidecar}"
 
     def read(self, key: str, columns: list[str] | None = None) -> pa.Table:
-        return pq.read_table(self.path(key), columns=columns)
+        return storage.read_table(self.path(key), columns=columns)
 
     def read_sidecar(self, key: str, sidecar: str) -> pa.Table:
-        return pq.read_table(self.sidecar_path(key, sidecar))
+        return storage.read_table(self.sidecar_path(key, sidecar))
 
     def add_existing(self, key: str) -> Part:
         """List a part already on disk (made by an earlier run from the same input)."""
-        part = Part(key, pq.read_metadata(self.path(key)).num_rows)
+        part = Part(key, storage.read_metadata(self.path(key)).num_rows)
         self._parts.append(part)
         self.reused += 1
         return part
@@ -178,7 +182,7 @@ class PartWriter:
         if sidecar is not None:
             write_table_atomic(sidecar[1], self.sidecar_path(key, sidecar[0]))
         path = self.path(key)
-        if not path.is_file():
+        if not storage.exists(path):
             write_table_atomic(table, path, **options)
             self.written += 1
         else:
@@ -191,16 +195,15 @@ class PartWriter:
         return PartSet(self.folder, tuple(self._parts))
 
 
-def collect_garbage(folder: Path, keep: Iterable[str]) -> int:
+def collect_garbage(folder: str | StoragePath, keep: Iterable[str]) -> int:
     """Remove the files of `folder` whose key (the name before the first dot: a part and every
     file kept beside it) is not in `keep`, and leftover temporary files; returns how many."""
     keep = set(keep)
+    folder = storage.location(folder)
     removed = 0
-    if not folder.is_dir():
-        return 0
-    for path in folder.iterdir():
-        if path.is_file() and (path.name.endswith(".tmp") or path.name.split(".")[0] not in keep):
-            path.unlink(missing_ok=True)
+    for name, is_dir in storage.listdir(folder):
+        if not is_dir and (name.endswith(".tmp") or name.split(".")[0] not in keep):
+            storage.delete(folder / name)
             removed += 1
     return removed
 
@@ -208,7 +211,7 @@ def collect_garbage(folder: Path, keep: Iterable[str]) -> int:
 def _part_batches(parts: PartSet, part: Part) -> Iterator[pa.Table]:
     """A part's row groups, one decoded at a time, on this thread: `iter_batches` would read
     ahead several megabytes per file, which over hundreds of open parts is gigabytes."""
-    reader = pq.ParquetFile(parts.path(part))
+    reader = storage.open_parquet(parts.path(part))
     for index in range(reader.num_row_groups):
         yield reader.read_row_group(index, use_threads=False)
 

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from akhbar import storage
 from akhbar.boilerplate import PARAGRAPH
 from akhbar.normalize import ARABIC_LETTER, DIGIT, LETTER, arabic_ratios, kind_counts
 from akhbar.parts import sha256_file
@@ -159,15 +159,16 @@ def release_frame(release_dir: Path) -> pd.DataFrame:
     `duplicate_of_missing`, true when the row's `duplicate_of` names no id of the release (the
     files are read one at a time, and the ids of every file are collected before any is looked
     up: a duplicate may point into another file)."""
-    manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    release_dir = storage.location(release_dir)  # local, or on an object store
+    manifest = json.loads(storage.read_text(release_dir / "manifest.json"))
     parts = []
     ids: list[pa.ChunkedArray] = []
     targets: list[pa.ChunkedArray] = []
     for entry in manifest["files"]:
         path = release_dir / entry["path"]
-        metadata = pq.read_metadata(path)
+        metadata = storage.read_metadata(path)
         has_features = b"huggingface" in (metadata.schema.to_arrow_schema().metadata or {})
-        columns = pq.read_table(path, columns=["id", "duplicate_of"])
+        columns = storage.read_table(path, columns=["id", "duplicate_of"])
         ids.append(columns["id"])
         targets.append(columns["duplicate_of"])
         matches = sha256_file(path) == entry["sha256"] and columns.num_rows == entry["rows"]

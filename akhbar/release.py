@@ -1,9 +1,13 @@
 """Versioned, deterministic Parquet releases: data files, manifest and rendered card.
 
 A release is written to a temporary folder beside the others and renamed into place only
-once complete. Nothing in a release depends on wall-clock time or hash randomization: the
-same inputs and code give byte-identical files. Re-running on unchanged inputs and code
-makes no new version.
+once complete. On a data root on an object store (akhbar.storage) the temporary folder is a
+local one, and once complete its files are uploaded, `manifest.json` last: a release folder
+without its manifest is incomplete (an upload cut short), and every reader ignores it
+(list_releases lists only folders with one).
+
+Nothing in a release depends on wall-clock time or hash randomization: the same inputs and
+code give byte-identical files. Re-running on unchanged inputs and code makes no new version.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from akhbar import PIPELINE_VERSION
+from akhbar import PIPELINE_VERSION, storage
 from akhbar.card import render_card, template_path
 from akhbar.changes import (
     CHANGES_FILE,
@@ -37,6 +41,7 @@ from akhbar.changes import (
 from akhbar.parts import PartSet, merge_by_id, sha256_file, write_table_atomic
 from akhbar.progress import Log, Progress, quiet
 from akhbar.schema import ARTICLE_SCHEMA, SCHEMA_VERSION, schema_with_hf_metadata
+from akhbar.storage import StoragePath
 
 ROWS_PER_FILE = 100_000  # rolling data files of bounded size
 ROW_GROUP_SIZE = 10_000  # rows read at a time; row groups average ~6,000 rows (below)
@@ -163,15 +168,14 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return int(match[1]), int(match[2]), int(match[3])
 
 
-def list_releases(data_root: Path) -> list[str]:
-    """Released versions under `data_root/releases`, oldest first ("1.0.0", "1.1.0", ...)."""
-    releases = Path(data_root) / "releases"
-    if not releases.is_dir():
-        return []
+def list_releases(data_root: str | StoragePath) -> list[str]:
+    """Released versions under `data_root/releases`, oldest first ("1.0.0", "1.1.0", ...): the
+    version folders that hold a manifest.json (a release without one is incomplete)."""
+    releases = storage.location(data_root) / "releases"
     found = [
-        p.name[1:]
-        for p in releases.iterdir()
-        if p.is_dir() and _VERSION_DIR.match(p.name) and (p / "manifest.json").is_file()
+        name[1:]
+        for name, is_dir in storage.listdir(releases)
+        if is_dir and _VERSION_DIR.match(name) and storage.exists(releases / name / "manifest.json")
     ]
     return sorted(found, key=parse_version)
 
@@ -181,26 +185,42 @@ TMP_PREFIX = ".tmp-release-"
 
 def remove_stale_temporaries(data_root: str | Path) -> tuple[int, int]:
     """Remove the temporary folders (`releases/.tmp-release-*`) that builds ended before their
-    release was renamed into place (killed, out of memory); returns (folders, bytes). Only for
-    a caller that holds the data root's lock (akhbar.data_root): no live build owns one then."""
-    releases = Path(data_root) / "releases"
-    folders = sorted(releases.glob(f"{TMP_PREFIX}*")) if releases.is_dir() else []
-    size = 0
-    for folder in folders:
-        size += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
-        shutil.rmtree(folder, ignore_errors=True)
+    release was renamed into place (killed, out of memory), and on an object store the release
+    folders whose upload stopped before their manifest; returns (folders, bytes). Only for a
+    caller that holds the data root's lock (akhbar.data_root): no live build owns one then."""
+    releases = storage.location(data_root) / "releases"
+    remote = storage.is_remote(releases)
+    folders = [
+        releases / name
+        for name, is_dir in storage.listdir(releases)
+        if is_dir
+        and (
+            name.startswith(TMP_PREFIX)
+            or (remote and _VERSION_DIR.match(name) and not storage.exists(releases / name / "manifest.json"))
+        )
+    ]
+    size = sum(storage.delete_tree(folder) for folder in folders)
     return len(folders), size
 
 
-def latest_release_file(data_root: str | Path, name: str) -> Path | None:
+def _root(data_root: str | StoragePath) -> StoragePath:
+    """A local root resolved; an object-store root as its URL path."""
+    root = storage.location(data_root)
+    return root if storage.is_remote(root) else root.resolve()
+
+
+def latest_release_file(data_root: str | StoragePath, name: str) -> StoragePath | None:
     """`name` in the latest release folder, when there is a release and it has that file."""
-    versions = list_releases(Path(data_root).resolve())
-    path = Path(data_root).resolve() / "releases" / f"v{versions[-1]}" / name if versions else None
-    return path if path is not None and path.is_file() else None
+    root = _root(data_root)
+    versions = list_releases(root)
+    path = root / "releases" / f"v{versions[-1]}" / name if versions else None
+    return path if path is not None and storage.exists(path) else None
 
 
-def load_manifest(data_root: Path, version: str) -> dict[str, Any]:
-    return json.loads((Path(data_root) / "releases" / f"v{version}" / "manifest.json").read_text())
+def load_manifest(data_root: str | StoragePath, version: str) -> dict[str, Any]:
+    return json.loads(
+        storage.read_text(storage.location(data_root) / "releases" / f"v{version}" / "manifest.json")
+    )
 
 
 def next_version(
@@ -240,7 +260,7 @@ def next_version(
 @dataclass(frozen=True)
 class ReleaseResult:
     version: str
-    path: Path
+    path: StoragePath  # local, or on an object store
     created: bool  # False when the inputs and code matched the latest release
     manifest: dict[str, Any]
 
@@ -393,7 +413,7 @@ def build_release(
     accounting: dict[str, Any] | None = None,
     checks: list[dict[str, Any]] | None = None,
     release_checks: list[str] | None = None,
-    dedup_index: pa.Table | Path | None = None,
+    dedup_index: pa.Table | StoragePath | None = None,
     log: Log = quiet,
 ) -> ReleaseResult:
     """Write the next release under `data_root/releases/v<semver>/`, or reuse the latest one.
@@ -414,9 +434,11 @@ def build_release(
     """
     from akhbar.report import ReportAccumulator, write_report
 
-    data_root = Path(data_root).resolve()
+    data_root = _root(data_root)
     releases_dir = data_root / "releases"
-    releases_dir.mkdir(parents=True, exist_ok=True)
+    remote = storage.is_remote(data_root)
+    if not remote:
+        releases_dir.mkdir(parents=True, exist_ok=True)
     rows_in = TableRows(articles) if isinstance(articles, pa.Table) else articles
     quarantine = quarantine.take(
         pc.sort_indices(
@@ -426,7 +448,8 @@ def build_release(
     versions = list_releases(data_root)
     previous = load_manifest(data_root, versions[-1]) if versions else None
 
-    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=releases_dir))
+    # beside the releases (renamed into place), or for an object store a local folder (uploaded)
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=None if remote else releases_dir))
     try:
         (tmp / "data").mkdir()
         data_files = _DataFiles(tmp / "data", rows_in.num_rows)
@@ -470,10 +493,10 @@ def build_release(
         pq.write_table(quarantine, tmp / "quarantine.parquet", compression="zstd")
         if moved is not None:
             write_changes(moved, tmp / CHANGES_FILE)
-        if isinstance(dedup_index, Path):
-            shutil.copyfile(dedup_index, tmp / "dedup_index.parquet")
-        elif dedup_index is not None:  # written as the IO manager writes the file copied above
+        if isinstance(dedup_index, pa.Table):  # written as the IO manager writes the file copied below
             write_table_atomic(dedup_index, tmp / "dedup_index.parquet")
+        elif dedup_index is not None:
+            storage.copy_file(dedup_index, tmp / "dedup_index.parquet")
         duplicates = report_parts.duplicates
         rows = {
             "raw": accounting["raw"] if accounting else released + quarantine.num_rows,
@@ -550,7 +573,14 @@ def build_release(
         final = releases_dir / f"v{version}"
         for path in (tmp, tmp / "data", tmp / "report", tmp / "report" / "plots"):
             os.chmod(path, 0o755)  # mkdtemp makes 0700 folders
-        os.rename(tmp, final)  # atomic; fails if another build took this version meanwhile
+        if remote:
+            if storage.exists(final / "manifest.json"):
+                raise FileExistsError(f"{final} appeared while this build wrote it (another build?)")
+            # the manifest last: until it is there, readers ignore the folder
+            storage.upload_tree(tmp, final, last=("manifest.json",))
+            shutil.rmtree(tmp)
+        else:
+            os.rename(tmp, final)  # atomic; fails if another build took this version meanwhile
         return ReleaseResult(version, final, True, manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -13,12 +13,11 @@ Dagster metadata of its results; the stages' asset checks are in assets/checks.p
 """
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import (
     AssetExecutionContext,
     AssetOut,
@@ -27,7 +26,7 @@ from dagster import (
     multi_asset,
 )
 
-from akhbar import runner
+from akhbar import runner, storage
 from akhbar.assets.gx_suites import SUITES_DIR, gate_part
 from akhbar.assets.metadata import DATA_ROOT_POOL, OWNERS, preview_markdown, stage_tags
 from akhbar.assets.resources import AkhbarSettings
@@ -170,38 +169,34 @@ def raw_articles(context: AssetExecutionContext, akhbar: AkhbarSettings):
     )
 
 
-@multi_asset(
-    pool=DATA_ROOT_POOL,
-    outs={
-        "normalized_articles": _out(
-            "Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
-            "rule), text cut into paragraph and media blocks; stock paragraphs (repeated under "
-            "many titles of one source, found over the whole corpus) removed.",
-            NORMALIZE_VERSION,
-            "normalize",
-            "articles",
-            {"polars", "parquet", "great_expectations"},
-        ),
-        "normalized_quarantine": _out(
-            "Normalized articles that failed a row-level expectation of "
-            "expectations/normalized_articles.json, with the expectation's name.",
-            NORMALIZE_VERSION,
-            "normalize",
-            "quarantine",
-            {"parquet"},
-        ),
-    },
-)
-def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
-    run = runner.normalize(
-        raw_articles, akhbar.parts_dir, workers=akhbar.workers or None, gate=GX_GATE, log=context.log.info
-    )
-    parts, quarantine_table = run.parts, run.quarantine
+NORMALIZED_OUTS = {
+    "normalized_articles": _out(
+        "Clean Unicode/Arabic text, site chrome removed (each removal kept with its "
+        "rule), text cut into paragraph and media blocks; stock paragraphs (repeated under "
+        "many titles of one source, found over the whole corpus) removed.",
+        NORMALIZE_VERSION,
+        "normalize",
+        "articles",
+        {"polars", "parquet", "great_expectations"},
+    ),
+    "normalized_quarantine": _out(
+        "Normalized articles that failed a row-level expectation of "
+        "expectations/normalized_articles.json, with the expectation's name.",
+        NORMALIZE_VERSION,
+        "normalize",
+        "quarantine",
+        {"parquet"},
+    ),
+}
+
+
+def normalized_outputs(run: runner.NormalizeRun) -> Iterator[Output]:
+    """The outputs of normalized_articles (streaming or fanned out) with their metadata."""
     yield Output(
-        parts,
+        run.parts,
         output_name="normalized_articles",
         metadata={
-            **parts_metadata(parts, ["id", "source", "title"]),
+            **parts_metadata(run.parts, ["id", "source", "title"]),
             "parts_reused": run.reused,
             "chrome_lines_removed": MetadataValue.json(
                 {str(k): int(v) for k, v in sorted(run.chrome_rules.items(), key=lambda kv: str(kv[0]))}
@@ -211,43 +206,44 @@ def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, 
         },
     )
     yield Output(
-        quarantine_table,
+        run.quarantine,
         output_name="normalized_quarantine",
-        metadata=quarantine_metadata(quarantine_table),
+        metadata=quarantine_metadata(run.quarantine),
     )
 
 
-@multi_asset(
-    pool=DATA_ROOT_POOL,
-    outs={
-        "article_fields": _out(
-            "Structured fields in the dataset schema: title, byline, lead, paragraphs, "
-            "body, captions with credits, tags, quotes, dates, quantities, provenance.",
-            FIELDS_VERSION,
-            "fields",
-            "articles",
-            {"python", "parquet", "great_expectations"},
-        ),
-        "fields_quarantine": _out(
-            "Articles whose extraction raised (the error, to report), that came out "
-            "of extraction without any body text (pages of chrome only), or that failed a row-level "
-            "expectation of expectations/article_fields.json, with the reason.",
-            FIELDS_VERSION,
-            "fields",
-            "quarantine",
-            {"parquet"},
-        ),
-    },
-)
-def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: PartSet):
-    run = runner.extract(
-        normalized_articles,
-        akhbar.parts_dir("article_fields"),
-        workers=akhbar.workers or None,
-        gate=GX_GATE,
-        log=context.log.info,
+@multi_asset(pool=DATA_ROOT_POOL, outs=NORMALIZED_OUTS)
+def normalized_articles(context: AssetExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
+    run = runner.normalize(
+        raw_articles, akhbar.parts_dir, workers=akhbar.workers or None, gate=GX_GATE, log=context.log.info
     )
-    parts, quarantine_table, coverage = run.parts, run.quarantine, run.coverage
+    yield from normalized_outputs(run)
+
+
+FIELDS_OUTS = {
+    "article_fields": _out(
+        "Structured fields in the dataset schema: title, byline, lead, paragraphs, "
+        "body, captions with credits, tags, quotes, dates, quantities, provenance.",
+        FIELDS_VERSION,
+        "fields",
+        "articles",
+        {"python", "parquet", "great_expectations"},
+    ),
+    "fields_quarantine": _out(
+        "Articles whose extraction raised (the error, to report), that came out "
+        "of extraction without any body text (pages of chrome only), or that failed a row-level "
+        "expectation of expectations/article_fields.json, with the reason.",
+        FIELDS_VERSION,
+        "fields",
+        "quarantine",
+        {"parquet"},
+    ),
+}
+
+
+def fields_outputs(run: runner.FieldsRun) -> Iterator[Output]:
+    """The outputs of article_fields (streaming or fanned out) with their metadata."""
+    parts, coverage = run.parts, run.coverage
     n = max(parts.num_rows, 1)
     yield Output(
         parts,
@@ -263,46 +259,52 @@ def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, norma
         },
     )
     yield Output(
-        quarantine_table,
+        run.quarantine,
         output_name="fields_quarantine",
-        metadata=quarantine_metadata(quarantine_table),
+        metadata=quarantine_metadata(run.quarantine),
     )
 
 
-@multi_asset(
-    pool=DATA_ROOT_POOL,
-    outs={
-        "duplicate_marks": _out(
-            "For every article of article_fields: duplicate_of (the kept article's id, "
-            "or null) and duplicate_kind. Exact duplicates share their normalized text; near "
-            "duplicates have MinHash LSH Jaccard >= 0.8 over 5-word shingles, within the corpus and "
-            "against every earlier release; the kept article is chosen deterministically (earlier "
-            "release, then earliest published_at, longest body, smallest id).",
-            DEDUP_VERSION,
-            "dedup",
-            "articles",
-            {"python", "parquet"},
-        ),
-        "dedup_index": _out(
-            "Cumulative MinHash signature index (ids, exact keys, signatures, decisions); "
-            "saved with each release and read back as the prior of the next one.",
-            DEDUP_VERSION,
-            "dedup",
-            "index",
-            {"parquet"},
-        ),
-    },
-)
-def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet):
-    release_free_memory()  # what the article stages freed, before the signatures meet in memory
-    # Signatures part by part (reused like the parts they come from), a part per worker; only
-    # they meet in memory.
-    folder = akhbar.parts_dir("signatures")
-    signatures = runner.signatures(
-        article_fields, folder, workers=akhbar.workers or None, log=context.log.info
+@multi_asset(pool=DATA_ROOT_POOL, outs=FIELDS_OUTS)
+def article_fields(context: AssetExecutionContext, akhbar: AkhbarSettings, normalized_articles: PartSet):
+    run = runner.extract(
+        normalized_articles,
+        akhbar.parts_dir(runner.FIELDS),
+        workers=akhbar.workers or None,
+        gate=GX_GATE,
+        log=context.log.info,
     )
-    prior_path = latest_release_file(akhbar.data_root, "dedup_index.parquet")
-    prior = pq.read_table(prior_path) if prior_path else None
+    yield from fields_outputs(run)
+
+
+DEDUP_OUTS = {
+    "duplicate_marks": _out(
+        "For every article of article_fields: duplicate_of (the kept article's id, "
+        "or null) and duplicate_kind. Exact duplicates share their normalized text; near "
+        "duplicates have MinHash LSH Jaccard >= 0.8 over 5-word shingles, within the corpus and "
+        "against every earlier release; the kept article is chosen deterministically (earlier "
+        "release, then earliest published_at, longest body, smallest id).",
+        DEDUP_VERSION,
+        "dedup",
+        "articles",
+        {"python", "parquet"},
+    ),
+    "dedup_index": _out(
+        "Cumulative MinHash signature index (ids, exact keys, signatures, decisions); "
+        "saved with each release and read back as the prior of the next one.",
+        DEDUP_VERSION,
+        "dedup",
+        "index",
+        {"parquet"},
+    ),
+}
+
+
+def dedup_outputs(log: Callable[[str], Any], data_root: str, signatures: PartSet) -> Iterator[Output]:
+    """Duplicates decided over every signature part (and the latest release's index): the
+    outputs of duplicate_marks (streaming or fanned out) with their metadata."""
+    prior_path = latest_release_file(data_root, "dedup_index.parquet")
+    prior = storage.read_table(prior_path) if prior_path else None
     schema = signature_index(ARTICLE_SCHEMA.empty_table()).schema
     ids = signatures.read(["id"], schema=schema)["id"]
     # not held here: decide_duplicates moves the signatures into one matrix and frees the rest
@@ -310,7 +312,7 @@ def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, arti
     marks = pa.table({"id": ids, "duplicate_of": result.duplicate_of, "duplicate_kind": result.kind})
     clusters = result.clusters.sort_by([("size", "descending"), ("kept_id", "ascending")])
     sizes = Counter(clusters["size"].to_pylist())
-    context.log.info(
+    log(
         f"duplicates: {result.exact_duplicates} exact, {result.near_duplicates} near, in "
         f"{clusters.num_rows} clusters" + (f" (prior index of {prior.num_rows} articles)" if prior else "")
     )
@@ -332,3 +334,15 @@ def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, arti
     yield Output(
         result.index, output_name="dedup_index", metadata={"dagster/row_count": result.index.num_rows}
     )
+
+
+@multi_asset(pool=DATA_ROOT_POOL, outs=DEDUP_OUTS)
+def duplicate_marks(context: AssetExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet):
+    release_free_memory()  # what the article stages freed, before the signatures meet in memory
+    # Signatures part by part (reused like the parts they come from), a part per worker; only
+    # they meet in memory.
+    folder = akhbar.parts_dir(runner.SIGNATURES)
+    signatures = runner.signatures(
+        article_fields, folder, workers=akhbar.workers or None, log=context.log.info
+    )
+    yield from dedup_outputs(context.log.info, akhbar.data_root, signatures)

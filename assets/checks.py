@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -19,6 +18,7 @@ from dagster import (
     asset_check,
 )
 
+from akhbar import storage
 from akhbar.assets.gx_suites import failure_lines, result_origins, validate_parts
 from akhbar.escape import md_text
 from akhbar.ingest import RAW_SCHEMA
@@ -208,7 +208,10 @@ def article_fields_suite(
     summary = validate_parts(_frames(article_fields, article_fields_frame, ARTICLE_SCHEMA), "article_fields")
     name_origins(summary, article_fields)
     schema_ok = all(
-        pq.read_schema(article_fields.path(p)).remove_metadata().equals(ARTICLE_SCHEMA)
+        storage.read_metadata(article_fields.path(p))
+        .schema.to_arrow_schema()
+        .remove_metadata()
+        .equals(ARTICLE_SCHEMA)
         for p in article_fields.parts
     )
     summary["arrow_schema_matches"] = schema_ok

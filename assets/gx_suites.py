@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from akhbar import storage
 from akhbar.ingest.records import quarantine_rows
 from akhbar.parts import write_table_atomic, write_text_atomic
 from akhbar.quality import ROW, drop_rows
@@ -424,9 +424,9 @@ class _PartSuite:
 
     def stored(self, where: Path) -> tuple[list[dict[str, Any]], pd.DataFrame] | None:
         results_path, columns_path = self.stored_at(where)
-        if not (results_path.is_file() and columns_path.is_file()):
+        if not (storage.exists(results_path) and storage.exists(columns_path)):
             return None
-        return json.loads(results_path.read_text(encoding="utf-8")), pq.read_table(columns_path).to_pandas()
+        return json.loads(storage.read_text(results_path)), storage.read_table(columns_path).to_pandas()
 
 
 def validate_parts(

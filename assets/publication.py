@@ -79,7 +79,7 @@ def hub_publication(
             metadata={"status": "skipped", "reason": reason, "version": version},
         )
     target = HubTarget(repo_id=hub.repo_id, endpoint=hub.endpoint, private=hub.private)
-    release_dir = f"{akhbar.data_root}/releases/v{version}"
+    release_dir = akhbar.root / "releases" / f"v{version}"  # local, or downloaded from an object store
     context.log.info(f"publishing v{version} to {target.repo_id} on {target.endpoint or 'the default Hub'}")
     try:
         result = publish_release(release_dir, target, token=token)

@@ -3,11 +3,10 @@ report; its checks read the release back (GX suite) and verify the run's account
 
 import json
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckKey,
@@ -25,6 +24,7 @@ from dagster import (
     asset_check,
 )
 
+from akhbar import storage
 from akhbar.assets.checks import (
     article_fields_suite,
     normalized_articles_suite,
@@ -121,7 +121,7 @@ def dataset_release(
     hub: HubSettings,
     article_fields: PartSet,
     duplicate_marks: pa.Table,
-    dedup_index: Path,
+    dedup_index: Any,  # the file's path (as_file): local Path or object-store UPath
     raw_articles: PartSet,
     raw_quarantine: pa.Table,
     normalized_quarantine: pa.Table,
@@ -159,7 +159,7 @@ def dataset_release(
         record_sources(akhbar.data_root, source_configs, given_as=given_as)
     manifest = result.manifest
     rows = manifest["rows"]
-    report = QualityReport.from_json((result.path / "report" / "quality_report.json").read_text("utf-8"))
+    report = QualityReport.from_json(storage.read_text(result.path / "report" / "quality_report.json"))
     summary = {
         "version": result.version,
         "path": str(result.path),
@@ -203,15 +203,15 @@ def dataset_release(
 def release_shrink(
     context: AssetCheckExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet
 ) -> AssetCheckResult:
-    versions = list_releases(Path(akhbar.data_root))
+    versions = list_releases(akhbar.data_root)
     if not versions:
         return AssetCheckResult(passed=True, metadata={"previous_version": "none"})
     counts: dict[str, int] = {}
     for table in article_fields.tables(["source"]):
         for entry in pc.value_counts(table["source"]).to_pylist():
             counts[entry["values"]] = counts.get(entry["values"], 0) + entry["counts"]
-    previous = load_manifest(Path(akhbar.data_root), versions[-1])
-    if built_from_sample_only(Path(akhbar.data_root), previous):
+    previous = load_manifest(akhbar.data_root, versions[-1])
+    if built_from_sample_only(akhbar.data_root, previous):
         # `./run.sh build` then `akhbar build --input mine`: the demo is replaced, nothing lost
         text = f"v{versions[-1]} was built from the embedded sample alone; replacing it loses nothing"
         context.log.info(text)
@@ -254,8 +254,8 @@ def release_shrink(
     "release (looked up across all its files). Blocking: guards publication.",
 )
 def dataset_release_suite(context: AssetCheckExecutionContext, dataset_release: dict) -> AssetCheckResult:
-    folder = Path(dataset_release["path"])
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    folder = storage.location(dataset_release["path"])
+    manifest = json.loads(storage.read_text(folder / "manifest.json"))
     summary = validate_frame(
         release_frame(folder), "dataset_release", parameters={"manifest_rows": manifest["rows"]["released"]}
     )
@@ -269,14 +269,15 @@ def dataset_release_suite(context: AssetCheckExecutionContext, dataset_release: 
     "quarantined, with the data files and quarantine.parquet counted, not trusted.",
 )
 def release_accounting(context: AssetCheckExecutionContext, dataset_release: dict) -> AssetCheckResult:
-    folder = Path(dataset_release["path"])
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    folder = storage.location(dataset_release["path"])
+    manifest = json.loads(storage.read_text(folder / "manifest.json"))
     marks = [
-        pq.read_table(folder / f["path"], columns=["duplicate_of"])["duplicate_of"] for f in manifest["files"]
+        storage.read_table(folder / f["path"], columns=["duplicate_of"])["duplicate_of"]
+        for f in manifest["files"]
     ]
     released = sum(len(m) for m in marks)
     duplicates = sum(len(m) - m.null_count for m in marks)
-    quarantined = pq.read_metadata(folder / "quarantine.parquet").num_rows
+    quarantined = storage.read_metadata(folder / "quarantine.parquet").num_rows
     raw = manifest["rows"]["raw"]
     balanced = raw == released + quarantined and manifest.get("accounting", {}).get("balanced", False)
     context.log.info(

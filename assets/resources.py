@@ -7,6 +7,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
+from akhbar import storage
 from akhbar.data_root import (
     MAX_SHRINK,
     DataRootLock,
@@ -18,6 +19,7 @@ from akhbar.data_root import (
 from akhbar.hub_rules import check_dataset_name
 from akhbar.ingest import SourceConfig, load_sources_file, sources_for_inputs
 from akhbar.release import remove_stale_temporaries
+from akhbar.storage import StoragePath
 
 _HERE = Path(__file__).resolve().parent
 # The repository's samples/ (editable install), else the copy packaged in the wheel.
@@ -36,14 +38,19 @@ class AkhbarSettings(ConfigurableResource):
     run to its end, and first removes what killed builds left (temporary release folders).
     """
 
+    # A folder (`data`, `/shared/data`) or an object-store URL (`s3://bucket/prefix`: the s3
+    # extra, endpoint and credentials from the AWS_* variables; akhbar.storage).
     data_root: str = "data"
     sources_file: str | None = None
     inputs: list[str] = []  # noqa: RUF012 (pydantic copies field defaults)
     dataset_name: str = "akhbar-arabic-news"
     # Articles per part: what one stage holds in memory at a time (a few hundred MB at 5,000).
     batch_rows: int = 5_000
-    # Processes for the per-article stages; 0: every core.
+    # Processes for the per-article stages; 0: every core (of the machine a step runs on).
     workers: int = 0
+    # Parts per step of the fanned-out article stages (assets/fanout.py, pipelines/cluster.py):
+    # each step makes this many parts with `workers` processes of its machine.
+    parts_per_step: int = 1
     # A release may lose at most max_shrink of the previous release's articles (per source;
     # check release_shrink) unless allow_shrink.
     allow_shrink: bool = False
@@ -84,6 +91,7 @@ class AkhbarSettings(ConfigurableResource):
         if run is None or not _writes_data_root(run):
             return  # a sensor's evaluation, or publication alone: nothing written to the root
         log = context.log.info if context.log is not None else print
+        storage.check_root(self.root)  # an object store's bucket: there, and reachable
         self._lock = lock_for_run(self.data_root, run.run_id, wait=self.wait_for_lock, on_wait=log)
         if self._lock is not None:
             removed, size = remove_stale_temporaries(self.data_root)
@@ -96,12 +104,17 @@ class AkhbarSettings(ConfigurableResource):
             self._lock = None
 
     @property
-    def stages_dir(self) -> Path:
-        return Path(self.data_root) / "stages"
+    def root(self) -> StoragePath:
+        """The data root: a local folder, or an object-store prefix (akhbar.storage)."""
+        return storage.location(self.data_root)
 
-    def parts_dir(self, stage: str) -> Path:
+    @property
+    def stages_dir(self) -> StoragePath:
+        return self.root / "stages"
+
+    def parts_dir(self, stage: str) -> StoragePath:
         """Where a stage keeps its content-addressed parts (akhbar.parts)."""
-        return Path(self.data_root) / "parts" / stage
+        return self.root / "parts" / stage
 
 
 class HubSettings(ConfigurableResource):

@@ -1,6 +1,7 @@
 """`akhbar` command line. Each command runs a Dagster job of `akhbar.pipelines.definitions`
 in-process (the same jobs `dagster dev` shows), recording the run in the Dagster instance at
-$DAGSTER_HOME (default: <data root>/.dagster)."""
+$DAGSTER_HOME (default: <data root>/.dagster; for a data root on an object store, a local folder
+named after its URL: akhbar.storage.local_state)."""
 
 from __future__ import annotations
 
@@ -231,14 +232,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _instance(data_root: Path):
+def _instance(data_root: str):
     """The Dagster instance at $DAGSTER_HOME, else a persistent one at <data root>/.dagster
-    (embedded SQLite), so `DAGSTER_HOME=<data root>/.dagster dagster dev` shows CLI runs."""
+    (embedded SQLite), so `DAGSTER_HOME=<data root>/.dagster dagster dev` shows CLI runs; for a
+    data root on an object store, SQLite cannot live there: a local folder named after its URL."""
     from dagster import DagsterInstance
+
+    from akhbar import storage
 
     if os.environ.get("DAGSTER_HOME"):
         return DagsterInstance.get()
-    home = (data_root / ".dagster").resolve()
+    if storage.is_url(data_root):
+        home = storage.local_state(data_root) / ".dagster"
+    else:
+        home = (Path(data_root) / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -295,7 +302,7 @@ def _run(
     run_config: dict[str, Any] = {"loggers": {logger: {"config": {"log_level": args.log_level}}}}
     if ops_config:
         run_config["ops"] = ops_config
-    with _collector_for_run(preload), _instance(Path(settings.data_root)) as instance:
+    with _collector_for_run(preload), _instance(settings.data_root) as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
         if steps is not None:  # each step's status and seconds, from the run's event log
             steps.extend(step_timings(instance, result.run_id))
@@ -312,12 +319,14 @@ def build(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace, summary_to) -> int:
     """`akhbar build`; the run summary goes to `summary_to` (a file name, a stream or None)."""
+    from akhbar import storage
     from akhbar.assets.resources import AkhbarSettings
     from akhbar.data_root import SOURCES_FILE, DataRootBusy, lock_data_root, removed_message
     from akhbar.hub_rules import check_dataset_name, check_repo_id
     from akhbar.ingest import SourceConfigError, load_sources_file
     from akhbar.pipelines.definitions import BUILD_JOB
     from akhbar.release import remove_stale_temporaries
+    from akhbar.storage import StorageError
 
     settings = AkhbarSettings(
         data_root=args.out,
@@ -341,14 +350,16 @@ def _build(args: argparse.Namespace, summary_to) -> int:
             return 2
     try:
         # every configuration mistake ends here, in one line, before a run: the file, the line
-        # and the key; a field mapping that no record of a JSON file matches included
+        # and the key; a field mapping that no record of a JSON file matches included; a data
+        # root on an object store that cannot be reached (s3fs missing, no such bucket)
+        storage.check_root(settings.root)
         if args.sources and not args.input:
             load_sources_file(args.sources, check_records=True)
         sources, given_as = settings.source_set()
-    except SourceConfigError as exc:
+    except (SourceConfigError, StorageError) as exc:
         print(f"akhbar: {exc}", file=sys.stderr)
         return 2
-    recorded = "" if given_as or not (Path(args.out) / SOURCES_FILE).is_file() else " (recorded)"
+    recorded = "" if given_as or not storage.exists(settings.root / SOURCES_FILE) else " (recorded)"
     listed = ", ".join(f"{s.name} ({s.format or 'format by file'}: {s.path})" for s in sources)
     print(f"sources{recorded}: {listed}")
     try:  # one build at a time on a data root; the run finds this process holding the lock
@@ -381,7 +392,7 @@ def _build(args: argparse.Namespace, summary_to) -> int:
     if release is not None:  # the closing lines, from the summary --json writes
         lines = summary_lines(summary)
         print("\n".join(lines[:3]))
-        _report_quarantine(Path(release["path"]) / "quarantine.parquet")
+        _report_quarantine(storage.location(release["path"]) / "quarantine.parquet")
         print("\n".join(lines[3:]))
         code = summary["exit_code"] = _report_publication(result, required=False)
     if summary_to:
@@ -389,16 +400,15 @@ def _build(args: argparse.Namespace, summary_to) -> int:
     return code
 
 
-def _report_quarantine(path: Path, kinds: int = 5, named: int = 3) -> None:
+def _report_quarantine(path, kinds: int = 5, named: int = 3) -> None:
     """The most frequent kinds of quarantine reason of a release, with counts and origins."""
-    import pyarrow.parquet as pq
-
+    from akhbar import storage
     from akhbar.report import reason_kind
 
-    if not path.is_file():
+    if not storage.exists(path):
         return
     origins: dict[str, list[str]] = {}
-    for row in pq.read_table(path, columns=["source", "origin", "reason"]).to_pylist():
+    for row in storage.read_table(path, columns=["source", "origin", "reason"]).to_pylist():
         origins.setdefault(reason_kind(row["reason"]), []).append(f"{row['source']} {row['origin']}")
     top = sorted(origins.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for kind, where in top[:kinds]:
@@ -544,8 +554,15 @@ def dev(args: argparse.Namespace) -> int:
 
 def releases(args: argparse.Namespace) -> int:
     """Not a pipeline run: the releases of a data root, from their manifests."""
-    root = Path(args.out)
-    if not root.is_dir():
+    from akhbar import storage
+
+    try:
+        root = storage.location(args.out)
+        storage.check_root(root)
+    except storage.StorageError as exc:
+        print(f"akhbar: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not storage.is_remote(root) and not root.is_dir():
         print(f"akhbar: data root {root} is not a folder (--data-root)", file=sys.stderr)
         return EXIT_USAGE
     rows = release_rows(root)

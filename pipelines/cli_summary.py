@@ -145,13 +145,14 @@ def release_rows(data_root: Path) -> list[dict[str, Any]]:
     article counts, the changelog's counts of articles added, removed and changed, and the
     time its manifest was written (releases carry no wall-clock time of their own, so that
     rebuilds stay byte-identical: the date is the file's)."""
+    from akhbar import storage
     from akhbar.release import list_releases, load_manifest
 
     rows = []
     for version in reversed(list_releases(data_root)):
         manifest = load_manifest(data_root, version)
-        folder = Path(data_root) / "releases" / f"v{version}"
-        written = (folder / "manifest.json").stat().st_mtime
+        folder = storage.location(data_root) / "releases" / f"v{version}"
+        written = storage.mtime(folder / "manifest.json")
         entry = next((c for c in manifest.get("changelog", []) if c.get("version") == version), {})
         counts = manifest.get("rows", {})
         rows.append(
@@ -168,7 +169,7 @@ def release_rows(data_root: Path) -> list[dict[str, Any]]:
                 "changed": entry.get("changed"),
                 "schema_version": manifest.get("schema_version"),
                 "previous_version": manifest.get("previous_version"),
-                "path": str(folder.resolve()),
+                "path": str(folder if storage.is_remote(folder) else folder.resolve()),
             }
         )
     return rows

@@ -27,7 +27,14 @@ from akhbar.assets.resources import AkhbarSettings, HubSettings
 from akhbar.data_root import MAX_SHRINK
 from akhbar.pipelines.automation import daily_build, new_raw_files
 from akhbar.pipelines.cli_logger import akhbar_progress_logger
-from akhbar.pipelines.jobs import ALL_ASSETS, BUILD_JOB, PUBLISH_JOB, build_release_job, publish_release_job
+from akhbar.pipelines.jobs import (
+    ALL_ASSETS,
+    BUILD_JOB,
+    FANOUT_ASSETS,
+    PUBLISH_JOB,
+    build_release_job,
+    publish_release_job,
+)
 
 # AkhbarSettings field -> the variable that sets it; int fields through EnvVar.int.
 SETTINGS_ENV = {
@@ -36,8 +43,9 @@ SETTINGS_ENV = {
     "dataset_name": "AKHBAR_DATASET_NAME",
     "batch_rows": "AKHBAR_BATCH_ROWS",
     "workers": "AKHBAR_WORKERS",
+    "parts_per_step": "AKHBAR_PARTS_PER_STEP",
 }
-_INT_FIELDS = {"batch_rows", "workers"}
+_INT_FIELDS = {"batch_rows", "workers", "parts_per_step"}
 HUB_ENV = {"repo_id": "AKHBAR_HUB_REPO", "endpoint": "HF_ENDPOINT"}
 
 
@@ -54,10 +62,11 @@ def settings_from_env() -> AkhbarSettings:
     """AKHBAR_DATA_ROOT (default `data`), AKHBAR_SOURCES (a sources.yaml; default: the sources
     recorded in the data root by its latest build, else ./sources.yaml when present, else the
     embedded samples), AKHBAR_DATASET_NAME, AKHBAR_BATCH_ROWS (articles per part, default 5000),
-    AKHBAR_WORKERS (extraction processes, default 0: every core), AKHBAR_ALLOW_SHRINK (1: a
+    AKHBAR_WORKERS (extraction processes, default 0: every core), AKHBAR_PARTS_PER_STEP (parts
+    per step of the fanned-out stages of pipelines/cluster.py, default 1), AKHBAR_ALLOW_SHRINK (1: a
     release may lose more than AKHBAR_MAX_SHRINK, default 0.2, of the previous one's articles),
     AKHBAR_WAIT_FOR_LOCK (1: wait for another build on the data root instead of failing).
-    The first five are EnvVars, resolved when a run starts; AKHBAR_DATASET_NAME is checked
+    The first six are EnvVars, resolved when a run starts; AKHBAR_DATASET_NAME is checked
     then (AkhbarSettings.setup_for_execution)."""
     return AkhbarSettings(
         **_bound(SETTINGS_ENV, _INT_FIELDS),
@@ -77,14 +86,18 @@ def hub_from_env() -> HubSettings:
     return HubSettings(**_bound(HUB_ENV), private=env_flag("AKHBAR_HUB_PRIVATE"))
 
 
-def make_definitions(settings: AkhbarSettings, hub: HubSettings | None = None) -> Definitions:
+def make_definitions(
+    settings: AkhbarSettings, hub: HubSettings | None = None, *, fan_out: bool = False
+) -> Definitions:
     """Definitions whose `akhbar` resource has `settings` as its defaults, each field open to
     run config; the I/O manager shares that one resource (configure_at_launch: a nested
-    resource given as an instance would be a second copy, blind to run config)."""
+    resource given as an instance would be a second copy, blind to run config). `fan_out`:
+    the article stages as graphs of a step per group of parts (assets/fanout.py, the same asset
+    keys), for executors that place steps on other processes or machines."""
     given = {name: getattr(settings, name) for name in settings.model_fields_set}
     akhbar = AkhbarSettings.configure_at_launch(**given)
     return Definitions(
-        assets=list(ALL_ASSETS),
+        assets=list(FANOUT_ASSETS if fan_out else ALL_ASSETS),
         asset_checks=load_asset_checks_from_modules([checks, release]),
         jobs=[build_release_job, publish_release_job],
         schedules=[daily_build],

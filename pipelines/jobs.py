@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from akhbar.assets import articles, publication, release
+from akhbar.assets import articles, fanout, publication, release
 
 BUILD_JOB = "build_release"
 PUBLISH_JOB = "publish_release"
@@ -13,6 +13,17 @@ ALL_ASSETS = (
     articles.normalized_articles,
     articles.article_fields,
     articles.duplicate_marks,
+    release.dataset_release,
+    publication.hub_publication,
+)
+
+# The same assets with the article stages fanned out: a step per group of parts (the cluster's
+# Definitions, pipelines/cluster.py).
+FANOUT_ASSETS = (
+    articles.raw_articles,
+    fanout.normalized_articles,
+    fanout.article_fields,
+    fanout.duplicate_marks,
     release.dataset_release,
     publication.hub_publication,
 )

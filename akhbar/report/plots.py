@@ -7,6 +7,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
+from akhbar import storage
 from akhbar.report.model import PLOTS, QualityReport
 
 _PLOT_SIZE = (8.0, 4.5)  # inches
@@ -34,9 +35,9 @@ def plot_data_uris(folder: Path) -> dict[str, str]:
     """The PLOTS present under `folder` as base64 PNG data URIs, for `to_markdown(images=...)`."""
     uris = {}
     for name, rel in PLOTS.items():
-        path = Path(folder) / rel
-        if path.is_file():
-            uris[name] = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+        path = storage.location(folder) / rel  # the data root's, local or on an object store
+        if storage.exists(path):
+            uris[name] = "data:image/png;base64," + base64.b64encode(storage.read_bytes(path)).decode("ascii")
     return uris
 
 

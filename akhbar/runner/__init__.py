@@ -13,26 +13,69 @@ steps:
   assets/gx_suites.py, which akhbar never imports;
 - stats and progress lines, through a `log` callback.
 
-Stages: `read_raw` (raw.py), `normalize`, `extract` and `signatures` (articles.py); over one
+Stages: `read_raw` (raw.py), `normalize`, `extract` and `signatures` (articles.py, each also
+as a plan, groups and a finish, for the fan-out of assets/fanout.py); over one
 in-memory table: `normalize_articles`, `extract_fields` (tables.py).
 """
 
-from akhbar.runner.articles import FieldsRun, NormalizeRun, extract, normalize, signatures
+from akhbar.runner.articles import (
+    FIELDS,
+    NORMALIZED,
+    SEGMENTED,
+    SIGNATURES,
+    FieldsRun,
+    NormalizeRun,
+    StagePlan,
+    extract,
+    extract_finish,
+    extract_group,
+    extract_plan,
+    find_stock_logged,
+    normalize,
+    normalize_finish,
+    remove_stock_group,
+    remove_stock_plan,
+    segment_finish,
+    segment_group,
+    segment_plan,
+    sign_finish,
+    sign_group,
+    sign_plan,
+    signatures,
+)
 from akhbar.runner.core import NO_GATE, Gate, stage_key_version
 from akhbar.runner.raw import RawRun, read_raw
 from akhbar.runner.tables import extract_fields, normalize_articles
 
 __all__ = [
+    "FIELDS",
+    "NORMALIZED",
     "NO_GATE",
+    "SEGMENTED",
+    "SIGNATURES",
     "FieldsRun",
     "Gate",
     "NormalizeRun",
     "RawRun",
+    "StagePlan",
     "extract",
     "extract_fields",
+    "extract_finish",
+    "extract_group",
+    "extract_plan",
+    "find_stock_logged",
     "normalize",
     "normalize_articles",
+    "normalize_finish",
     "read_raw",
+    "remove_stock_group",
+    "remove_stock_plan",
+    "segment_finish",
+    "segment_group",
+    "segment_plan",
+    "sign_finish",
+    "sign_group",
+    "sign_plan",
     "signatures",
     "stage_key_version",
 ]

@@ -14,6 +14,7 @@ from dagster._core.op_concurrency_limits_counter import GlobalOpConcurrencyLimit
 from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilter
 
 from akhbar.assets.metadata import DATA_ROOT_POOL
+from akhbar.pipelines import cluster
 from akhbar.pipelines.cli import INSTANCE_SETTINGS
 from akhbar.pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
 
@@ -55,7 +56,8 @@ def _blocked(instance: DagsterInstance, queued) -> bool:
     return counter().is_blocked(queued)
 
 
-def test_every_asset_that_writes_the_data_root_is_in_the_pool() -> None:
+@pytest.mark.parametrize("defs", [defs, cluster.defs], ids=["definitions", "cluster"])
+def test_every_asset_that_writes_the_data_root_is_in_the_pool(defs) -> None:
     graph = defs.resolve_asset_graph()
     pooled = set()
     for key in graph.get_all_asset_keys():

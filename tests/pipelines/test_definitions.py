@@ -11,9 +11,15 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey
 
+from akhbar.assets.metadata import DATA_ROOT_POOL
 from akhbar.assets.release import checks_on_the_release
+from akhbar.pipelines import cluster
 from akhbar.pipelines.definitions import BUILD_JOB, PUBLISH_JOB, defs
 from tests.support import REPO
+
+# The in-process Definitions and the cluster's (the article stages fanned out: assets/fanout.py):
+# the same asset graph, code versions, specs and checks.
+BOTH = pytest.mark.parametrize("defs", [defs, cluster.defs], ids=["definitions", "cluster"])
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
@@ -60,7 +66,8 @@ EXPECTED_CHECKS = {
 }
 
 
-def test_asset_graph_snapshot() -> None:
+@BOTH
+def test_asset_graph_snapshot(defs) -> None:
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == set(EXPECTED_DEPS)
@@ -75,7 +82,8 @@ def test_asset_graph_snapshot() -> None:
         assert node.tags["akhbar/stage"] == stage, name
 
 
-def test_each_stage_has_its_own_code_version() -> None:
+@BOTH
+def test_each_stage_has_its_own_code_version(defs) -> None:
     """The outputs of one step share a version; the stages' versions all differ (a change to one
     stage's code marks it and what follows stale, not every asset)."""
     graph = defs.resolve_asset_graph()
@@ -92,7 +100,8 @@ def _renders(text: str | None) -> bool:
     return "<" not in re.sub(r"`[^`]*`", "", text or "")
 
 
-def test_every_description_renders() -> None:
+@BOTH
+def test_every_description_renders(defs) -> None:
     graph = defs.resolve_asset_graph()
     described = [(k.to_user_string(), graph.get(k).description) for k in graph.get_all_asset_keys()]
     described += [(k.name, graph.get_check_spec(k).description) for k in graph.asset_check_keys]
@@ -102,7 +111,8 @@ def test_every_description_renders() -> None:
     assert "/releases/v<semver>/`" in graph.get(AssetKey("dataset_release")).description
 
 
-def test_every_stage_has_a_blocking_check() -> None:
+@BOTH
+def test_every_stage_has_a_blocking_check(defs) -> None:
     graph = defs.resolve_asset_graph()
     assert {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys} == EXPECTED_CHECKS
     for check_key in graph.asset_check_keys:
@@ -117,11 +127,29 @@ def test_the_card_names_every_check_on_the_written_release() -> None:
     assert {k.name for k in graph.asset_check_keys} - suites == set(checks_on_the_release())
 
 
-def test_build_job_selects_every_asset_and_check() -> None:
+@BOTH
+def test_build_job_selects_every_asset_and_check(defs) -> None:
     job = defs.resolve_job_def(BUILD_JOB)
     assert set(job.asset_layer.selected_asset_keys) == {AssetKey(k) for k in EXPECTED_DEPS}
     for asset, check in EXPECTED_CHECKS:
         assert f"{asset}_{check}" in job.graph.node_names()
+
+
+def test_cluster_versions_are_the_in_process_ones() -> None:
+    """Dagster calls an asset stale or fresh the same way whichever Definitions built it."""
+    ours, theirs = defs.resolve_asset_graph(), cluster.defs.resolve_asset_graph()
+    for key in ours.get_all_asset_keys():
+        assert theirs.get(key).code_version == ours.get(key).code_version, key
+
+
+@pytest.mark.parametrize("job", ["build_release_fanout", "build_release_celery"])
+def test_every_fanned_out_step_is_pooled_and_described(job: str) -> None:
+    ops = {op.name: op for op in cluster.defs.resolve_job_def(job).graph.iterate_op_defs()}
+    fanned_out = {name for name in ops if name.endswith("_parts")}
+    assert fanned_out == {"segment_parts", "remove_stock_parts", "extract_parts", "sign_parts"}
+    for name in [*fanned_out, "plan_segment", "find_stock", "finish_normalize", "decide_duplicates"]:
+        assert ops[name].pool == DATA_ROOT_POOL, name
+        assert ops[name].description, name
 
 
 def test_publish_job_selects_only_publication() -> None:
