@@ -6,9 +6,10 @@ Built on Dagster's `UPathIOManager`: its base path is a universal_pathlib path (
 or `s3://bucket/prefix/stages`, akhbar.storage.location), and it names the file of an output:
 an asset's by its key (`stages/article_fields`), an op output that is no asset (a step of a
 graph, a dynamic mapped step) by run, step and output (`stages/runs/<run id>/<step key>/<output>
-[/<mapping key>]`: a run's folder, apart from the assets'). The file's extension follows the type of the object (`UPathIOManager`
-allows one fixed `extension`; three types want three), so `extension` is unset and the type's
-suffix is added here: `.parts.json`, `.parquet`, `.json`; loading finds whichever is there.
+[/<mapping key>]`: a run's folder, apart from the assets'). The file's extension follows the
+type of the object (`UPathIOManager` allows one fixed `extension`; three types want three), so
+`extension` is unset and the type's suffix is added here: `.parts.json`, `.parquet`, `.json`;
+loading finds whichever is there.
 Writes are atomic (akhbar.storage): a temporary name renamed, or one PUT.
 """
 
@@ -23,7 +24,6 @@ from dagster import (
     OutputContext,
     UPathIOManager,
 )
-
 from upath import UPath
 
 from akhbar import storage
