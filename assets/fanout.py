@@ -35,6 +35,7 @@ from dataclasses import replace
 from typing import Any
 
 from dagster import (
+    DagsterRunStatus,
     DynamicOut,
     DynamicOutput,
     MetadataValue,
@@ -45,7 +46,7 @@ from dagster import (
     op,
 )
 
-from akhbar import runner
+from akhbar import runner, storage
 from akhbar.assets.articles import (
     DEDUP_OUTS,
     FIELDS_OUTS,
@@ -134,6 +135,22 @@ def made(plan: StagePlan, results: list[dict[str, Any]]) -> StagePlan:
     return replace(plan, todo=tuple(todo))
 
 
+def remove_finished_runs(context: OpExecutionContext, runs: Any) -> None:
+    """Remove the plans and group results (`stages/runs/<run id>/`) of the runs that succeeded:
+    only a failed run's are read again (a re-execution from failure loads its finished steps'
+    outputs); a run that succeeded made its parts, which a later run reuses by their keys."""
+    removed, folders = 0, 0
+    for name, is_folder in storage.listdir(runs):
+        if not is_folder or name == context.run_id:
+            continue
+        run = context.instance.get_run_by_id(name)
+        if run is not None and run.status == DagsterRunStatus.SUCCESS:
+            removed += storage.delete_tree(runs / name)
+            folders += 1
+    if folders:
+        context.log.info(f"removed the op outputs of {folders} earlier successful runs ({removed:,} bytes)")
+
+
 def _workers(akhbar: AkhbarSettings) -> int | None:
     return akhbar.workers or None
 
@@ -145,9 +162,11 @@ def _workers(akhbar: AkhbarSettings) -> int | None:
     pool=DATA_ROOT_POOL,
     out={"groups": DynamicOut()},
     description="Plan the first pass of normalization: the raw parts whose segmented part is not "
-    "on disk, in groups of parts_per_step, one step each.",
+    "on disk, in groups of parts_per_step, one step each. Removes the op outputs of earlier "
+    "successful runs (stages/runs/<run id>/).",
 )
 def plan_segment(context: OpExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet):
+    remove_finished_runs(context, akhbar.stages_dir / "runs")
     plan = runner.segment_plan(raw_articles, akhbar.parts_dir(runner.SEGMENTED), GX_GATE)
     yield from emit_groups(context, plan, akhbar.parts_per_step, "segment")
 

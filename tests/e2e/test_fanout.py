@@ -110,7 +110,8 @@ def runs(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
                     for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS)
                 ]
                 logs = [(e.step_key, e.user_message) for e in instance.all_logs(run.run_id)]
-                found["runs"].append({"steps": succeeded, "logs": logs})
+                found["runs"].append({"id": run.run_id, "steps": succeeded, "logs": logs})
+    found["run_folders"] = sorted(p.name for p in (data / "stages" / "runs").iterdir())
     assert len(found["runs"]) == 3
     return found
 
@@ -156,3 +157,11 @@ def test_a_changed_file_makes_only_its_parts_again(runs: dict) -> None:
     assert len(runs["releases_after_change"]) == 2
     fanned, local = runs["changed"]
     assert fanned == local
+
+
+def test_the_op_outputs_of_earlier_successful_runs_are_removed(runs: dict) -> None:
+    # each run's plans and group results live under stages/runs/<run id>/ until a later run
+    # starts: only the last run's are left
+    assert runs["run_folders"] == [runs["runs"][2]["id"]]
+    said = [m for step, m in runs["runs"][2]["logs"] if step == "normalized_articles.plan_segment"]
+    assert any(m.startswith("removed the op outputs of 1 earlier successful runs") for m in said), said
