@@ -75,9 +75,15 @@ class StageIOManager(UPathIOManager):
                 target, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str)
             )
 
-    def get_metadata(self, context: OutputContext, obj: Any) -> dict[str, MetadataValue]:
-        # the file itself (UPathIOManager's "path" is the name without the suffix)
-        return {"path": MetadataValue.path(str(_with_suffix(self._get_path(context), _suffix_of(obj))))}
+    def handle_output(self, context: OutputContext, obj: Any) -> None:
+        # UPathIOManager's own handle_output records the file as the output's "path" metadata,
+        # over the asset's own "path" (dataset_release's is the release folder): the file is
+        # `stage_file` here. akhbar's assets have no partitions, the one case left out.
+        path = self._get_path(context)
+        self.make_directory(path.parent)
+        self.dump_to_path(context=context, obj=obj, path=path)
+        target = _with_suffix(path, _suffix_of(obj))
+        context.add_output_metadata({"stage_file": MetadataValue.path(storage.as_string(target))})
 
     def load_from_path(self, context: InputContext, path: Any) -> Any:
         parts = _with_suffix(path, PARTS_SUFFIX)

@@ -101,9 +101,9 @@ def test_asset_outputs_by_kind(data_root: str) -> None:
     # the part set keeps where its parts are: a URL on an object store
     loaded = PartSet.from_json(json.loads(storage.read_text(stages / "parts.parts.json")))
     assert str(loaded.folder) == str(storage.location(data_root) / "parts" / "demo")
-    # the materialization's path is the file, with its suffix
+    # the materialization's stage_file is the file, with its suffix (its "path", if any, the asset's)
     paths = {
-        e.materialization.asset_key.to_user_string(): e.materialization.metadata["path"].value
+        e.materialization.asset_key.to_user_string(): e.materialization.metadata["stage_file"].value
         for e in (ev.event_specific_data for ev in result.get_asset_materialization_events())
     }
     assert paths["table"] == str(stages / "table.parquet")
