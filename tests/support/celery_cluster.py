@@ -1,7 +1,10 @@
 """A Celery cluster on this machine for the tests: `redis-server` on a free port of 127.0.0.1 (no
 persistence), named `dagster-celery worker start` processes (solo pool), and runs of
 `dagster job execute -m akhbar.pipelines.cluster` sharing their environment, data root and
-DAGSTER_HOME under tmp.
+DAGSTER_HOME under tmp. The worker and run command lines are the README's recipe
+(tests/support/recipe.py), word for word but for the worker's NAME and the `-y` file (the
+cluster's copy of pipelines/celery_worker.yaml), so a change to them in the README is what the
+Celery tests run.
 
 Each worker is started in its own session, so its process group is the `dagster-celery` CLI and
 the `celery worker` it starts; `Worker.kill()` SIGKILLs that group, as a machine that dies would
@@ -11,6 +14,7 @@ lose it, with the step it runs.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -27,6 +31,7 @@ import yaml
 from dagster import DagsterInstance
 
 from tests.support import REPO
+from tests.support.recipe import RUN, WORKER, command_argv, read_recipe
 
 BIN = Path(sys.executable).parent
 # The worker settings the docs recommend (pipelines/celery_worker.yaml), for every test worker.
@@ -179,17 +184,12 @@ class Cluster:
         return self.root / "work"
 
     def start_workers(self, *names: str, timeout: float = 120) -> list[Worker]:
-        """Start `dagster-celery worker start -n NAME` (solo pool) for each name, all at once,
-        and wait until every one is ready."""
+        """Start the README recipe's worker command (`dagster-celery worker start ... -n NAME --
+        --pool solo`) for each name, all at once, and wait until every one is ready."""
         started = []
         for name in names:
             log = self.root / f"worker-{name}.log"
-            argv = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app"]
-            argv += ["-y", str(self.worker_yaml), "-n", name, "--loglevel", "INFO"]
-            # --pool solo, as docs/beyond-one-machine.md says: steps run in the worker process
-            # itself, which may start the stages' process pools (a prefork pool's daemonic
-            # children may not)
-            argv += ["--", "--pool", "solo"]
+            argv = self.worker_argv(name)
             with open(log, "wb") as out:
                 proc = subprocess.Popen(
                     argv,
@@ -207,8 +207,18 @@ class Cluster:
             )
         return started
 
+    def worker_argv(self, name: str) -> list[str]:
+        """The README recipe's worker command line, with the worker's name for NAME and the
+        cluster's copy of pipelines/celery_worker.yaml for `-y`."""
+        worker = read_recipe().command(WORKER)
+        return command_argv(worker, self.env, names={"NAME": name}, options={"-y": str(self.worker_yaml)})
+
     def job_argv(self, job: str) -> list[str]:
-        return [str(BIN / "dagster"), "job", "execute", "-m", "akhbar.pipelines.cluster", "-j", job]
+        """The README recipe's run command line, which must run `job`."""
+        argv = command_argv(read_recipe().command(RUN), self.env)
+        if "-j" not in argv[:-1] or argv[argv.index("-j") + 1] != job:
+            raise ClusterError(f"README.md's recipe runs `{shlex.join(argv[1:])}`, not job {job}")
+        return argv
 
     def execute(self, job: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         """Run `job` to the end (`dagster job execute`, this process waits for it)."""
