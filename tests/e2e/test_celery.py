@@ -23,6 +23,7 @@ from dagster._core.events.log import EventLogEntry
 from akhbar.pipelines.cli import main
 from tests.support import head_lines
 from tests.support.celery_cluster import Cluster, Worker, celery_cluster, tail
+from tests.support.release_bytes import release_bytes
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
@@ -39,17 +40,6 @@ VISIBILITY_TIMEOUT = 15
 KILLED_STEP = re.compile(r"\.extract_parts\[")
 STEP_START_LINE = re.compile(r" - (\d+) - (\S+) - STEP_START - ")
 ON_WORKER = re.compile(r"^parts .* on worker (\S+) \(host ")  # assets/fanout.py's line per group step
-
-
-def _release_bytes(folder: Path) -> dict[str, bytes]:
-    """Every file of a release, its code fingerprint masked: the fingerprint hashes akhbar/'s
-    sources, which a concurrent edit of the work tree may change between two builds."""
-    fingerprint = json.loads((folder / "manifest.json").read_text())["code_fingerprint"].encode()
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes().replace(fingerprint, b"<code fingerprint>")
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _run_logs(cluster: Cluster) -> list[EventLogEntry]:
@@ -108,7 +98,7 @@ def sample(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     argv = ["build", "--sources", str(sources), "--batch-rows", str(BATCH_ROWS), "--workers", "1"]
     assert main([*argv, "--out", str(base / "local"), "--log-level", "ERROR"]) == 0
     env = {"AKHBAR_SOURCES": str(sources), "AKHBAR_BATCH_ROWS": str(BATCH_ROWS), "AKHBAR_WORKERS": "1"}
-    return {"env": env, "release": _release_bytes(base / "local" / "releases" / "v1.0.0")}
+    return {"env": env, "release": release_bytes(base / "local" / "releases" / "v1.0.0")}
 
 
 def test_build_release_celery_runs_every_step_on_the_worker(tmp_path: Path) -> None:
@@ -121,7 +111,7 @@ def test_build_release_celery_runs_every_step_on_the_worker(tmp_path: Path) -> N
         release = cluster.data / "releases" / "v1.0.0"
         local = tmp_path / "local"
         assert main(["build", "--out", str(local), "--log-level", "ERROR"]) == 0
-        assert _release_bytes(release) == _release_bytes(local / "releases" / "v1.0.0")
+        assert release_bytes(release) == release_bytes(local / "releases" / "v1.0.0")
         rows = json.loads((release / "manifest.json").read_text())["rows"]
         assert (rows["raw"], rows["released"], rows["quarantined"]) == (1, 1, 0)
 
@@ -143,7 +133,7 @@ def test_two_workers_share_the_part_steps_and_write_the_same_release(sample: dic
         proc = cluster.execute(JOB)
         elapsed = time.monotonic() - started
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + cluster.logs()
-        assert _release_bytes(cluster.data / "releases" / "v1.0.0") == sample["release"]
+        assert release_bytes(cluster.data / "releases" / "v1.0.0") == sample["release"]
 
         # Every step ran once, in one of the two worker processes (its STEP_START's pid), and
         # dagster-celery names the same worker.
@@ -203,7 +193,7 @@ def test_a_worker_killed_mid_step_loses_nothing(sample: dict, tmp_path: Path) ->
         assert not killed.alive() and not killed.pids
         assert run.wait(timeout=600) == 0, tail(run_log) + cluster.logs()
         elapsed = time.monotonic() - started
-        assert _release_bytes(cluster.data / "releases" / "v1.0.0") == sample["release"]
+        assert release_bytes(cluster.data / "releases" / "v1.0.0") == sample["release"]
 
         # Dagster's events: the killed step started twice, in the killed worker, then in the
         # survivor, which finished it: one success, no failure; every other step ran once.
