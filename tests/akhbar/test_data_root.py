@@ -25,7 +25,7 @@ from akhbar.data_root import (
 from akhbar.ingest import SourceConfig
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, remove_stale_temporaries
-from tests.support import REPO, head_lines
+from tests.support import REPO, dagster_job_execute, head_lines
 
 AKHBAR = [sys.executable, "-m", "akhbar.pipelines.cli"]
 
@@ -304,16 +304,8 @@ def test_later_runs_build_from_the_recorded_sources_and_shrink_is_blocked(
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {k: v for k, v in os.environ.items() if k != "AKHBAR_SOURCES"}
     env |= {"DAGSTER_HOME": str(home), "AKHBAR_DATA_ROOT": str(root)}
-    dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.run(
-        [str(dagster), "job", "execute", "-m", "akhbar.pipelines.definitions", "-j", "build_release"],
-        cwd=tmp_path,  # no ./sources.yaml
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    # cwd: no ./sources.yaml there
+    dagster_job_execute("akhbar.pipelines.definitions", "build_release", env=env, cwd=tmp_path)
     assert list_releases(root) == ["1.0.0"]
     # Each step ran in its own process; a keeper held the lock for the run between them.
     holder = json.loads((root / ".lock").read_text())

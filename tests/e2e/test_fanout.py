@@ -9,8 +9,6 @@ import gzip
 import itertools
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases
+from tests.support import dagster_job_execute
 from tests.support.release_bytes import release_bytes
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
@@ -49,10 +48,7 @@ def _fanout(base: Path, config: Path, data: Path, home: Path) -> None:
         AKHBAR_WORKERS="1",
         AKHBAR_PARTS_PER_STEP="1",
     )
-    dagster = Path(sys.executable).parent / "dagster"
-    argv = [str(dagster), "job", "execute", "-m", "akhbar.pipelines.cluster", "-j", "build_release_fanout"]
-    proc = subprocess.run(argv, cwd=base, env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    dagster_job_execute("akhbar.pipelines.cluster", "build_release_fanout", env=env, cwd=base, timeout=1200)
 
 
 def _local(config: Path, out: Path) -> None:

@@ -19,7 +19,7 @@ from dagster import AssetKey, DagsterInstance
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, sha256_file
 from akhbar.schema import SCHEMA_VERSION, hf_features
-from tests.support import REPO, SEED, head_lines
+from tests.support import REPO, SEED, dagster_job_execute, head_lines
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md
 
@@ -237,16 +237,7 @@ def test_multiprocess_executor_gives_the_same_release(built, tmp_path: Path) -> 
     }
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.run(
-        [str(dagster), "job", "execute", "-m", "akhbar.pipelines.definitions", "-j", "build_release"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    dagster_job_execute("akhbar.pipelines.definitions", "build_release", env=env, cwd=REPO, timeout=600)
     assert _digests(tmp_path / "data" / "releases" / "v1.0.0") == _digests(built["release"])
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from akhbar import storage
 from akhbar.pipelines.cli import main
 from akhbar.release import list_releases, sha256_file
-from tests.support import REPO, SEED, head_lines
+from tests.support import REPO, SEED, dagster_job_execute, head_lines
 from tests.support.hub_server import HubServer, client_env, run_python
 from tests.support.s3_server import s3_bucket, s3_endpoint  # noqa: F401 (fixtures)
 
@@ -164,15 +162,6 @@ def test_multiprocess_executor_on_s3(sources: Path, s3_bucket: str, tmp_path: Pa
         "AKHBAR_DATA_ROOT": url,
         "AKHBAR_BATCH_ROWS": BATCH_ROWS,
     }
-    dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.run(
-        [str(dagster), "job", "execute", "-m", "akhbar.pipelines.definitions", "-j", "build_release"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    dagster_job_execute("akhbar.pipelines.definitions", "build_release", env=env, cwd=REPO, timeout=600)
     with storage.local_folder(storage.location(url) / "releases" / "v1.0.0") as downloaded:
         assert _digests(downloaded) == _digests(local / "releases" / "v1.0.0")

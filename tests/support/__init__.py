@@ -1,5 +1,5 @@
 """What the tests share besides fixtures: the repository's paths and small file helpers
-(here), the test Hub server (`hub_server`), the browser driver (`browser`), synthetic release
+(here, with `dagster_job_execute`), the test Hub server (`hub_server`), the browser driver (`browser`), synthetic release
 rows (`release_rows`), corpus articles as text files (`corpus_articles`) and the body-quality
 measure (`body_quality`). Test modules import from
 here, never from one another."""
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,3 +26,22 @@ def head_lines(src: Path, dest: Path, n: int) -> Path:
     with writer(dest, "wb") as out:
         out.writelines(lines)
     return dest
+
+
+def dagster_job_execute(
+    module: str, job: str, *, env: dict[str, str], cwd: Path, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """`dagster job execute -m MODULE -j JOB` as a separate process (Dagster's own executor: the
+    multiprocess one unless the job says otherwise), which must succeed; its output is in the
+    assertion message when it does not."""
+    dagster = Path(sys.executable).parent / "dagster"
+    proc = subprocess.run(
+        [str(dagster), "job", "execute", "-m", module, "-j", job],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
