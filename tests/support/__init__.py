@@ -1,7 +1,7 @@
-"""What the tests share besides fixtures: the repository's paths and small file helpers
-(here, with `dagster_job_execute`), the test Hub server (`hub_server`), the browser driver (`browser`), synthetic release
-rows (`release_rows`), corpus articles as text files (`corpus_articles`) and the body-quality
-measure (`body_quality`). Test modules import from
+"""What the tests share besides fixtures: the repository's paths and small helpers (here: corpus
+lines, `dagster job execute`), the test Hub server (`hub_server`), the browser driver
+(`browser`), synthetic release rows (`release_rows`), corpus articles as text files
+(`corpus_articles`) and the body-quality measure (`body_quality`). Test modules import from
 here, never from one another."""
 
 from __future__ import annotations
