@@ -253,6 +253,19 @@ def local_state(root: str | StoragePath) -> Path:
 # --- writing ---
 
 
+@contextlib.contextmanager
+def _replaced(path: Path) -> Iterator[Path]:
+    """A temporary name beside the local file `path` (its folders made), renamed to `path` when
+    the block ends without error, removed when it raises."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _put(path: StoragePath, write: Any) -> None:
     """`write(fh)` into the object at `path`: one PUT, or one multipart upload that is only
     completed when `write` returns (aborted when it raises)."""
@@ -274,13 +287,8 @@ def write_table(table: pa.Table, path: str | StoragePath, **options: Any) -> Non
     """Write Parquet atomically (`options` as pq.write_table's): complete or absent."""
     path = location(path)
     if not is_remote(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with _replaced(path) as tmp:
             pq.write_table(table, tmp, **options)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
         return
     # streamed: one PUT, or a multipart upload of large tables (the dedup index), completed only
     # once the table is written whole
@@ -291,13 +299,8 @@ def write_bytes(path: str | StoragePath, data: bytes) -> None:
     """Write bytes atomically."""
     path = location(path)
     if not is_remote(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with _replaced(path) as tmp:
             tmp.write_bytes(data)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
         return
     _put(path, lambda fh: fh.write(data))
 
@@ -310,13 +313,8 @@ def upload_file(local: Path, path: str | StoragePath) -> None:
     """Copy a local file to `path` (atomically, streamed: a large file never held in memory)."""
     path = location(path)
     if not is_remote(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
+        with _replaced(path) as tmp:
             shutil.copyfile(local, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
         return
 
     def copy(fh: BinaryIO) -> None:
@@ -346,11 +344,8 @@ def copy_file(source: str | StoragePath, target: str | StoragePath) -> None:
         upload_file(source, target)
         return
     if not is_remote(target):  # downloaded beside the target, then renamed
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            os.replace(download_file(source, tmp), target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with _replaced(target) as tmp:
+            download_file(source, tmp)
         return
     with tempfile.TemporaryDirectory(prefix="akhbar-copy-") as tmp:
         upload_file(download_file(source, Path(tmp) / "file"), target)
