@@ -7,8 +7,9 @@ runner pieces (akhbar.runner: a stage's plan, groups and finish), so the same pa
 release bytes; `akhbar build` keeps the streaming assets (one step per stage: no per-step cost on
 one machine). Each stage:
 
-    plan_<stage>   which input parts need work (their output part is not on disk): a dynamic
-                   output per group of them; nothing when every part is there already
+    plan_<stage>   which input parts need work (their output part is not on disk): the plan
+                   (an output the finish reads: the output keys, the parts made), and a dynamic
+                   output per group of them; no group when every part is there already
     <stage>_parts  one mapped step per group: make the group's parts with the local pool
                    (`workers` processes), gate them and write them with their sidecars
     finish         once every group is done: the stage's PartSet in input order, its quarantine,
@@ -31,7 +32,6 @@ its output's metadata holds the same (`worker`, `host`, `pid`, `parts`).
 import os
 import socket
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 from dagster import (
@@ -87,8 +87,11 @@ def where_running() -> dict[str, Any]:
 
 
 def emit_groups(context: OpExecutionContext, plan: StagePlan, parts_per_step: int, stage: str) -> Iterator:
-    """A DynamicOutput per group of the plan's todo parts: {"parts": the input parts (a
-    PartSet's JSON), "keys": their output keys}, mapped by the first output key."""
+    """The plan itself (output "plan", for the stage's finish: its keys and the parts the groups
+    make), then a DynamicOutput per group of the plan's todo parts (output "groups"): {"parts":
+    the input parts (a PartSet's JSON), "keys": their output keys}, mapped by the first output
+    key."""
+    yield Output(plan.to_json(), output_name="plan")
     groups = plan.groups(parts_per_step)
     context.log.info(
         f"{stage}: {len(plan.todo)} of {len(plan.parts.parts)} parts to make, in {len(groups)} steps "
@@ -123,18 +126,6 @@ def ran(context: OpExecutionContext, keys: list[str]) -> Output:
     )
 
 
-def made(plan: StagePlan, results: list[dict[str, Any]]) -> StagePlan:
-    """The plan, recomputed once the groups have run (every part now on disk), with its todo
-    the parts the groups made (for the stage's counts of parts made and reused)."""
-    keys = {key for result in results for key in result["keys"]}
-    todo, seen = [], set()
-    for i, key in enumerate(plan.keys):
-        if key in keys and key not in seen:
-            todo.append(i)
-            seen.add(key)
-    return replace(plan, todo=tuple(todo))
-
-
 def remove_finished_runs(context: OpExecutionContext, runs: Any) -> None:
     """Remove the plans and group results (`stages/runs/<run id>/`) of the runs that succeeded:
     only a failed run's are read again (a re-execution from failure loads its finished steps'
@@ -160,7 +151,7 @@ def _workers(akhbar: AkhbarSettings) -> int | None:
 
 @op(
     pool=DATA_ROOT_POOL,
-    out={"groups": DynamicOut()},
+    out={"plan": Out(), "groups": DynamicOut()},
     description="Plan the first pass of normalization: the raw parts whose segmented part is not "
     "on disk, in groups of parts_per_step, one step each. Removes the op outputs of earlier "
     "successful runs (stages/runs/<run id>/).",
@@ -195,15 +186,14 @@ def segment_parts(context: OpExecutionContext, akhbar: AkhbarSettings, group: di
     "then plan the second pass: the segmented parts whose normalized part (keyed by the stock "
     "among its candidates) is not on disk, in groups of parts_per_step.",
 )
-def find_stock(context: OpExecutionContext, akhbar: AkhbarSettings, raw_articles: PartSet, segmented: list):
-    folder = akhbar.parts_dir(runner.SEGMENTED)
-    first = made(runner.segment_plan(raw_articles, folder, GX_GATE), segmented)
-    segmented_parts, candidates = runner.segment_finish(first, folder)
+def find_stock(context: OpExecutionContext, akhbar: AkhbarSettings, segment_plan: dict, segmented: list):
+    segmented_parts, candidates = runner.segment_finish(
+        StagePlan.from_json(segment_plan), akhbar.parts_dir(runner.SEGMENTED)
+    )
     stock = runner.find_stock_logged(candidates, context.log.info)
     plan = runner.remove_stock_plan(
         segmented_parts, candidates, stock, akhbar.parts_dir(runner.NORMALIZED), GX_GATE
     )
-    yield Output(plan.to_json(), output_name="plan")
     yield Output({source: sorted(hashes) for source, hashes in sorted(stock.items())}, output_name="stock")
     yield from emit_groups(context, plan, akhbar.parts_per_step, "stock paragraphs")
 
@@ -244,8 +234,9 @@ def finish_normalize(context: OpExecutionContext, akhbar: AkhbarSettings, plan: 
 
 @graph_multi_asset(outs=NORMALIZED_OUTS)
 def normalized_articles(raw_articles):
-    segmented = plan_segment(raw_articles).map(segment_parts).collect()
-    plan, stock, groups = find_stock(raw_articles, segmented)
+    first, groups = plan_segment(raw_articles)
+    segmented = groups.map(segment_parts).collect()
+    plan, stock, groups = find_stock(first, segmented)
     normalized = groups.map(lambda group: remove_stock_parts(group, stock)).collect()
     articles, quarantine = finish_normalize(plan, normalized)
     return {"normalized_articles": articles, "normalized_quarantine": quarantine}
@@ -256,7 +247,7 @@ def normalized_articles(raw_articles):
 
 @op(
     pool=DATA_ROOT_POOL,
-    out={"groups": DynamicOut()},
+    out={"plan": Out(), "groups": DynamicOut()},
     description="Plan field extraction: the normalized parts whose fields part is not on disk, "
     "in groups of parts_per_step, one step each.",
 )
@@ -284,18 +275,15 @@ def extract_parts(context: OpExecutionContext, akhbar: AkhbarSettings, group: di
     description="The fields parts in input order, their quarantine and coverage, once every group "
     "is done; parts no longer listed removed.",
 )
-def finish_extract(
-    context: OpExecutionContext, akhbar: AkhbarSettings, normalized_articles: PartSet, fields: list
-):
+def finish_extract(context: OpExecutionContext, akhbar: AkhbarSettings, plan: dict, fields: list):
     folder = akhbar.parts_dir(runner.FIELDS)
-    plan = made(runner.extract_plan(normalized_articles, folder, GX_GATE), fields)
-    yield from fields_outputs(runner.extract_finish(plan, folder, log=context.log.info))
+    yield from fields_outputs(runner.extract_finish(StagePlan.from_json(plan), folder, log=context.log.info))
 
 
 @graph_multi_asset(outs=FIELDS_OUTS)
 def article_fields(normalized_articles):
-    fields = plan_extract(normalized_articles).map(extract_parts).collect()
-    articles, quarantine = finish_extract(normalized_articles, fields)
+    plan, groups = plan_extract(normalized_articles)
+    articles, quarantine = finish_extract(plan, groups.map(extract_parts).collect())
     return {"article_fields": articles, "fields_quarantine": quarantine}
 
 
@@ -304,7 +292,7 @@ def article_fields(normalized_articles):
 
 @op(
     pool=DATA_ROOT_POOL,
-    out={"groups": DynamicOut()},
+    out={"plan": Out(), "groups": DynamicOut()},
     description="Plan the dedup signatures: the fields parts whose signature part is not on disk, "
     "in groups of parts_per_step, one step each.",
 )
@@ -327,17 +315,14 @@ def sign_parts(context: OpExecutionContext, akhbar: AkhbarSettings, group: dict)
     description="Decide the duplicates over every signature part and the latest release's index "
     "(whole corpus), once every group is done; signature parts no longer listed removed.",
 )
-def decide_duplicates(
-    context: OpExecutionContext, akhbar: AkhbarSettings, article_fields: PartSet, signatures: list
-):
+def decide_duplicates(context: OpExecutionContext, akhbar: AkhbarSettings, plan: dict, signatures: list):
     release_free_memory()
-    folder = akhbar.parts_dir(runner.SIGNATURES)
-    parts = runner.sign_finish(made(runner.sign_plan(article_fields, folder), signatures), folder)
+    parts = runner.sign_finish(StagePlan.from_json(plan), akhbar.parts_dir(runner.SIGNATURES))
     yield from dedup_outputs(context.log.info, akhbar.data_root, parts)
 
 
 @graph_multi_asset(outs=DEDUP_OUTS)
 def duplicate_marks(article_fields):
-    signatures = plan_signatures(article_fields).map(sign_parts).collect()
-    marks, index = decide_duplicates(article_fields, signatures)
+    plan, groups = plan_signatures(article_fields)
+    marks, index = decide_duplicates(plan, groups.map(sign_parts).collect())
     return {"duplicate_marks": marks, "dedup_index": index}

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from dagster import build_input_context, build_output_context
 
-from akhbar.assets.fanout import celery_nodename, emit_groups, made, where_running
+from akhbar.assets.fanout import celery_nodename, emit_groups, where_running
 from akhbar.assets.io_manager import StageIOManager
 from akhbar.assets.resources import AkhbarSettings
 from akhbar.parts import Part, PartSet
@@ -30,7 +30,10 @@ def test_groups_are_emitted_with_their_parts_and_keys(per_step: int, expected: l
     lines: list[str] = []
     context = SimpleNamespace(log=SimpleNamespace(info=lines.append))
     plan = _plan((1, 3, 4))
-    outputs = list(emit_groups(context, plan, per_step, "stage"))
+    first, *outputs = emit_groups(context, plan, per_step, "stage")
+    # the plan first, for the stage's finish: its keys and the parts the groups make
+    assert first.output_name == "plan"
+    assert StagePlan.from_json(first.value) == plan
     assert [[p["key"] for p in o.value["parts"]["parts"]] for o in outputs] == [
         [f"in{i}" for i in group] for group in expected
     ]
@@ -40,13 +43,6 @@ def test_groups_are_emitted_with_their_parts_and_keys(per_step: int, expected: l
     assert lines == [
         f"stage: 3 of 5 parts to make, in {len(expected)} steps of at most {per_step} parts; 2 reused"
     ]
-
-
-def test_made_counts_the_parts_the_groups_made() -> None:
-    plan = _plan(())  # replanned once every part is on disk
-    results = [{"keys": [plan.keys[4]]}, {"keys": [plan.keys[0], plan.keys[2]]}]
-    assert made(plan, results).todo == (0, 2, 4)
-    assert made(plan, []).reused == 5
 
 
 def test_outside_celery_the_worker_is_the_host() -> None:
