@@ -98,8 +98,7 @@ def emit_groups(context: OpExecutionContext, plan: StagePlan, parts_per_step: in
         f"of at most {max(parts_per_step, 1)} parts; {plan.reused} reused"
     )
     for group in groups:
-        parts = PartSet(plan.parts.folder, tuple(plan.parts.parts[i] for i in group))
-        keys = [plan.keys[i] for i in group]
+        parts, keys = plan.subset(group)
         yield DynamicOutput(
             {"parts": parts.to_json(), "keys": keys}, output_name="groups", mapping_key=keys[0][:16]
         )
@@ -305,7 +304,7 @@ def plan_signatures(context: OpExecutionContext, akhbar: AkhbarSettings, article
 def sign_parts(context: OpExecutionContext, akhbar: AkhbarSettings, group: dict) -> Output:
     parts, keys = _group(group)
     folder = akhbar.parts_dir(runner.SIGNATURES)
-    runner.sign_group(parts, folder, workers=_workers(akhbar), log=context.log.info)
+    runner.sign_group(parts, keys, folder, workers=_workers(akhbar), log=context.log.info)
     return ran(context, keys)
 
 

@@ -72,10 +72,20 @@ class StagePlan:
     keys: tuple[str, ...]
     todo: tuple[int, ...]
 
+    def subset(self, indices: Sequence[int]) -> tuple[PartSet, list[str]]:
+        """The input parts at `indices` (a PartSet of the input folder) and their output keys."""
+        parts = PartSet(self.parts.folder, tuple(self.parts.parts[i] for i in indices))
+        return parts, [self.keys[i] for i in indices]
+
     @property
     def todo_parts(self) -> PartSet:
         """The input parts to make, as a PartSet of the input folder."""
-        return PartSet(self.parts.folder, tuple(self.parts.parts[i] for i in self.todo))
+        return self.subset(self.todo)[0]
+
+    @property
+    def todo_keys(self) -> list[str]:
+        """The output keys of the todo parts, in order."""
+        return self.subset(self.todo)[1]
 
     @property
     def reused(self) -> int:
@@ -285,8 +295,7 @@ def normalize(
         segmented, candidates = segment_finish(plan, segmented_dir)
         stock = find_stock_logged(candidates, log)
         second = remove_stock_plan(segmented, candidates, stock, normalized_dir, gate)
-        todo_keys = [second.keys[i] for i in second.todo]
-        _remove_stock(second.todo_parts, todo_keys, stock, normalized_dir, gate, pool, log)
+        _remove_stock(second.todo_parts, second.todo_keys, stock, normalized_dir, gate, pool, log)
     return normalize_finish(second, normalized_dir, log=log)
 
 
@@ -382,11 +391,12 @@ def sign_plan(fields: PartSet, folder: Path) -> StagePlan:
     return _plan(fields, [part_key(version, p.key) for p in fields.parts], folder, None)
 
 
-def sign_group(fields: PartSet, folder: Path, *, workers: int | None = None, log: Log = quiet) -> None:
-    """The MinHash signatures of the parts of `fields` (a plan's todo, or some of it), a part per
-    worker."""
+def sign_group(
+    fields: PartSet, keys: Sequence[str], folder: Path, *, workers: int | None = None, log: Log = quiet
+) -> None:
+    """The MinHash signatures of the parts of `fields` (a plan's todo, or some of it), written as
+    the parts `keys` (the plan's keys of those parts), a part per worker."""
     writer = PartWriter(folder)
-    version = stage_key_version("dedup", NO_GATE)
     parallel = len(fields.parts) > 1 and fields.num_rows >= PARALLEL_MIN_ROWS
     progress = Progress("dedup signatures", log, total=fields.num_rows)
     with worker_pool(workers if parallel else 1) as pool:
@@ -396,8 +406,8 @@ def sign_group(fields: PartSet, folder: Path, *, workers: int | None = None, log
             pool,
             waiting=lambda: progress.working(0),  # a part is one task: a line says it goes on
         )
-        for part in fields.parts:
-            writer.write(part_key(version, part.key), next(computed))
+        for part, key in zip(fields.parts, keys, strict=True):
+            writer.write(key, next(computed))
             progress.advance(part.rows)
 
 
@@ -409,5 +419,5 @@ def signatures(fields: PartSet, folder: Path, *, workers: int | None = None, log
     """The MinHash signatures of every fields part (reused like the parts they come from while
     the dedup code is unchanged), a part per worker."""
     plan = sign_plan(fields, folder)
-    sign_group(plan.todo_parts, folder, workers=workers, log=log)
+    sign_group(plan.todo_parts, plan.todo_keys, folder, workers=workers, log=log)
     return sign_finish(plan, folder)

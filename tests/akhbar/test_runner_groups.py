@@ -105,11 +105,7 @@ def _grouped(raw: PartSet, root: Path, per_group: int) -> dict:
     """Every stage as the fan-out runs it: plan, groups (here in reverse order), finish."""
 
     def groups(plan: StagePlan) -> list[tuple[PartSet, list[str]]]:
-        cut = [
-            (PartSet(plan.parts.folder, tuple(plan.parts.parts[i] for i in g)), [plan.keys[i] for i in g])
-            for g in plan.groups(per_group)
-        ]
-        return cut[::-1]
+        return [plan.subset(g) for g in plan.groups(per_group)][::-1]
 
     seg_dir, norm_dir = root / runner.SEGMENTED, root / runner.NORMALIZED
     first = runner.segment_plan(raw, seg_dir)
@@ -126,8 +122,8 @@ def _grouped(raw: PartSet, root: Path, per_group: int) -> dict:
         runner.extract_group(parts, root / runner.FIELDS, workers=1)
     fields = runner.extract_finish(fields_plan, root / runner.FIELDS)
     sign_plan = runner.sign_plan(fields.parts, root / runner.SIGNATURES)
-    for parts, _keys in groups(sign_plan):
-        runner.sign_group(parts, root / runner.SIGNATURES, workers=1)
+    for parts, keys in groups(sign_plan):
+        runner.sign_group(parts, keys, root / runner.SIGNATURES, workers=1)
     signatures = runner.sign_finish(sign_plan, root / runner.SIGNATURES)
     # once made, nothing is left to plan
     assert runner.extract_plan(normalized.parts, root / runner.FIELDS).todo == ()
