@@ -21,8 +21,8 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRunStatu
 from dagster._core.events.log import EventLogEntry
 
 from akhbar.pipelines.cli import main
-from tests.support import head_lines
-from tests.support.celery_cluster import Cluster, Worker, celery_cluster, tail
+from tests.support import head_lines, tail
+from tests.support.celery_cluster import Cluster, Worker, celery_cluster
 from tests.support.release_bytes import release_bytes
 
 pytestmark = pytest.mark.slow  # whole builds, servers or processes: see docs/testing.md

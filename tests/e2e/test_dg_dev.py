@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import free_port, serving_akhbar
+from tests.support import free_port
+from tests.support.browser import serving_akhbar
 
 pytestmark = pytest.mark.slow  # a server and its code server: see docs/testing.md
 

@@ -1,13 +1,14 @@
 """What the tests share besides fixtures: the repository's paths and small helpers (here: corpus
-lines, `dagster job execute`), the test Hub server (`hub_server`), the browser driver
-(`browser`), synthetic release rows (`release_rows`), corpus articles as text files
-(`corpus_articles`) and the body-quality measure (`body_quality`). Test modules import from
+lines, `dagster job execute`, a free port, a log's tail), the test Hub server (`hub_server`),
+the browser driver (`browser`), synthetic release rows (`release_rows`), corpus articles as
+text files (`corpus_articles`) and the body-quality measure (`body_quality`). Test modules import from
 here, never from one another."""
 
 from __future__ import annotations
 
 import gzip
 import itertools
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,18 @@ def dagster_job_execute(
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free now, for a server a test starts."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tail(path: Path, chars: int = 4000) -> str:
+    """The last `chars` characters of a log, for an assertion message."""
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError as exc:
+        return f"({path} not written: {exc})"

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from akhbar.pipelines.cli import WORKSPACE
-from tests.support import REPO
+from tests.support import REPO, free_port, tail
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -74,19 +73,6 @@ def artifacts_dir() -> Path:
     folder = Path(os.environ.get("AKHBAR_TEST_ARTIFACTS") or REPO / ".test-artifacts")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, chars: int = 6000) -> str:
-    try:
-        return path.read_text(errors="replace")[-chars:]
-    except OSError as exc:
-        return f"(no log: {exc})"
 
 
 def _stop_process_group(proc: subprocess.Popen, timeout: float = 30.0) -> None:
@@ -173,20 +159,20 @@ def serving_akhbar(command: list[str], port: int, env: Mapping[str, str], log_pa
             if proc.poll() is not None:
                 pytest.fail(
                     f"{name} exited with code {proc.returncode} before answering; "
-                    f"its log ({log_path}):\n{_tail(log_path)}",
+                    f"its log ({log_path}):\n{tail(log_path, 6000)}",
                     pytrace=False,
                 )
             if time.monotonic() > deadline:
                 pytest.fail(
                     f"{name} did not serve the akhbar code location at {base_url} within "
-                    f"{SERVER_START_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}",
+                    f"{SERVER_START_TIMEOUT:.0f} s; its log ({log_path}):\n{tail(log_path, 6000)}",
                     pytrace=False,
                 )
             time.sleep(1)
         if state != "loaded":
             pytest.fail(
                 f"{name} could not load the akhbar code location: {state}\nits log ({log_path}):\n"
-                f"{_tail(log_path)}",
+                f"{tail(log_path, 6000)}",
                 pytrace=False,
             )
         yield base_url

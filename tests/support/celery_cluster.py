@@ -17,7 +17,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,7 @@ import redis
 import yaml
 from dagster import DagsterInstance
 
-from tests.support import REPO
+from tests.support import REPO, free_port, tail
 from tests.support.recipe import RUN, WORKER, command_argv, read_recipe
 
 BIN = Path(sys.executable).parent
@@ -40,16 +39,6 @@ WORKER_YAML = REPO / "pipelines" / "celery_worker.yaml"
 
 class ClusterError(RuntimeError):
     """A server or worker did not start; the message ends with the tail of its log."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def tail(path: Path, n: int = 4000) -> str:
-    return path.read_text(errors="replace")[-n:] if path.exists() else f"({path} not written)"
 
 
 def wait_for(

@@ -7,22 +7,17 @@ boto3; it yields the bucket's URL, `s3://<bucket>`."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from multiprocessing import forkserver
 
 import pytest
 
+from tests.support import free_port
+
 ACCESS_KEY = "akhbar-test-key"
 SECRET_KEY = "akhbar-test-secret"
 REGION = "us-east-1"
 BUCKET = "akhbar-test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
